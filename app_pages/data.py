@@ -1,0 +1,62 @@
+"""Data: the audit log of uploads, rolling one back, a value's history, and the full export (analysts)."""
+
+import streamlit as st
+
+from perfdash import service, store, ui
+from perfdash.periods import label
+
+user = ui.require("upload")
+config = ui.get_config()
+engine = ui.get_engine()
+st.title("Data and audit")
+
+for message in st.session_state.pop("data_messages", []):
+    st.success(message)
+
+uploads = store.list_uploads(engine)
+st.subheader("Uploads")
+st.dataframe(
+    uploads[["id", "uploaded_at", "uploaded_by", "file_name", "format", "sha256", "n_rows", "n_added", "n_revised",
+             "n_unchanged", "note", "status", "rolled_back_by", "rolled_back_at"]],
+    hide_index=True,
+    width="stretch",
+)
+
+if ui.allowed(user, "rollback"):
+    st.subheader("Roll back an upload")
+    live = uploads[uploads["status"] == "live"]
+    if live.empty:
+        st.caption("No live uploads.")
+    else:
+        with st.form("rollback"):
+            upload_id = st.selectbox(
+                "Upload", live["id"].tolist(),
+                format_func=lambda i: f"{i}: {live.set_index('id').at[i, 'file_name']} "
+                f"({live.set_index('id').at[i, 'uploaded_at']})",
+            )
+            reason = st.text_input("Reason")
+            confirm = st.checkbox("I understand its values will return to what they were before it")
+            if st.form_submit_button("Roll back") and confirm:
+                affected = store.rollback_upload(engine, int(upload_id), by=user.email, reason=reason)
+                st.session_state["data_messages"] = [
+                    f"Upload {upload_id} rolled back: {affected} values returned to what they were before."
+                ]
+                st.rerun()
+
+st.subheader("History of one value")
+metric_ids = [m.id for m in config.metrics]
+c1, c2, c3 = st.columns(3)
+metric_id = c1.selectbox("Metric", metric_ids, format_func=lambda i: config.metric_by_id[i].name, key="h_metric")
+org = c2.selectbox("Organisation", list(config.org_names), format_func=lambda c: config.org_names[c], key="h_org")
+months = sorted(ui.current()["period"].unique().tolist(), reverse=True)
+month = c3.selectbox("Month", months, format_func=label, key="h_month") if months else None
+if month:
+    history = store.value_history(engine, metric_id, org, month)
+    if history.empty:
+        st.caption("No value has ever been loaded for this metric, organisation and month.")
+    else:
+        st.dataframe(history, hide_index=True, width="stretch")
+
+st.subheader("Export")
+st.download_button("Download all current data (canonical CSV)", service.export_csv(engine),
+                   file_name="perfdash-export.csv", mime="text/csv")

@@ -1,0 +1,49 @@
+"""Overview: every standard for the ICS, a trust or a place, for a chosen month."""
+
+import streamlit as st
+
+from perfdash import board, present, ui
+from perfdash.periods import label
+
+config = ui.get_config()
+current = ui.current()
+st.title("Overview")
+ui.demo_banner(config)
+if current.empty:
+    st.warning("No data has been loaded yet. An analyst can load files on the Upload page.")
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    org = ui.select_bound(
+        "Organisation", board.org_choices(config), key="org", default=config.system.code,
+        format_func=lambda code: config.org_names.get(code, code),
+    )
+months = sorted(current["period"].unique().tolist(), reverse=True)
+with right:
+    month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
+
+table = ui.overview(org, month)
+st.caption(f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(months[0])}. "
+           f"SPC profile: {config.app.spc_profile.upper()}.")
+
+st.subheader("Summary: variation and assurance")
+cells = present.summary_matrix(table)
+names = dict(zip(table["metric_id"], table["metric"], strict=True))
+header = "| Variation \\ Assurance | " + " | ".join(text for _, text in present.ASSURANCE_COLUMNS) + " |"
+lines = [header, "|" + "---|" * (len(present.ASSURANCE_COLUMNS) + 1)]
+for variation, row_label in present.VARIATION_ROWS:
+    row = [f"**{row_label}**"]
+    for assurance, _ in present.ASSURANCE_COLUMNS:
+        ids = cells[(variation, assurance)]
+        links = ", ".join(f"[{names[i]}]({present.metric_link(i, org, month)})" for i in ids)
+        row.append(f"**{len(ids)}**: {links}" if ids else "0")
+    lines.append("| " + " | ".join(row) + " |")
+st.markdown("\n".join(lines))
+
+for domain in config.domains:
+    part = table[table["domain"] == domain.id]
+    if part.empty:
+        continue
+    st.subheader(domain.name)
+    ui.overview_table(part, org, month)

@@ -1,0 +1,7 @@
+"""`python -m perfdash …`."""
+
+import sys
+
+from perfdash.cli import main
+
+sys.exit(main())

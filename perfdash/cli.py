@@ -1,0 +1,187 @@
+"""The command line: ingest, export, demo, uploads, rollback, check."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from perfdash import service, store
+from perfdash.config import ConfigError, load_config
+from perfdash.ingest.pipeline import prepare
+
+EXIT_INVALID = 1
+EXIT_WARNINGS = 3
+
+
+def _user(args: argparse.Namespace) -> str:
+    return args.user or os.environ.get("PERFDASH_USER") or f"{getpass.getuser()}@cli"
+
+
+def _engine(args: argparse.Namespace):  # noqa: ANN202
+    return store.get_engine(args.database)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Validate every file first; write nothing unless all are valid (and warnings accepted)."""
+    config = load_config(args.config)
+    engine = _engine(args)
+    prepared_files = []
+    failed = False
+    for path in args.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            print(f"{path}: cannot read the file: {error.strerror}", file=sys.stderr)
+            failed = True
+            continue
+        prepared = prepare(Path(path).name, data, config, engine)
+        prepared_files.append(prepared)
+        for problem in prepared.errors:
+            print(f"{path}: {problem.describe()}", file=sys.stderr)
+        failed |= not prepared.ok
+    if failed:
+        print("Nothing was loaded: fix the problems above and run ingest again.", file=sys.stderr)
+        return EXIT_INVALID
+    warned = False
+    for prepared in prepared_files:
+        for problem in prepared.warnings:
+            print(f"{prepared.file_name}: warning: {problem.describe()}", file=sys.stderr)
+            warned = True
+    for prepared in prepared_files:
+        counts = prepared.counts()
+        print(
+            f"{prepared.file_name}: read as {prepared.format_label} ({prepared.format}); "
+            f"{len(prepared.rows)} values: {counts['new']} new, {counts['revised']} revised, "
+            f"{counts['unchanged']} unchanged"
+        )
+        for note in prepared.notes:
+            print(f"  note: {note}")
+    if args.dry_run:
+        for prepared in prepared_files:
+            revised = prepared.changes[prepared.changes["change"] == "revised"].head(20)
+            for row in revised.itertuples():
+                print(f"  revise {row.period} {row.org_code} {row.metric_id}: {row.old_value:g} -> {row.value:g}")
+        print("Dry run: nothing was written.")
+        return 0
+    if warned and not args.accept_warnings:
+        print("Nothing was loaded: re-run with --accept-warnings to load despite the warnings.", file=sys.stderr)
+        return EXIT_WARNINGS
+    total = {"added": 0, "revised": 0, "unchanged": 0}
+    for prepared in prepared_files:
+        result = service.commit_prepared(engine, prepared, user=_user(args), note=args.note or "")
+        if result.duplicate_of is not None:
+            print(f"{prepared.file_name}: identical to upload {result.duplicate_of}; nothing changed")
+            continue
+        total["added"] += result.added
+        total["revised"] += result.revised
+        total["unchanged"] += result.unchanged
+        print(f"{prepared.file_name}: loaded as upload {result.upload_id}")
+    print(f"added {total['added']}, revised {total['revised']}, unchanged {total['unchanged']}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write current data in the canonical format."""
+    data = service.export_csv(_engine(args))
+    Path(args.out).write_bytes(data)
+    rows = data.count(b"\n") - 1
+    print(f"wrote {rows} rows to {args.out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """(Re)load the synthetic demo data as a new upload."""
+    config = load_config(args.config)
+    result = service.load_demo(_engine(args), config, user=_user(args))
+    if result.duplicate_of is not None:
+        print(f"demo data identical to upload {result.duplicate_of}; nothing changed")
+    else:
+        print(f"demo data loaded as upload {result.upload_id}: {result.added} added, {result.revised} revised")
+    return 0
+
+
+def cmd_uploads(args: argparse.Namespace) -> int:
+    """List uploads, newest first."""
+    frame = store.list_uploads(_engine(args))
+    if frame.empty:
+        print("no uploads")
+        return 0
+    for row in frame.itertuples():
+        print(
+            f"{row.id:>5}  {row.uploaded_at}  {row.uploaded_by:<28} {row.file_name:<40} {row.format:<16} "
+            f"rows={row.n_rows} added={row.n_added} revised={row.n_revised} unchanged={row.n_unchanged}  {row.status}"
+        )
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Roll back one upload."""
+    try:
+        affected = store.rollback_upload(_engine(args), args.upload_id, by=_user(args), reason=args.reason or "")
+    except store.StoreError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_INVALID
+    print(f"rolled back upload {args.upload_id}: {affected} values returned to what they were before")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Regenerate docs/metrics.md from config.yaml."""
+    from perfdash.config import PROJECT_ROOT
+    from perfdash.docs import metrics_markdown
+
+    path = Path(args.out) if args.out else PROJECT_ROOT / "docs" / "metrics.md"
+    path.write_text(metrics_markdown(load_config(args.config)), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments for every command."""
+    parser = argparse.ArgumentParser(prog="python -m perfdash", description="perfdash command line")
+    parser.add_argument("--config", help="path to config.yaml (default: the project's, or PERFDASH_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--database", help="SQLAlchemy URL (default: PERFDASH_DATABASE_URL or data/perfdash.sqlite)")
+        command.add_argument("--user", help="who is doing this (default: PERFDASH_USER or your login)")
+        command.set_defaults(func=func)
+        return command
+
+    ingest = add("ingest", cmd_ingest, "validate and load CSV files (canonical, wide or NHS England formats)")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--dry-run", action="store_true", help="validate and preview; write nothing")
+    ingest.add_argument("--accept-warnings", action="store_true", help="load even if there are warnings")
+    ingest.add_argument("--note", help="a note recorded with the upload")
+    export = add("export", cmd_export, "write the current data in the canonical CSV format")
+    export.add_argument("--out", required=True, metavar="FILE")
+    add("demo", cmd_demo, "(re)load the synthetic demo data")
+    add("uploads", cmd_uploads, "list uploads with who, when, file, counts and status")
+    rollback = add("rollback", cmd_rollback, "roll back an upload; its values return to what they were before")
+    rollback.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    rollback.add_argument("--reason", help="why it is being rolled back")
+    docs = sub.add_parser("docs", help="regenerate docs/metrics.md from config.yaml")
+    docs.add_argument("--out", help="where to write (default docs/metrics.md)")
+    docs.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; configuration and storage problems print one clear line, never a traceback."""
+    logging.basicConfig(level=os.environ.get("PERFDASH_LOG_LEVEL", "WARNING"), format="%(asctime)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except store.StoreError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    finally:
+        store.dispose_engines()

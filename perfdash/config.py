@@ -1,0 +1,386 @@
+"""The registry in config.yaml: parsed with PyYAML, validated with pydantic, failing with the field path."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from perfdash.periods import parse_period
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
+
+Unit = Literal["percent", "count", "minutes", "gbp_thousands", "rate", "wte"]
+Direction = Literal["higher", "lower", "neutral"]
+Rollup = Literal["ratio", "sum", "weighted_mean", "none"]
+Level = Literal["trust", "place", "both", "system"]
+TargetKind = Literal["constitutional", "operational", "local"]
+OrgType = Literal["acute", "mental_health_community", "ambulance"]
+Role = Literal["viewer", "analyst", "admin"]
+SpcProfile = Literal["ptd", "mdc"]
+
+UNIT_LABELS: dict[str, str] = {
+    "percent": "%",
+    "count": "count",
+    "minutes": "minutes",
+    "gbp_thousands": "£ thousands",
+    "rate": "rate",
+    "wte": "WTE",
+}
+# Values outside these bounds are errors in an upload (None: unbounded on that side).
+UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "percent": (0.0, 100.0),
+    "count": (0.0, None),
+    "minutes": (0.0, 24 * 60.0),
+    "gbp_thousands": (None, None),
+    "rate": (0.0, None),
+    "wte": (0.0, None),
+}
+_CODE = re.compile(r"^[A-Z0-9]{3,9}$")
+
+
+class ConfigError(ValueError):
+    """config.yaml is missing or invalid; the message names each field path and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _month(value: object) -> str:
+    text = str(value).strip()
+    period = parse_period(text)
+    if period is None:
+        raise ValueError(f"{text!r} is not a month; write YYYY-MM")
+    return period
+
+
+class Organisation(_Strict):
+    """An NHS trust in the system."""
+
+    code: str
+    name: str
+    short_name: str
+    type: OrgType
+    places: list[str] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, code: str) -> str:
+        if not _CODE.match(code):
+            raise ValueError(f"{code!r} is not an ODS code (3-9 upper-case letters and digits)")
+        return code
+
+
+class Place(_Strict):
+    """A borough (place) by ONS local authority code."""
+
+    code: str = Field(pattern=r"^E0[69]\d{6}$")
+    name: str
+
+
+class System(_Strict):
+    """The ICB/ICS at the top of the hierarchy."""
+
+    code: str
+    name: str
+    short_name: str
+    ons_code: str
+    region: str
+
+
+class Target(_Strict):
+    """A target value in force from one month to another, of a kind, optionally for one organisation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    value: float
+    kind: TargetKind
+    from_month: str = Field(alias="from")
+    to_month: str | None = Field(default=None, alias="to")
+    org: str | None = None
+    note: str = ""
+
+    @field_validator("from_month", "to_month", mode="before")
+    @classmethod
+    def _months(cls, value: object) -> str | None:
+        return None if value is None else _month(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Target:
+        if self.to_month is not None and self.to_month < self.from_month:
+            raise ValueError(f"'to' ({self.to_month}) is before 'from' ({self.from_month})")
+        return self
+
+    def applies(self, period: str, org_code: str | None = None) -> bool:
+        """Whether this target is in force for the month (and organisation)."""
+        if self.org is not None and org_code is not None and self.org != org_code:
+            return False
+        if self.org is not None and org_code is None:
+            return False
+        return self.from_month <= period and (self.to_month is None or period <= self.to_month)
+
+
+class Metric(_Strict):
+    """One performance measure and everything the app needs to show and validate it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    domain: str
+    unit: Unit
+    direction: Direction
+    rollup: Rollup
+    level: Level
+    applies_to: list[str] = Field(min_length=1)
+    definition: str = Field(min_length=10)
+    source: str
+    publication_day: int = Field(ge=1, le=28)
+    targets: list[Target] = Field(default_factory=list)
+    no_target_reason: str = ""
+
+    @model_validator(mode="after")
+    def _target_or_reason(self) -> Metric:
+        if not self.targets and not self.no_target_reason:
+            raise ValueError("give at least one target, or no_target_reason saying why there is none")
+        if self.rollup == "ratio" and self.unit != "percent":
+            raise ValueError("rollup 'ratio' needs unit 'percent'")
+        return self
+
+    @property
+    def improvement(self) -> Literal["increase", "decrease", "neutral"]:
+        """The SPC improvement direction."""
+        return {"higher": "increase", "lower": "decrease", "neutral": "neutral"}[self.direction]
+
+    def targets_for(self, period: str, org_code: str | None) -> list[Target]:
+        """Targets in force for a month: organisation-specific ones first, then national ones."""
+        own = [t for t in self.targets if t.org is not None and t.applies(period, org_code)]
+        national = [t for t in self.targets if t.org is None and t.applies(period)]
+        return own + national
+
+    def target_for(self, period: str, org_code: str | None) -> Target | None:
+        """The one target a board is held to in a month: own plan, else operational, else constitutional."""
+        order = {"local": 0, "operational": 1, "constitutional": 2}
+        candidates = self.targets_for(period, org_code)
+        if not candidates:
+            return None
+        own = [t for t in candidates if t.org is not None]
+        if own:
+            return own[0]
+        return sorted(candidates, key=lambda t: (order[t.kind], t.from_month))[0]
+
+
+class Domain(_Strict):
+    """A group of metrics on the overview (acute, mental health, ...)."""
+
+    id: str
+    name: str
+
+
+class RoleRule(_Strict):
+    """Map an email, an email domain or a group claim to a role."""
+
+    email: str | None = None
+    domain: str | None = None
+    group: str | None = None
+    role: Role
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> RoleRule:
+        if sum(x is not None for x in (self.email, self.domain, self.group)) != 1:
+            raise ValueError("give exactly one of email, domain or group")
+        return self
+
+
+class AuthSettings(_Strict):
+    """How people sign in and which role they get."""
+
+    mode: Literal["none", "oidc", "header"] = "none"
+    header_name: str = "X-Forwarded-Email"
+    default_role: Role | None = "viewer"
+    role_rules: list[RoleRule] = Field(default_factory=list)
+
+
+class AppSettings(_Strict):
+    """App-wide settings."""
+
+    title: str
+    spc_profile: SpcProfile = "mdc"
+    max_upload_mb: int = Field(default=50, ge=1, le=1000)
+    demo_label: str = "synthetic demo data"
+
+
+class Rebase(_Strict):
+    """A new SPC calculation period from a month, with the reason."""
+
+    metric: str
+    org: str
+    month: str
+    reason: str = Field(min_length=3)
+
+    _month = field_validator("month", mode="before")(lambda cls, v: _month(v))
+
+
+class Ghost(_Strict):
+    """A month shown on the chart but left out of the SPC calculations, with the reason."""
+
+    metric: str
+    org: str
+    month: str
+    reason: str = Field(min_length=3)
+
+    _month = field_validator("month", mode="before")(lambda cls, v: _month(v))
+
+
+class SpcSettings(_Strict):
+    """Per-metric and per-organisation SPC settings."""
+
+    baseline_points: int | None = Field(default=None, ge=12)
+    rebases: list[Rebase] = Field(default_factory=list)
+    ghosts: list[Ghost] = Field(default_factory=list)
+
+    def rebase_months(self, metric_id: str, org_code: str) -> list[Rebase]:
+        """Rebases for a series ('*' matches every organisation)."""
+        return [r for r in self.rebases if r.metric == metric_id and r.org in (org_code, "*")]
+
+    def ghost_months(self, metric_id: str, org_code: str) -> list[Ghost]:
+        """Ghosted months for a series."""
+        return [g for g in self.ghosts if g.metric == metric_id and g.org in (org_code, "*")]
+
+
+class Config(_Strict):
+    """The whole registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    app: AppSettings
+    auth: AuthSettings = AuthSettings()
+    system: System
+    organisations: list[Organisation] = Field(min_length=1)
+    places: list[Place] = Field(default_factory=list)
+    metrics: list[Metric] = Field(min_length=1)
+    domains: list[Domain] = Field(min_length=1)
+    spc: SpcSettings = SpcSettings()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        problems: list[str] = []
+        _unique(problems, "organisations", [o.code for o in self.organisations])
+        _unique(problems, "places", [p.code for p in self.places])
+        _unique(problems, "metrics", [m.id for m in self.metrics])
+        place_codes = {p.code for p in self.places}
+        org_codes = {o.code for o in self.organisations}
+        domain_ids = {d.id for d in self.domains}
+        type_names = {"acute", "mental_health_community", "ambulance", "place", "system"}
+        for i, org in enumerate(self.organisations):
+            for place in org.places:
+                if place not in place_codes:
+                    problems.append(f"organisations.{i}.places: {place!r} is not one of the places")
+        for i, metric in enumerate(self.metrics):
+            if metric.domain not in domain_ids:
+                problems.append(f"metrics.{i}.domain: {metric.domain!r} is not one of the domains")
+            for target_index, target in enumerate(metric.targets):
+                if target.org is not None and target.org not in org_codes | {self.system.code}:
+                    problems.append(f"metrics.{i}.targets.{target_index}.org: unknown organisation {target.org!r}")
+            for item in metric.applies_to:
+                if item not in type_names and item not in org_codes:
+                    problems.append(
+                        f"metrics.{i}.applies_to: {item!r} is neither a trust type ({', '.join(sorted(type_names))}) "
+                        "nor an organisation code"
+                    )
+        metric_ids = {m.id for m in self.metrics}
+        for kind, items in (("rebases", self.spc.rebases), ("ghosts", self.spc.ghosts)):
+            for i, item in enumerate(items):
+                if item.metric not in metric_ids:
+                    problems.append(f"spc.{kind}.{i}.metric: unknown metric {item.metric!r}")
+                if item.org != "*" and item.org not in org_codes | place_codes | {self.system.code}:
+                    problems.append(f"spc.{kind}.{i}.org: unknown organisation {item.org!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @cached_property
+    def metric_by_id(self) -> dict[str, Metric]:
+        """Metrics keyed by id."""
+        return {m.id: m for m in self.metrics}
+
+    @cached_property
+    def org_names(self) -> dict[str, str]:
+        """Short display names for the system, trusts and places."""
+        names = {self.system.code: self.system.short_name}
+        names.update({o.code: o.short_name for o in self.organisations})
+        names.update({p.code: p.name for p in self.places})
+        return names
+
+    @cached_property
+    def place_codes(self) -> set[str]:
+        """ONS codes of the places."""
+        return {p.code for p in self.places}
+
+    def org_kind(self, code: str) -> str:
+        """'system', 'trust', 'place' or 'other' (a benchmark provider)."""
+        if code == self.system.code:
+            return "system"
+        if code in self.place_codes:
+            return "place"
+        if any(o.code == code for o in self.organisations):
+            return "trust"
+        return "other"
+
+    def metric_orgs(self, metric: Metric) -> list[str]:
+        """Codes of the NEL organisations (trusts and places) a metric is reported for."""
+        codes: list[str] = []
+        for org in self.organisations:
+            if org.type in metric.applies_to or org.code in metric.applies_to:
+                codes.append(org.code)
+        if "place" in metric.applies_to:
+            codes.extend(p.code for p in self.places)
+        if "system" in metric.applies_to:
+            codes.append(self.system.code)
+        return codes
+
+    def metrics_in_domain(self, domain_id: str) -> list[Metric]:
+        """Metrics of a domain, in registry order."""
+        return [m for m in self.metrics if m.domain == domain_id]
+
+
+def _unique(problems: list[str], section: str, codes: list[str]) -> None:
+    seen: set[str] = set()
+    for index, code in enumerate(codes):
+        if code in seen:
+            problems.append(f"{section}.{index}: {code!r} appears more than once")
+        seen.add(code)
+
+
+def _format_errors(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {path}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate config.yaml (or PERFDASH_CONFIG); raise ConfigError naming every bad field."""
+    path = Path(path or os.environ.get("PERFDASH_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections (app, system, organisations, metrics, ...)")
+    profile = os.environ.get("PERFDASH_SPC_PROFILE")
+    if profile:
+        raw.setdefault("app", {})["spc_profile"] = profile
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(f"{path} is not valid:\n{_format_errors(error)}") from None

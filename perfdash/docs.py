@@ -1,0 +1,49 @@
+"""docs/metrics.md, generated from config.yaml so the documentation cannot drift from the registry."""
+
+from __future__ import annotations
+
+from perfdash.config import UNIT_LABELS, Config
+from perfdash.periods import label
+
+DIRECTION_WORDS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither (activity)"}
+ROLLUP_WORDS = {
+    "ratio": "summed numerators over summed denominators",
+    "sum": "sum of organisations",
+    "weighted_mean": "mean weighted by denominator",
+    "none": "not additive (shown per organisation)",
+}
+
+
+def metrics_markdown(config: Config) -> str:
+    """The metric catalogue as Markdown: one section per domain, one entry per metric with its targets."""
+    lines = [
+        "# Metric catalogue",
+        "",
+        "Generated from `config.yaml` by `python -m perfdash docs`; do not edit by hand.",
+        "",
+    ]
+    for domain in config.domains:
+        lines += [f"## {domain.name}", ""]
+        for metric in config.metrics_in_domain(domain.id):
+            lines += [
+                f"### {metric.name} (`{metric.id}`)",
+                "",
+                metric.definition,
+                "",
+                f"- Unit: {UNIT_LABELS[metric.unit]}; direction: {DIRECTION_WORDS[metric.direction]}",
+                f"- ICS roll-up: {ROLLUP_WORDS[metric.rollup]}; level: {metric.level}; "
+                f"reported for: {', '.join(metric.applies_to)}",
+                f"- Source: {metric.source} (expected by day {metric.publication_day} of the following month)",
+            ]
+            if metric.targets:
+                lines.append("- Targets:")
+                for target in metric.targets:
+                    span = f"from {label(target.from_month)}" + (f" to {label(target.to_month)}" if target.to_month
+                                                                 else "")
+                    who = f" for {target.org}" if target.org else ""
+                    note = f": {target.note}" if target.note else ""
+                    lines.append(f"  - {target.value:g} ({target.kind}{who}), {span}{note}")
+            else:
+                lines.append(f"- No target: {metric.no_target_reason}")
+            lines.append("")
+    return "\n".join(lines)

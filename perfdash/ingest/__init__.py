@@ -1,0 +1,1 @@
+"""Reading uploaded files: decode, detect the format, parse to canonical rows, validate."""

@@ -1,0 +1,206 @@
+"""perfdash's own formats: the canonical long form and the wide form (one column per metric id).
+
+Documented normalisations (everything else that is off is an error, never a silent guess):
+- spaces around cells are removed; organisation codes are upper-cased;
+- numbers may carry thousands separators ("1,234") and, for percentage metrics, a trailing "%";
+- `period` may be YYYY-MM or the month's first day YYYY-MM-01;
+- a blank `value` with numerator and denominator is computed (percentages: 100 x numerator / denominator).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from perfdash.config import Config
+from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
+from perfdash.ingest.model import Importer, Parsed, Problem, empty_rows
+
+LONG_REQUIRED = ["period", "org_code", "metric_id", "value"]
+LONG_OPTIONAL = ["numerator", "denominator"]
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NON_FINITE = re.compile(r"^[-+]?(nan|inf|infinity|n/a|na|#div/0!|#value!|#n/a)$", re.IGNORECASE)
+_DATE_HINTS = [
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), lambda m: f"{m.group(3)}-{int(m.group(2)):02d}"),
+    (re.compile(r"^(\d{4})/(\d{1,2})$"), lambda m: f"{m.group(1)}-{int(m.group(2)):02d}"),
+]
+
+
+def _norm_header(cells: list[str]) -> list[str]:
+    return [c.strip().lower() for c in cells]
+
+
+def is_long(header: list[str]) -> bool:
+    """The canonical long form has period, org_code and metric_id columns."""
+    return {"period", "org_code", "metric_id"} <= set(_norm_header(header))
+
+
+def is_wide(header: list[str], metric_ids: set[str]) -> bool:
+    """The wide form has period, org_code and then metric ids as columns."""
+    names = _norm_header(header)
+    return {"period", "org_code"} <= set(names) and "metric_id" not in names and any(n in metric_ids for n in names)
+
+
+def parse_long(text: str, config: Config) -> Parsed:
+    """Parse the canonical long form into rows and problems."""
+    parsed = Parsed(format="canonical")
+    try:
+        cells = read_cells(text)
+    except CsvShapeError as error:
+        parsed.problems.append(error.problem)
+        return parsed
+    cells.columns = [c if c == LINE else c.strip().lower() for c in cells.columns]
+    known = set(LONG_REQUIRED + LONG_OPTIONAL)
+    for column in cells.columns:
+        if column != LINE and column not in known:
+            parsed.problems.append(
+                Problem(
+                    f"unexpected column {column!r}",
+                    line=1,
+                    column=column,
+                    fix=f"the canonical columns are {', '.join(LONG_REQUIRED + LONG_OPTIONAL)}; remove or rename it",
+                )
+            )
+    for column in LONG_REQUIRED:
+        if column not in cells.columns:
+            parsed.problems.append(
+                Problem(f"required column {column!r} is missing", line=1, column=column, fix="add it to the header row")
+            )
+    if parsed.problems:
+        return parsed
+    if cells.empty:
+        parsed.problems.append(Problem("The file has a header but no data rows.", fix="add at least one row"))
+        return parsed
+    for column in LONG_OPTIONAL:
+        if column not in cells.columns:
+            cells[column] = ""
+    parsed.rows = normalise(cells, config, parsed.problems)
+    return parsed
+
+
+def parse_wide(text: str, config: Config) -> Parsed:
+    """Parse the wide form (period, org_code, then one column per metric id) into long rows."""
+    parsed = Parsed(format="wide")
+    try:
+        cells = read_cells(text)
+    except CsvShapeError as error:
+        parsed.problems.append(error.problem)
+        return parsed
+    cells.columns = [c if c == LINE else c.strip().lower() for c in cells.columns]
+    metric_columns = [c for c in cells.columns if c not in ("period", "org_code", LINE)]
+    for column in metric_columns:
+        if column not in config.metric_by_id:
+            parsed.problems.append(
+                Problem(f"column {column!r} is not a metric id", line=1, column=column, fix=_suggest_metric(column, config))
+            )
+    if parsed.problems:
+        return parsed
+    if cells.empty:
+        parsed.problems.append(Problem("The file has a header but no data rows.", fix="add at least one row"))
+        return parsed
+    long = cells.melt(id_vars=["period", "org_code", LINE], value_vars=metric_columns, var_name="metric_id",
+                      value_name="value")
+    long = long[long["value"].str.strip() != ""]
+    long["numerator"] = ""
+    long["denominator"] = ""
+    # The metric id is the column; report problems in the value against that column name.
+    parsed.rows = normalise(long.reset_index(drop=True), config, parsed.problems, value_column_from_metric=True)
+    return parsed
+
+
+def _suggest_metric(name: str, config: Config) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(config.metric_by_id), n=1)
+    return f"did you mean {close[0]!r}?" if close else "see the metric list in the template"
+
+
+def _numbers(raw: pd.Series, percent: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse numeric strings; return values and a mask of cells that were not numbers."""
+    text = raw.fillna("").astype(str).str.strip()
+    has_thousands = text.str.match(_THOUSANDS)
+    text = text.where(~has_thousands, text.str.replace(",", "", regex=False))
+    has_percent = text.str.endswith("%") & percent
+    text = text.where(~has_percent, text.str[:-1].str.strip())
+    blank = text == ""
+    values = pd.to_numeric(text.where(~blank, None), errors="coerce")
+    non_finite_text = text.str.match(_NON_FINITE)
+    bad = (~blank & values.isna()) | non_finite_text | ~np.isfinite(values.fillna(0.0))
+    values = values.where(~bad)
+    return values.astype("float64"), bad
+
+
+def normalise(cells: pd.DataFrame, config: Config, problems: list[Problem], *, value_column_from_metric: bool = False
+              ) -> pd.DataFrame:
+    """Strings to typed canonical rows, recording a problem (line, column, value) for every bad cell."""
+    from perfdash.periods import parse_period
+
+    frame = pd.DataFrame({"line": cells[LINE].astype("int64")})
+    frame["org_code"] = cells["org_code"].str.strip().str.upper()
+    frame["metric_id"] = cells["metric_id"].str.strip().str.lower()
+    raw_period = cells["period"].str.strip()
+    frame["period"] = raw_period.map(lambda p: parse_period(p) or "")
+    unit = frame["metric_id"].map(lambda m: config.metric_by_id[m].unit if m in config.metric_by_id else "")
+    percent = unit == "percent"
+    for column in ("value", "numerator", "denominator"):
+        frame[column], bad = _numbers(cells[column], percent)
+        for index in np.flatnonzero(bad.to_numpy()):
+            raw = str(cells[column].iat[index])
+            where = frame["metric_id"].iat[index] if value_column_from_metric and column == "value" else column
+            problems.append(
+                Problem(
+                    "is not a finite number" if _NON_FINITE.match(raw.strip()) else "is not a number",
+                    line=int(frame["line"].iat[index]),
+                    column=where,
+                    value=raw,
+                    fix="write a plain number such as 78.5 (no text, no formulas)",
+                )
+            )
+    for index in np.flatnonzero((frame["period"] == "").to_numpy()):
+        raw = str(raw_period.iat[index])
+        problems.append(
+            Problem(
+                "is not a month",
+                line=int(frame["line"].iat[index]),
+                column="period",
+                value=raw,
+                fix=_period_fix(raw),
+            )
+        )
+    return frame[["period", "org_code", "metric_id", "value", "numerator", "denominator", "line"]]
+
+
+def _period_fix(raw: str) -> str:
+    for pattern, build in _DATE_HINTS:
+        match = pattern.match(raw)
+        if match:
+            return f"write the month as YYYY-MM, e.g. {build(match)} (day-first dates are ambiguous)"
+    return "write the month as YYYY-MM, e.g. 2025-04"
+
+
+def empty() -> pd.DataFrame:
+    """No rows."""
+    return empty_rows()
+
+
+def importers(config: Config) -> list[Importer]:
+    """The two perfdash formats as importers bound to a configuration."""
+    metric_ids = set(config.metric_by_id)
+    return [
+        Importer(
+            name="canonical",
+            label="perfdash canonical long form (period, org_code, metric_id, value, numerator, denominator)",
+            matches=is_long,
+            parse=lambda text: parse_long(text, config),
+            metrics=tuple(sorted(metric_ids)),
+        ),
+        Importer(
+            name="wide",
+            label="perfdash wide form (period, org_code, one column per metric id)",
+            matches=lambda header: is_wide(header, metric_ids),
+            parse=lambda text: parse_wide(text, config),
+            metrics=tuple(sorted(metric_ids)),
+        ),
+    ]

@@ -1,0 +1,244 @@
+"""From uploaded bytes to a preview an analyst can commit: decode, detect, parse, validate, compare."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from perfdash import store
+from perfdash.config import Config
+from perfdash.ingest import canonical
+from perfdash.ingest.csvtext import header_cells
+from perfdash.ingest.decode import DecodeError, decode_bytes
+from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem
+from perfdash.ingest.validate import validate_rows
+from perfdash.periods import add_months, label, parse_period
+
+
+@dataclass
+class Prepared:
+    """A validated file ready to preview and commit (or the reasons it cannot be)."""
+
+    file_name: str
+    sha256: str
+    size: int
+    format: str = "unknown"
+    format_label: str = ""
+    encoding: str = ""
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference: pd.DataFrame | None = None
+    duplicate_of: int | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that block the commit."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems the analyst must tick to acknowledge."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """No errors."""
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are new, revised and unchanged."""
+        if self.changes.empty:
+            return {"new": 0, "revised": 0, "unchanged": 0}
+        counts = self.changes["change"].value_counts()
+        return {key: int(counts.get(key, 0)) for key in ("new", "revised", "unchanged")}
+
+    def problem_table(self) -> pd.DataFrame:
+        """Every problem as a table: severity, line, column, value, what is wrong, how to fix it."""
+        return pd.DataFrame(
+            [
+                {
+                    "severity": p.severity,
+                    "line": p.line,
+                    "column": p.column or "",
+                    "value": p.value or "",
+                    "problem": p.message,
+                    "how to fix": p.fix,
+                }
+                for p in self.problems
+            ],
+            columns=["severity", "line", "column", "value", "problem", "how to fix"],
+        )
+
+
+def all_importers(config: Config) -> list[Importer]:
+    """Every format we read, perfdash's own first."""
+    from perfdash.ingest.nhse import IMPORTERS
+
+    return [*canonical.importers(config), *IMPORTERS]
+
+
+def detect(header: list[str], config: Config) -> Importer | None:
+    """The importer whose header this is, if any."""
+    for importer in all_importers(config):
+        if importer.matches(header):
+            return importer
+    return None
+
+
+def _unrecognised(header: list[str], config: Config) -> Problem:
+    first = header[0] if header else ""
+    if len(header) == 1 and any(sep in first for sep in (";", "\t", "|")):
+        sep = {";": "semicolons", "\t": "tabs", "|": "pipes"}[next(s for s in (";", "\t", "|") if s in first)]
+        return Problem(
+            f"the file is separated by {sep}, not commas",
+            line=1,
+            fix="save it as 'CSV (comma delimited)' and upload it again",
+        )
+    if header and parse_period(first):
+        return Problem(
+            "the first line looks like data, not a header",
+            line=1,
+            value=",".join(header)[:80],
+            fix="add the header row: period,org_code,metric_id,value,numerator,denominator",
+        )
+    formats = "; ".join(i.label for i in all_importers(config))
+    return Problem(
+        "the header does not match any format perfdash reads",
+        line=1,
+        value=",".join(header)[:120],
+        fix=f"download the template from the Upload page. Formats read: {formats}",
+    )
+
+
+def prepare(
+    file_name: str,
+    data: bytes,
+    config: Config,
+    engine: Engine | None,
+    *,
+    today_month: str | None = None,
+) -> Prepared:
+    """Decode, detect, parse and validate a file, then compare it with the store (read-only)."""
+    prepared = Prepared(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    limit = config.app.max_upload_mb * 1024 * 1024
+    if len(data) > limit:
+        prepared.problems.append(
+            Problem(
+                f"the file is {len(data) / 1024 / 1024:.1f} MB, over the {config.app.max_upload_mb} MB limit",
+                fix="split it into several files (for example one per year) and upload them one by one",
+            )
+        )
+        return prepared
+    if not data.strip():
+        prepared.problems.append(Problem("The file is empty.", fix="upload a CSV with a header row and data rows"))
+        return prepared
+    try:
+        decoded = decode_bytes(data)
+    except DecodeError as error:
+        prepared.problems.append(Problem(str(error)))
+        return prepared
+    prepared.encoding = decoded.encoding
+    header = header_cells(decoded.text)
+    importer = detect(header, config)
+    if importer is None:
+        prepared.problems.append(_unrecognised(header, config))
+        return prepared
+    prepared.format, prepared.format_label = importer.name, importer.label
+    parsed: Parsed = importer.parse(decoded.text)
+    prepared.problems.extend(parsed.problems)
+    prepared.notes.extend(parsed.notes)
+    prepared.reference = parsed.reference
+    if parsed.errors or parsed.rows.empty:
+        if parsed.rows.empty and parsed.reference is None and not parsed.errors:
+            prepared.problems.append(Problem("The file has no data rows.", fix="add at least one row"))
+        return prepared
+    # Our own formats must name NEL organisations (or providers in the loaded reference); NHS England's
+    # publications list every English provider and are kept as benchmark data.
+    known_orgs = _known_orgs(config, engine) if importer.name in ("canonical", "wide") else None
+    rows, problems = validate_rows(parsed.rows, config, known_orgs=known_orgs, today_month=today_month)
+    prepared.problems.extend(problems)
+    prepared.rows = rows
+    if prepared.errors or engine is None:
+        return prepared
+    with engine.connect() as conn:
+        prepared.duplicate_of = store.find_active_upload_by_hash(conn, prepared.sha256)
+        current = store.current_for_keys(conn, rows)
+    prepared.changes = store.classify_changes(rows[[*CANONICAL_COLUMNS, "line"]], current)
+    # Warnings compare with each series' own history, not just the months in the file.
+    history = store.read_current(engine, metric_ids=sorted(rows["metric_id"].unique()))
+    prepared.problems.extend(_warnings(prepared.changes, rows, history, config))
+    return prepared
+
+
+def _known_orgs(config: Config, engine: Engine | None) -> set[str]:
+    codes = {config.system.code, *(o.code for o in config.organisations), *config.place_codes}
+    if engine is not None:
+        codes |= set(store.read_reference(engine)["code"])
+    return codes
+
+
+def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, config: Config) -> list[Problem]:
+    """Things that may be right but need a person to say so."""
+    warnings: list[Problem] = []
+    revised = changes[changes["change"] == "revised"]
+    for (period, metric_id), group in revised.groupby(["period", "metric_id"]):
+        first = group.iloc[0]
+        warnings.append(
+            Problem(
+                f"{label(period)} is already loaded for {metric_id}; {len(group)} value(s) will be revised "
+                f"(e.g. {first['org_code']}: {first['old_value']:g} to {first['value']:g})",
+                line=int(first["line"]),
+                column="value",
+                severity="warning",
+                fix="tick to confirm this is a revision",
+            )
+        )
+    # An organisation that reported last month but is missing from this file's month.
+    for (metric_id, period), group in rows.groupby(["metric_id", "period"]):
+        previous = current[(current["metric_id"] == metric_id) & (current["period"] == add_months(period, -1))]
+        if previous.empty or period != rows.loc[rows["metric_id"] == metric_id, "period"].max():
+            continue
+        nel = set(config.metric_orgs(config.metric_by_id[metric_id]))
+        missing = sorted((set(previous["org_code"]) & nel) - set(group["org_code"]))
+        if missing:
+            warnings.append(
+                Problem(
+                    f"{', '.join(missing)} reported {metric_id} for {label(add_months(period, -1))} "
+                    f"but not for {label(period)}",
+                    column="org_code",
+                    severity="warning",
+                    fix="tick if the organisation has not submitted yet",
+                )
+            )
+    warnings.extend(_outliers(rows, current))
+    return warnings
+
+
+def _outliers(rows: pd.DataFrame, current: pd.DataFrame) -> list[Problem]:
+    """Values far outside their own series' history (more than 5 robust SDs from the median)."""
+    if current.empty:
+        return []
+    stats = current.groupby(["metric_id", "org_code"])["value"].agg(
+        median="median", mad=lambda s: float(np.median(np.abs(s - np.median(s)))), n="count"
+    )
+    joined = rows.join(stats, on=["metric_id", "org_code"], how="inner")
+    joined = joined[joined["n"] >= 12]
+    spread = (joined["mad"] * 1.4826).clip(lower=1e-9)
+    far = (joined["value"] - joined["median"]).abs() > 5 * spread + 1e-9
+    return [
+        Problem(
+            f"{row.value:g} is far outside this series' history (median {row.median:g})",
+            line=int(row.line),
+            column="value",
+            value=f"{row.value:g}",
+            severity="warning",
+            fix="check the value (a proportion written as 0.85 instead of 85?) and tick if it is right",
+        )
+        for row in joined[far].itertuples()
+    ]

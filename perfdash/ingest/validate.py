@@ -1,0 +1,130 @@
+"""Rules every canonical row must pass, whatever file it came from (pandera schema plus business rules)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from perfdash.config import UNIT_LABELS, UNIT_RANGES, Config
+from perfdash.ingest.model import Problem
+from perfdash.periods import current_month, label
+
+_PERIOD_PATTERN = r"^\d{4}-\d{2}$"
+
+
+def _schema(config: Config, known_orgs: set[str] | None) -> pa.DataFrameSchema:
+    """Column-level rules; each check's name is the plain-words message shown to the analyst."""
+    org_checks = [pa.Check.str_matches(r"^[A-Z0-9]{3,9}$", error="is not an organisation code (letters and digits)")]
+    if known_orgs is not None:
+        org_checks.append(pa.Check.isin(sorted(known_orgs), error="is not a known organisation"))
+    return pa.DataFrameSchema(
+        {
+            # An empty period was already reported by the parser as "is not a month".
+            "period": pa.Column(str, pa.Check(lambda s: (s == "") | s.str.match(_PERIOD_PATTERN), error="is not a month")),
+            "org_code": pa.Column(str, org_checks),
+            "metric_id": pa.Column(str, pa.Check.isin(sorted(config.metric_by_id), error="is not a known metric id")),
+            "value": pa.Column(float, nullable=True),
+            "numerator": pa.Column(float, nullable=True),
+            "denominator": pa.Column(float, nullable=True),
+            "line": pa.Column(int),
+        },
+        strict=False,
+    )
+
+
+_FIXES = {
+    "is not a known organisation": "use an ODS code from config.yaml (e.g. R1H) or load the provider reference first",
+    "is not an organisation code (letters and digits)": "use the ODS or ONS code, e.g. R1H or E09000012",
+    "is not a known metric id": "use a metric id from the template, e.g. ae_4hr_all",
+}
+
+
+def validate_rows(
+    rows: pd.DataFrame, config: Config, *, known_orgs: set[str] | None, today_month: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check typed rows; return them with computed values filled in, and every problem found."""
+    problems: list[Problem] = []
+    try:
+        _schema(config, known_orgs).validate(rows, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        for _, case in cases.iterrows():
+            index = case["index"]
+            if index is None or pd.isna(index):
+                continue
+            check = str(case["check"])
+            problems.append(
+                Problem(
+                    check,
+                    line=int(rows["line"].iat[int(index)]),
+                    column=str(case["column"]),
+                    value=str(case["failure_case"]),
+                    fix=_FIXES.get(check, ""),
+                )
+            )
+    rows = rows.copy()
+    metric = rows["metric_id"].map(config.metric_by_id)
+    known_metric = metric.notna()
+    unit = metric.map(lambda m: m.unit if m is not None and not isinstance(m, float) else "")
+    has_ratio = rows["numerator"].notna() & rows["denominator"].notna()
+    missing_value = rows["value"].isna()
+
+    def report(mask: pd.Series, message: str, column: str, fix: str = "", values: pd.Series | None = None) -> None:
+        source = rows[column] if values is None else values
+        for index in np.flatnonzero(mask.fillna(False).to_numpy()):
+            raw = source.iat[index]
+            problems.append(
+                Problem(message, line=int(rows["line"].iat[index]), column=column, value=_show(raw), fix=fix)
+            )
+
+    report(missing_value & ~has_ratio, "is blank and there is no numerator and denominator to compute it from",
+           "value", "give the value, or both numerator and denominator")
+    report(rows["denominator"] <= 0, "must be greater than zero", "denominator")
+    report(rows["numerator"] < 0, "cannot be negative", "numerator")
+    report(has_ratio & (rows["numerator"] > rows["denominator"]), "is larger than the denominator", "numerator",
+           "a count of successes cannot exceed the count of cases")
+    computed = rows["numerator"] / rows["denominator"] * np.where(unit == "percent", 100.0, 1.0)
+    usable = has_ratio & (rows["denominator"] > 0)
+    mismatch = usable & ~missing_value & ((rows["value"] - computed).abs() > 0.05 + 1e-3 * computed.abs())
+    report(mismatch, "does not match numerator / denominator", "value",
+           "leave value blank to have it computed, or correct the counts")
+    rows["value"] = rows["value"].where(~(missing_value & usable), computed)
+
+    for unit_name, (low, high) in UNIT_RANGES.items():
+        in_unit = known_metric & (unit == unit_name)
+        if low is not None:
+            word = "cannot be negative" if low == 0 else f"is below {low:g}"
+            report(in_unit & (rows["value"] < low), f"{word} for a {UNIT_LABELS[unit_name]} metric", "value")
+        if high is not None:
+            fix = "percentages are 0-100: write 85 for 85%" if unit_name == "percent" else ""
+            report(in_unit & (rows["value"] > high), f"is above {high:g}, the most a {UNIT_LABELS[unit_name]} value can be",
+                   "value", fix)
+
+    now = today_month or current_month()
+    report(rows["period"] > now, f"is in the future (this month is {label(now)})", "period",
+           "check the year and month")
+
+    duplicated = rows.duplicated(["period", "org_code", "metric_id"], keep=False) & (rows["period"] != "")
+    if duplicated.any():
+        first_line = rows[duplicated].groupby(["period", "org_code", "metric_id"])["line"].transform("min")
+        for index in np.flatnonzero(duplicated.to_numpy()):
+            line = int(rows["line"].iat[index])
+            first = int(first_line.loc[rows.index[index]])
+            if line != first:
+                problems.append(
+                    Problem(
+                        f"repeats the month, organisation and metric of line {first}",
+                        line=line,
+                        column="metric_id",
+                        value=f"{rows['period'].iat[index]} {rows['org_code'].iat[index]} {rows['metric_id'].iat[index]}",
+                        fix="keep one row per month, organisation and metric",
+                    )
+                )
+    return rows, problems
+
+
+def _show(raw: object) -> str:
+    if isinstance(raw, float):
+        return "" if np.isnan(raw) else f"{raw:g}"
+    return str(raw)

@@ -1,0 +1,81 @@
+"""Use cases shared by the command line and the pages: load files, load the demo, export."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from perfdash import demo, store
+from perfdash.config import Config
+from perfdash.ingest.model import CANONICAL_COLUMNS
+from perfdash.ingest.pipeline import Prepared, prepare
+
+log = logging.getLogger("perfdash")
+
+
+def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str = "") -> store.CommitResult:
+    """Write a validated file as one upload (refusing one with errors)."""
+    if not prepared.ok:
+        raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
+    started = time.perf_counter()
+    result = store.commit(
+        engine,
+        prepared.rows[CANONICAL_COLUMNS],
+        file_name=prepared.file_name,
+        sha256=prepared.sha256,
+        file_format=prepared.format,
+        uploaded_by=user,
+        note=note,
+        reference=prepared.reference,
+    )
+    log.info(
+        "loaded %s (%s) by %s: upload %s, %d added, %d revised, %d unchanged in %.2fs",
+        prepared.file_name, prepared.format, user, result.upload_id, result.added, result.revised,
+        result.unchanged, time.perf_counter() - started,
+    )
+    return result
+
+
+def load_demo(engine: Engine, config: Config, *, user: str = "demo-loader", last: str | None = None) -> store.CommitResult:
+    """Generate the synthetic demo data and load it through the normal ingest path."""
+    data = demo.to_csv_bytes(demo.generate(config, last=last))
+    prepared = prepare(demo.DEMO_FILE_NAME, data, config, engine)
+    if not prepared.ok:
+        raise RuntimeError("demo data failed validation: " + "; ".join(p.describe() for p in prepared.errors[:5]))
+    return commit_prepared(engine, prepared, user=user, note=config.app.demo_label)
+
+
+def ensure_demo(engine: Engine, config: Config) -> bool:
+    """Load the demo data when the store has never had an upload; True if it did."""
+    if store.count_uploads(engine) > 0:
+        return False
+    load_demo(engine, config)
+    return True
+
+
+def export_frame(engine: Engine) -> pd.DataFrame:
+    """Current data in the canonical format, in a stable order."""
+    frame = store.read_current(engine)[CANONICAL_COLUMNS]
+    return frame.sort_values(["period", "org_code", "metric_id"]).reset_index(drop=True)
+
+
+def export_csv(engine: Engine) -> bytes:
+    """Current data as canonical CSV bytes (numbers round-trip exactly; no cell a spreadsheet would run)."""
+    buffer = io.StringIO()
+    export_frame(engine).to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def template_csv(config: Config) -> bytes:
+    """A canonical template with a header and two example rows."""
+    rows = [
+        {"period": "2025-04", "org_code": "R1H", "metric_id": "ae_4hr_all", "value": "", "numerator": 15230,
+         "denominator": 20410},
+        {"period": "2025-04", "org_code": "RRU", "metric_id": "amb_cat2_mean", "value": 31.5, "numerator": "",
+         "denominator": ""},
+    ]
+    return pd.DataFrame(rows, columns=CANONICAL_COLUMNS).to_csv(index=False).encode("utf-8")

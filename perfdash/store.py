@@ -1,0 +1,570 @@
+"""Storage: the only module with SQL. SQLite by default, PostgreSQL for deployments.
+
+Every load is an upload; every value row is kept for ever. `current_values` is an index of which
+observation is current for each (metric, organisation, month): the latest upload not rolled back.
+`data_version` goes up on every write so caches in every process can key on it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from perfdash.config import PROJECT_ROOT
+
+SCHEMA_VERSION = 1
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
+KEY = ["metric_id", "org_code", "period"]
+VALUE_COLUMNS = ["value", "numerator", "denominator"]
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(255), nullable=False),
+    sa.Column("uploaded_at", sa.String(32), nullable=False),
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("n_added", sa.Integer, nullable=False),
+    sa.Column("n_revised", sa.Integer, nullable=False),
+    sa.Column("n_unchanged", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+)
+rollbacks = sa.Table(
+    "rollbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, unique=True),
+    sa.Column("rolled_back_by", sa.String(255), nullable=False),
+    sa.Column("rolled_back_at", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+)
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("numerator", sa.Float),
+    sa.Column("denominator", sa.Float),
+    sa.Index("ix_observations_key", "metric_id", "org_code", "period", "upload_id"),
+    sa.Index("ix_observations_upload", "upload_id"),
+)
+current_values = sa.Table(
+    "current_values",
+    metadata,
+    sa.Column("metric_id", sa.String(64), primary_key=True),
+    sa.Column("org_code", sa.String(16), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("upload_id", sa.Integer, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("numerator", sa.Float),
+    sa.Column("denominator", sa.Float),
+)
+commentary = sa.Table(
+    "commentary",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("narrative", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False, default=""),
+    sa.Column("owner", sa.String(255), nullable=False, default=""),
+    sa.Column("due", sa.String(10), nullable=False, default=""),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_commentary_key", "metric_id", "org_code", "period", "id"),
+)
+provider_reference = sa.Table(
+    "provider_reference",
+    metadata,
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, index=True),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("icb_code", sa.String(16), nullable=False),
+    sa.Column("icb_name", sa.String(255), nullable=False),
+    sa.Column("region", sa.String(128), nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """A storage problem explained for the user (wrong schema version, unreachable database)."""
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a commit did."""
+
+    upload_id: int | None
+    added: int
+    revised: int
+    unchanged: int
+    duplicate_of: int | None = None  # set when the same file (SHA-256) was already loaded
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: explicit, else PERFDASH_DATABASE_URL, else the SQLite file under data/."""
+    url = url or os.environ.get("PERFDASH_DATABASE_URL")
+    if url:
+        # SQLAlchemy 2.1 maps postgresql:// to psycopg 3 already; accept the explicit form too.
+        return url
+    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        # Let SQLAlchemy's "begin" event emit BEGIN IMMEDIATE: writers queue instead of failing mid-way.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process, with the schema made on first use."""
+    resolved = database_url(url)
+    engine = _ENGINES.get(resolved)
+    if engine is None:
+        if resolved.startswith("sqlite"):
+            engine = sa.create_engine(resolved, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = sa.create_engine(resolved, pool_pre_ping=True)
+        try:
+            ensure_schema(engine)
+        except sa.exc.OperationalError as error:
+            raise StoreError(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}") from None
+        _ENGINES[resolved] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests and the CLI call this before exit)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the tables on first use and refuse a database made by a different schema version."""
+    with engine.begin() as conn:
+        _lock(conn)
+        metadata.create_all(conn)
+        rows = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
+        if "schema_version" not in rows:
+            conn.execute(
+                meta_table.insert(),
+                [
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "data_version", "value": "0"},
+                ],
+            )
+        elif rows["schema_version"] != str(SCHEMA_VERSION):
+            raise StoreError(
+                f"The database has schema version {rows['schema_version']}, this perfdash expects "
+                f"{SCHEMA_VERSION}. Export with the older version and load into a new database."
+            )
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise writers: SQLite already holds BEGIN IMMEDIATE; PostgreSQL takes an advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7241)")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _bump_version(conn: Connection) -> None:
+    conn.execute(
+        meta_table.update()
+        .where(meta_table.c.key == "data_version")
+        .values(value=sa.cast(sa.cast(meta_table.c.value, sa.Integer) + 1, sa.String))
+    )
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One serialised write transaction: all of it lands, or none of it."""
+    with engine.begin() as conn:
+        _lock(conn)
+        yield conn
+        _bump_version(conn)
+
+
+def data_version(engine: Engine) -> int:
+    """A number that changes on every write; cheap enough to read on every page render."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "data_version")).scalar_one()
+    return int(value)
+
+
+def _active_upload_ids(conn: Connection) -> sa.Select:
+    return sa.select(uploads.c.id).where(uploads.c.id.not_in(sa.select(rollbacks.c.upload_id)))
+
+
+def find_active_upload_by_hash(conn: Connection, sha256: str) -> int | None:
+    """The id of a live upload with this SHA-256, if any."""
+    return conn.execute(
+        sa.select(sa.func.max(uploads.c.id)).where(uploads.c.sha256 == sha256, uploads.c.id.in_(_active_upload_ids(conn)))
+    ).scalar()
+
+
+def current_for_keys(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
+    """Current values for the metrics and months present in rows (a superset of their keys)."""
+    metric_ids = sorted(rows["metric_id"].unique().tolist())
+    periods = sorted(rows["period"].unique().tolist())
+    if not metric_ids:
+        return pd.DataFrame(columns=[*KEY, *VALUE_COLUMNS, "upload_id"])
+    query = sa.select(current_values).where(
+        current_values.c.metric_id.in_(metric_ids), current_values.c.period.in_(periods)
+    )
+    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in current_values.columns])
+
+
+def classify_changes(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Each incoming row labelled new, revised or unchanged against current values (old values kept)."""
+    merged = rows.merge(
+        current[[*KEY, *VALUE_COLUMNS, "upload_id"]].rename(
+            columns={"value": "old_value", "numerator": "old_numerator", "denominator": "old_denominator",
+                     "upload_id": "old_upload_id"}
+        ),
+        on=KEY,
+        how="left",
+    )
+    is_new = merged["old_value"].isna()
+    same = (
+        _same(merged["value"], merged["old_value"])
+        & _same(merged["numerator"], merged["old_numerator"])
+        & _same(merged["denominator"], merged["old_denominator"])
+    )
+    merged["change"] = "revised"
+    merged.loc[same, "change"] = "unchanged"
+    merged.loc[is_new, "change"] = "new"
+    return merged
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    a = pd.to_numeric(a, errors="coerce")
+    b = pd.to_numeric(b, errors="coerce")
+    return ((a - b).abs() <= 1e-9 * (1 + b.abs())) | (a.isna() & b.isna())
+
+
+def commit_rows(
+    engine: Engine,
+    rows: pd.DataFrame,
+    *,
+    file_name: str,
+    sha256: str,
+    file_format: str,
+    uploaded_by: str,
+    note: str = "",
+    reference: pd.DataFrame | None = None,
+) -> CommitResult:
+    """Record an upload and its values in one serialised transaction; a repeat of a live file is a no-op."""
+    rows = rows[[*KEY, *VALUE_COLUMNS]].reset_index(drop=True)
+    with write_transaction(engine) as conn:
+        duplicate = find_active_upload_by_hash(conn, sha256)
+        if duplicate is not None:
+            # Nothing changes; raising rolls back the version bump too.
+            raise _Duplicate(duplicate)
+        changes = classify_changes(rows, current_for_keys(conn, rows))
+        counts = changes["change"].value_counts()
+        upload_id = conn.execute(
+            uploads.insert().values(
+                file_name=file_name[:255],
+                sha256=sha256,
+                format=file_format,
+                uploaded_by=uploaded_by,
+                uploaded_at=_now(),
+                n_rows=len(rows) + (0 if reference is None else len(reference)),
+                n_added=int(counts.get("new", 0)),
+                n_revised=int(counts.get("revised", 0)),
+                n_unchanged=int(counts.get("unchanged", 0)),
+                note=note,
+            )
+        ).inserted_primary_key[0]
+        _insert_observations(conn, upload_id, rows)
+        _upsert_current(conn, upload_id)
+        if reference is not None:
+            _insert_frame(conn, provider_reference, reference.assign(upload_id=upload_id))
+    return CommitResult(
+        upload_id, int(counts.get("new", 0)), int(counts.get("revised", 0)), int(counts.get("unchanged", 0))
+    )
+
+
+class _Duplicate(Exception):
+    def __init__(self, upload_id: int) -> None:
+        self.upload_id = upload_id
+
+
+def commit(engine: Engine, rows: pd.DataFrame, **kwargs: object) -> CommitResult:
+    """commit_rows, reporting an identical earlier file instead of loading it twice."""
+    try:
+        return commit_rows(engine, rows, **kwargs)  # type: ignore[arg-type]
+    except _Duplicate as duplicate:
+        return CommitResult(None, 0, 0, 0, duplicate_of=duplicate.upload_id)
+
+
+def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    records = frame[columns].astype(object).where(frame[columns].notna(), None)
+    tuples = list(records.itertuples(index=False, name=None))
+    if not tuples:
+        return
+    placeholders = ", ".join(["%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"] * len(columns))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    # Plain tuples through the driver's executemany are several times faster than Core's dict binding.
+    conn.exec_driver_sql(sql, tuples)
+
+
+def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -> None:
+    _insert_frame(conn, observations, rows.assign(upload_id=upload_id))
+
+
+def _upsert_current(conn: Connection, upload_id: int) -> None:
+    """Point current_values at this upload's rows where they are new or differ."""
+    differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    conn.execute(
+        sa.text(
+            f"""
+            INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
+            SELECT metric_id, org_code, period, upload_id, value, numerator, denominator
+            FROM observations WHERE upload_id = :upload_id
+            ON CONFLICT (metric_id, org_code, period) DO UPDATE SET
+                upload_id = excluded.upload_id, value = excluded.value,
+                numerator = excluded.numerator, denominator = excluded.denominator
+            WHERE current_values.value {differs} excluded.value
+               OR current_values.numerator {differs} excluded.numerator
+               OR current_values.denominator {differs} excluded.denominator
+            """
+        ),
+        {"upload_id": upload_id},
+    )
+
+
+def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = "") -> int:
+    """Undo an upload: its values return to what they were before; the rollback is itself recorded."""
+    with write_transaction(engine) as conn:
+        exists = conn.execute(sa.select(uploads.c.id).where(uploads.c.id == upload_id)).scalar()
+        if exists is None:
+            raise StoreError(f"There is no upload {upload_id}.")
+        if conn.execute(sa.select(rollbacks.c.id).where(rollbacks.c.upload_id == upload_id)).scalar() is not None:
+            raise StoreError(f"Upload {upload_id} has already been rolled back.")
+        conn.execute(rollbacks.insert().values(upload_id=upload_id, rolled_back_by=by, rolled_back_at=_now(), reason=reason))
+        affected = _recompute_current(conn, upload_id)
+    return affected
+
+
+def _recompute_current(conn: Connection, upload_id: int) -> int:
+    """Rebuild current_values for the keys an upload touched, from the latest live observation."""
+    keys = pd.DataFrame(
+        conn.execute(
+            sa.select(observations.c.metric_id, observations.c.org_code, observations.c.period).where(
+                observations.c.upload_id == upload_id
+            )
+        ).all(),
+        columns=KEY,
+    )
+    if keys.empty:
+        return 0
+    # Delete the touched keys from the index, then re-insert the latest live observation for each.
+    conn.execute(
+        sa.text(
+            """
+            DELETE FROM current_values WHERE EXISTS (
+                SELECT 1 FROM observations o WHERE o.upload_id = :upload_id
+                AND o.metric_id = current_values.metric_id AND o.org_code = current_values.org_code
+                AND o.period = current_values.period)
+            """
+        ),
+        {"upload_id": upload_id},
+    )
+    conn.execute(
+        sa.text(
+            """
+            INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
+            SELECT o.metric_id, o.org_code, o.period, o.upload_id, o.value, o.numerator, o.denominator
+            FROM observations o
+            JOIN (
+                SELECT o2.metric_id, o2.org_code, o2.period, MAX(o2.upload_id) AS upload_id
+                FROM observations o2
+                JOIN (SELECT DISTINCT metric_id, org_code, period FROM observations WHERE upload_id = :upload_id) k
+                  ON k.metric_id = o2.metric_id AND k.org_code = o2.org_code AND k.period = o2.period
+                WHERE o2.upload_id NOT IN (SELECT upload_id FROM rollbacks)
+                GROUP BY o2.metric_id, o2.org_code, o2.period
+            ) latest
+              ON latest.metric_id = o.metric_id AND latest.org_code = o.org_code
+             AND latest.period = o.period AND latest.upload_id = o.upload_id
+            """
+        ),
+        {"upload_id": upload_id},
+    )
+    return len(keys)
+
+
+def read_current(engine: Engine, *, metric_ids: list[str] | None = None, org_codes: list[str] | None = None) -> pd.DataFrame:
+    """Current values as a frame: period, org_code, metric_id, value, numerator, denominator, upload_id."""
+    query = sa.select(
+        current_values.c.period,
+        current_values.c.org_code,
+        current_values.c.metric_id,
+        current_values.c.value,
+        current_values.c.numerator,
+        current_values.c.denominator,
+        current_values.c.upload_id,
+    ).order_by(current_values.c.metric_id, current_values.c.org_code, current_values.c.period)
+    if metric_ids is not None:
+        query = query.where(current_values.c.metric_id.in_(metric_ids))
+    if org_codes is not None:
+        query = query.where(current_values.c.org_code.in_(org_codes))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in query.selected_columns])
+    for column in VALUE_COLUMNS:
+        frame[column] = frame[column].astype("float64")
+    frame["upload_id"] = frame["upload_id"].astype("int64")
+    return frame
+
+
+def list_uploads(engine: Engine) -> pd.DataFrame:
+    """Every upload, newest first, with its rollback status."""
+    query = (
+        sa.select(
+            uploads,
+            rollbacks.c.rolled_back_by,
+            rollbacks.c.rolled_back_at,
+            rollbacks.c.reason.label("rollback_reason"),
+        )
+        .select_from(uploads.outerjoin(rollbacks, rollbacks.c.upload_id == uploads.c.id))
+        .order_by(uploads.c.id.desc())
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
+    frame["status"] = frame["rolled_back_at"].map(lambda at: "rolled back" if isinstance(at, str) else "live")
+    return frame
+
+
+def value_history(engine: Engine, metric_id: str, org_code: str, period: str) -> pd.DataFrame:
+    """Every value ever loaded for one key, oldest first, with the upload that set it and its status."""
+    query = (
+        sa.select(
+            observations.c.upload_id,
+            uploads.c.file_name,
+            uploads.c.uploaded_by,
+            uploads.c.uploaded_at,
+            observations.c.value,
+            observations.c.numerator,
+            observations.c.denominator,
+            rollbacks.c.rolled_back_at,
+        )
+        .select_from(
+            observations.join(uploads, uploads.c.id == observations.c.upload_id).outerjoin(
+                rollbacks, rollbacks.c.upload_id == uploads.c.id
+            )
+        )
+        .where(
+            observations.c.metric_id == metric_id,
+            observations.c.org_code == org_code,
+            observations.c.period == period,
+        )
+        .order_by(observations.c.upload_id)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in query.selected_columns])
+
+
+def count_uploads(engine: Engine) -> int:
+    """How many uploads have ever been made."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar_one())
+
+
+def read_reference(engine: Engine) -> pd.DataFrame:
+    """The provider-to-ICB-and-region lookup from the latest live reference upload (empty if none)."""
+    columns = ["code", "name", "icb_code", "icb_name", "region"]
+    with engine.connect() as conn:
+        latest = conn.execute(
+            sa.select(sa.func.max(provider_reference.c.upload_id)).where(
+                provider_reference.c.upload_id.in_(_active_upload_ids(conn))
+            )
+        ).scalar()
+        if latest is None:
+            return pd.DataFrame(columns=columns)
+        query = sa.select(*[provider_reference.c[c] for c in columns]).where(provider_reference.c.upload_id == latest)
+        return pd.DataFrame(conn.execute(query).all(), columns=columns)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts per table (for tests and `check`)."""
+    with engine.connect() as conn:
+        return {
+            table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            for table in metadata.sorted_tables
+        }
+
+
+def add_commentary(
+    engine: Engine, *, metric_id: str, org_code: str, period: str, narrative: str, action: str = "",
+    owner: str = "", due: str = "", author: str,
+) -> int:
+    """Save a new version of the commentary for a metric, organisation and month."""
+    with write_transaction(engine) as conn:
+        return conn.execute(
+            commentary.insert().values(
+                metric_id=metric_id, org_code=org_code, period=period, narrative=narrative, action=action,
+                owner=owner, due=due, author=author, created_at=_now(),
+            )
+        ).inserted_primary_key[0]
+
+
+def read_commentary(engine: Engine, *, metric_id: str | None = None, org_code: str | None = None,
+                    history: bool = False) -> pd.DataFrame:
+    """The latest commentary per (metric, organisation, month), or every version with history=True."""
+    query = sa.select(commentary).order_by(commentary.c.id)
+    if metric_id is not None:
+        query = query.where(commentary.c.metric_id == metric_id)
+    if org_code is not None:
+        query = query.where(commentary.c.org_code == org_code)
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in commentary.columns])
+    if history or frame.empty:
+        return frame
+    latest = frame.groupby(KEY, as_index=False)["id"].max()
+    frame = frame[frame["id"].isin(latest["id"])]
+    # An empty narrative is how a comment is withdrawn: the old versions stay in history.
+    return frame[frame["narrative"].str.strip() != ""].reset_index(drop=True)

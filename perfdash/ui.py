@@ -1,0 +1,201 @@
+"""The one perfdash module that imports Streamlit: cached readers keyed on the data version, shared widgets.
+
+Caches sit at the storage boundary and take the store's data_version as a key, so an upload in any
+process shows at once everywhere (every render reads the version, a cheap single-row query).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from perfdash import auth, board, service, store
+from perfdash.config import Config, load_config
+
+
+@st.cache_resource
+def get_config() -> Config:
+    """The validated registry (validated once per process, at start-up)."""
+    return load_config()
+
+
+@st.cache_resource
+def get_engine() -> Engine:
+    """The store, with the demo data loaded if it has never had an upload."""
+    engine = store.get_engine()
+    service.ensure_demo(engine, get_config())
+    return engine
+
+
+def data_version() -> int:
+    """The store's current data version."""
+    return store.data_version(get_engine())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _current(version: int) -> pd.DataFrame:
+    return store.read_current(get_engine())
+
+
+def current() -> pd.DataFrame:
+    """Current values, re-read whenever any process has written."""
+    return _current(data_version())
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _overview(version: int, org_code: str, period: str) -> pd.DataFrame:
+    return board.overview(_current(version), get_config(), org_code, period)
+
+
+def overview(org_code: str, period: str) -> pd.DataFrame:
+    """The overview table for an organisation and month."""
+    return _overview(data_version(), org_code, period)
+
+
+def clear_after_write() -> None:
+    """Nothing to clear: readers key on the data version. Kept so pages say what they rely on."""
+
+
+def query_param(name: str, choices: list[str], default: str) -> str:
+    """A value from the URL if it is one of the choices, else the default."""
+    value = st.query_params.get(name)
+    return value if value in choices else default
+
+
+def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:  # noqa: ANN001
+    """A selectbox whose value lives in the URL (?key=value) so a link can be shared."""
+    initial = query_param(key, choices, default)
+    if key not in st.session_state or st.session_state[key] not in choices:
+        st.session_state[key] = initial
+    value = st.selectbox(label, choices, key=key, format_func=format_func)
+    st.query_params[key] = value
+    return value
+
+
+def demo_banner(config: Config) -> None:
+    """Say plainly when the numbers are synthetic."""
+    uploads = store.list_uploads(get_engine())
+    live = uploads[uploads["status"] == "live"]
+    if not live.empty and (live["note"] == config.app.demo_label).any():
+        st.info(f"Showing {config.app.demo_label}: the numbers are made up for demonstration.", icon="ℹ️")
+
+
+def signed_in_user(config: Config) -> auth.User | None:
+    """The person using the app, by the configured mode; None when nobody is signed in."""
+    settings = config.auth
+    if settings.mode == "none":
+        return auth.local_user()
+    if settings.mode == "header":
+        email = st.context.headers.get(settings.header_name)
+        if not email:
+            return None
+        return auth.User(email, email, auth.resolve_role(email, [], settings), "header")
+    if not getattr(st.user, "is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or st.user.get("preferred_username") or "")
+    groups = st.user.get("groups") or []
+    name = str(st.user.get("name") or email)
+    return auth.User(email, name, auth.resolve_role(email, list(groups), settings), "oidc")
+
+
+def current_user() -> auth.User | None:
+    """The user for this run (pages call this to check permissions themselves)."""
+    return signed_in_user(get_config())
+
+
+def allowed(user: auth.User | None, permission: str) -> bool:
+    """Whether the user may do something."""
+    return auth.can(user, permission)
+
+
+def require(permission: str) -> auth.User:
+    """Stop the page with 'not permitted' unless the user's role allows it (defence in depth)."""
+    user = current_user()
+    if not auth.can(user, permission):
+        st.error("Not permitted: your role does not allow this page. Ask an administrator if you need access.")
+        st.stop()
+    return user
+
+
+def sign_in_page(config: Config) -> None:
+    """What a signed-out visitor sees: a sign-in button and nothing else."""
+    st.title(config.app.title)
+    if config.auth.mode == "oidc":
+        st.write("Sign in with your NHS account to see the dashboard.")
+        if st.button("Sign in", type="primary"):
+            st.login()
+    else:
+        st.error("You are not signed in: the authenticating proxy did not identify you.")
+
+
+def sidebar_identity(config: Config, user: auth.User) -> None:
+    """Who is signed in, their role, and a sign-out button."""
+    with st.sidebar:
+        if user.mode == "none":
+            st.warning("Sign-in is off (local or demo mode): everyone is an analyst.", icon="🔓")
+        else:
+            st.caption(f"Signed in as **{user.email}** ({user.role or 'no role'})")
+            if user.mode == "oidc" and st.button("Sign out"):
+                st.logout()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _commentary(version: int, metric_id: str | None, org_code: str | None) -> pd.DataFrame:
+    return store.read_commentary(get_engine(), metric_id=metric_id, org_code=org_code)
+
+
+def commentary(metric_id: str | None = None, org_code: str | None = None) -> pd.DataFrame:
+    """The latest commentary per month for a metric and organisation."""
+    return _commentary(data_version(), metric_id, org_code)
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes safe to open in a spreadsheet."""
+    from perfdash.exports import safe_csv as _safe
+
+    return _safe(frame)
+
+
+def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
+    """Render overview rows: value, target, met, change, trend, MDC icons, the reading in words, a link."""
+    from perfdash import present
+
+    config = get_config()
+    domain_names = {d.id: d.name for d in config.domains}
+    shown = pd.DataFrame(
+        {
+            "Domain": [domain_names[d] for d in table["domain"]],
+            "Metric": table["metric"],
+            "Latest": [board.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
+            "Target": [
+                board.format_value(t, u) if t is not None and not pd.isna(t) else "no target"
+                for t, u in zip(table["target"], table["unit"], strict=True)
+            ],
+            "Met": [present.met_label(m) for m in table["met"]],
+            "Change": [board.format_change(c, u) for c, u in zip(table["change"], table["unit"], strict=True)],
+            "Trend (13 months)": table["trend"],
+            "Variation": [
+                present.variation_icon_uri(v, d) for v, d in zip(table["variation"], table["direction"], strict=True)
+            ],
+            "Assurance": [present.assurance_icon_uri(a) for a in table["assurance"]],
+            "SPC reading": [
+                present.reading_text(v, a, n)
+                for v, a, n in zip(table["variation"], table["assurance"], table["spc_note"], strict=True)
+            ],
+            "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
+        }
+    )
+    if not show_domain:
+        shown = shown.drop(columns="Domain")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Trend (13 months)": st.column_config.LineChartColumn(width="small"),
+            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon"),
+            "Assurance": st.column_config.ImageColumn(help="Making Data Count assurance icon"),
+            "Chart": st.column_config.LinkColumn(display_text="Open chart"),
+        },
+    )

@@ -1,0 +1,146 @@
+"""The store, on SQLite and on a real PostgreSQL server: versioned values, rollback, duplicates, audit."""
+
+import threading
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from perfdash import store
+
+
+def _rows(values: dict[tuple[str, str, str], float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"period": p, "org_code": o, "metric_id": m, "value": v, "numerator": float("nan"), "denominator": float("nan")}
+            for (m, o, p), v in values.items()
+        ]
+    )
+
+
+def _commit(engine, rows: pd.DataFrame, sha: str, who: str = "a@nhs.net") -> store.CommitResult:  # noqa: ANN001
+    return store.commit(engine, rows, file_name=f"{sha}.csv", sha256=sha, file_format="canonical", uploaded_by=who)
+
+
+def _current(engine) -> dict[tuple[str, str, str], float]:  # noqa: ANN001
+    frame = store.read_current(engine)
+    return {(r.metric_id, r.org_code, r.period): r.value for r in frame.itertuples()}
+
+
+def test_schema_is_made_with_a_version(engine):
+    counts = store.table_counts(engine)
+    assert counts["meta"] == 2
+    assert store.data_version(engine) == 0
+
+
+def test_latest_upload_wins_and_nothing_is_overwritten(engine):
+    first = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100, ("ae_attendances", "RF4", "2025-04"): 50}), "a")
+    assert (first.added, first.revised, first.unchanged) == (2, 0, 0)
+    second = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}), "b")
+    assert (second.added, second.revised, second.unchanged) == (0, 1, 1)
+    assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}
+    history = store.value_history(engine, "ae_attendances", "R1H", "2025-04")
+    assert history["value"].tolist() == [100, 120]
+    assert store.table_counts(engine)["observations"] == 4
+    assert store.data_version(engine) == 2
+
+
+def test_rollback_restores_previous_values_and_is_recorded(engine):
+    _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100}), "a")
+    second = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "R1H", "2025-05"): 7}), "b")
+    store.rollback_upload(engine, second.upload_id, by="lead@nhs.net", reason="wrong month")
+    assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 100}
+    uploads = store.list_uploads(engine).set_index("id")
+    assert uploads.at[second.upload_id, "status"] == "rolled back"
+    assert uploads.at[second.upload_id, "rolled_back_by"] == "lead@nhs.net"
+    assert store.table_counts(engine)["observations"] == 3  # nothing deleted
+    with pytest.raises(store.StoreError, match="already been rolled back"):
+        store.rollback_upload(engine, second.upload_id, by="x")
+    with pytest.raises(store.StoreError, match="no upload 99"):
+        store.rollback_upload(engine, 99, by="x")
+
+
+def test_rolling_back_an_older_upload_keeps_the_newer_value(engine):
+    first = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100}), "a")
+    _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120}), "b")
+    store.rollback_upload(engine, first.upload_id, by="x")
+    assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120}
+
+
+def test_same_file_twice_changes_nothing(engine):
+    rows = _rows({("ae_attendances", "R1H", "2025-04"): 100})
+    first = _commit(engine, rows, "same")
+    version = store.data_version(engine)
+    again = _commit(engine, rows, "same")
+    assert again.duplicate_of == first.upload_id and again.upload_id is None
+    assert store.data_version(engine) == version
+    assert store.count_uploads(engine) == 1
+
+
+def test_a_failed_commit_leaves_the_store_unchanged(engine):
+    _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100}), "a")
+    before = store.table_counts(engine)
+    bad = _rows({("ae_attendances", "R1H", "2025-05"): 1})
+    bad["value"] = [None]  # NOT NULL violation in the middle of the transaction
+    with pytest.raises(sa.exc.IntegrityError):
+        store.commit_rows(engine, bad, file_name="x", sha256="x", file_format="canonical", uploaded_by="x")
+    assert store.table_counts(engine) == before
+
+
+def test_concurrent_commits_both_land_in_turn(engine):
+    errors: list[BaseException] = []
+
+    def load(sha: str, value: float) -> None:
+        try:
+            rows = _rows({("ae_attendances", org, "2025-04"): value for org in ("R1H", "RF4", "RQX")})
+            _commit(engine, rows, sha)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=load, args=(f"s{i}", float(i))) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    uploads = store.list_uploads(engine)
+    assert len(uploads) == 4
+    # Never a mix: every current value comes from the same (latest) upload.
+    assert store.read_current(engine)["upload_id"].nunique() == 1
+    assert sorted(uploads["n_added"].tolist()) == [0, 0, 0, 3]
+
+
+def test_commentary_is_versioned(engine):
+    store.add_commentary(engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="First", author="a")
+    store.add_commentary(engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="Second", author="b")
+    latest = store.read_commentary(engine, metric_id="ae_4hr_all")
+    assert latest["narrative"].tolist() == ["Second"]
+    assert len(store.read_commentary(engine, history=True)) == 2
+
+
+def test_reference_table_follows_the_latest_live_upload(engine):
+    ref = pd.DataFrame([{"code": "R1H", "name": "Barts", "icb_code": "QMF", "icb_name": "NEL", "region": "London"}])
+    empty = pd.DataFrame(columns=store.KEY + store.VALUE_COLUMNS)
+    first = store.commit(engine, empty,
+                         file_name="map.csv", sha256="m1", file_format="provider_reference", uploaded_by="x", reference=ref)
+    assert store.read_reference(engine)["code"].tolist() == ["R1H"]
+    store.rollback_upload(engine, first.upload_id, by="x")
+    assert store.read_reference(engine).empty
+
+
+def test_wrong_schema_version_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = store.get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(store.meta_table.update().where(store.meta_table.c.key == "schema_version").values(value="0"))
+    store.dispose_engines()
+    with pytest.raises(store.StoreError, match="schema version 0"):
+        store.get_engine(url)
+    store.dispose_engines()
+
+
+def test_sqlite_file_uses_wal(tmp_path):
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'wal.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.dispose_engines()
