@@ -17,9 +17,14 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                "id": m.id, "name": m.name, "domain": m.domain, "unit": m.unit, "direction": m.direction,
-                "rollup": m.rollup, "level": m.level, "targets": "; ".join(f"{t.value:g} {t.kind} from {t.from_month}"
-                                                                            for t in m.targets),
+                "id": m.id,
+                "name": m.name,
+                "domain": m.domain,
+                "unit": m.unit,
+                "direction": m.direction,
+                "rollup": m.rollup,
+                "level": m.level,
+                "targets": "; ".join(f"{t.value:g} {t.kind} from {t.from_month}" for t in m.targets),
             }
             for m in config.metrics
         ]

@@ -16,8 +16,24 @@ for message in st.session_state.pop("data_messages", []):
 uploads = store.list_uploads(engine)
 st.subheader("Uploads")
 st.dataframe(
-    uploads[["id", "uploaded_at", "uploaded_by", "file_name", "format", "sha256", "n_rows", "n_added", "n_revised",
-             "n_unchanged", "note", "status", "rolled_back_by", "rolled_back_at"]],
+    uploads[
+        [
+            "id",
+            "uploaded_at",
+            "uploaded_by",
+            "file_name",
+            "format",
+            "sha256",
+            "n_rows",
+            "n_added",
+            "n_revised",
+            "n_unchanged",
+            "note",
+            "status",
+            "rolled_back_by",
+            "rolled_back_at",
+        ]
+    ],
     hide_index=True,
     width="stretch",
 )
@@ -30,9 +46,11 @@ if ui.allowed(user, "rollback"):
     else:
         with st.form("rollback"):
             upload_id = st.selectbox(
-                "Upload", live["id"].tolist(),
-                format_func=lambda i: f"{i}: {live.set_index('id').at[i, 'file_name']} "
-                f"({live.set_index('id').at[i, 'uploaded_at']})",
+                "Upload",
+                live["id"].tolist(),
+                format_func=lambda i: (
+                    f"{i}: {live.set_index('id').at[i, 'file_name']} ({live.set_index('id').at[i, 'uploaded_at']})"
+                ),
             )
             reason = st.text_input("Reason")
             confirm = st.checkbox("I understand its values will return to what they were before it")
@@ -58,5 +76,9 @@ if month:
         st.dataframe(history, hide_index=True, width="stretch")
 
 st.subheader("Export")
-st.download_button("Download all current data (canonical CSV)", service.export_csv(engine),
-                   file_name="perfdash-export.csv", mime="text/csv")
+st.download_button(
+    "Download all current data (canonical CSV)",
+    service.export_csv(engine),
+    file_name="perfdash-export.csv",
+    mime="text/csv",
+)

@@ -17,21 +17,26 @@ if current.empty:
 metric_ids = [m.id for m in config.metrics]
 c1, c2, c3 = st.columns([2, 1, 1])
 with c1:
-    metric_id = ui.select_bound("Metric", metric_ids, key="metric", default=metric_ids[0],
-                                format_func=lambda i: config.metric_by_id[i].name)
+    metric_id = ui.select_bound(
+        "Metric", metric_ids, key="metric", default=metric_ids[0], format_func=lambda i: config.metric_by_id[i].name
+    )
 metric = config.metric_by_id[metric_id]
 orgs = [config.system.code, *config.metric_orgs(metric)]
 with c2:
-    org = ui.select_bound("Organisation", orgs, key="org", default=config.system.code,
-                          format_func=lambda code: config.org_names.get(code, code))
+    org = ui.select_bound(
+        "Organisation",
+        orgs,
+        key="org",
+        default=config.system.code,
+        format_func=lambda code: config.org_names.get(code, code),
+    )
 months = sorted(current["period"].unique().tolist(), reverse=True)
 with c3:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
 st.markdown(f"**{metric.name}**: {metric.definition}")
-st.caption(f"Source: {metric.source}. Unit: {metric.unit}. "
-           f"{'Higher' if metric.direction == 'higher' else 'Lower' if metric.direction == 'lower' else 'Neither higher nor lower'}"
-           " is better.")
+better = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "Neither higher nor lower is better"}
+st.caption(f"Source: {metric.source}. Unit: {metric.unit}. {better[metric.direction]}.")
 
 values = board.series(current, config, metric, org)
 values = values[values["period"] <= month]
@@ -46,11 +51,13 @@ commentary = ui.commentary(metric.id, org)
 annotations = [(row.period, row.narrative) for row in commentary.itertuples() if row.period in reading.periods]
 title = f"{metric.name}, {config.org_names.get(org, org)}"
 if result.run_chart_only:
-    figure = spc_chart.run_chart_figure(reading.periods, result, title=title, unit=metric.unit, targets=targets,
-                                        annotations=annotations)
+    figure = spc_chart.run_chart_figure(
+        reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
+    )
 else:
-    figure = spc_chart.spc_figure(reading.periods, result, title=title, unit=metric.unit, targets=targets,
-                                  annotations=annotations)
+    figure = spc_chart.spc_figure(
+        reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
+    )
 
 chart, icons = st.columns([5, 1])
 with chart:
@@ -58,10 +65,16 @@ with chart:
 with icons:
     icon = present.variation_icon_name(result.variation, metric.direction)
     if icon is not None:
-        st.image(present.variation_icon_uri(result.variation, metric.direction), width=72,
-                 caption=present.reading_text(result.variation, None))
-    st.image(present.assurance_icon_uri(result.assurance), width=72,
-             caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"))
+        st.image(
+            present.variation_icon_uri(result.variation, metric.direction),
+            width=72,
+            caption=present.reading_text(result.variation, None),
+        )
+    st.image(
+        present.assurance_icon_uri(result.assurance),
+        width=72,
+        caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"),
+    )
 
 last_value = values["value"].iloc[-1] if not values.empty else None
 target_now = metric.target_for(month, org)
@@ -69,30 +82,40 @@ st.caption(
     f"Text alternative: {metric.name} for {config.org_names.get(org, org)} was "
     f"{board.format_value(last_value, metric.unit)} in {label(values['period'].iloc[-1])}; "
     f"target {board.format_value(target_now.value, metric.unit) if target_now else 'none in force'}"
-    f"{f' ({target_now.kind})' if target_now else ''}. SPC: {present.reading_text(result.variation, result.assurance, result.message)}."
+    f"{f' ({target_now.kind})' if target_now else ''}. "
+    f"SPC: {present.reading_text(result.variation, result.assurance, result.message)}."
 )
 if result.message:
     st.info(result.message)
 fired = result.points.assign(period=reading.periods)
 fired = fired[fired["special_cause"]]
 if not fired.empty:
-    st.markdown("**Rules that fired:** " + "; ".join(f"{label(p)}: {r}" for p, r in zip(fired["period"], fired["rule"],
-                                                                                       strict=True)))
-targets_text = [f"{t.value:g} ({t.kind}, from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
-                f"{f': {t.note}' if t.note else ''}" for t in metric.targets if t.org in (None, org)]
+    st.markdown(
+        "**Rules that fired:** "
+        + "; ".join(f"{label(p)}: {r}" for p, r in zip(fired["period"], fired["rule"], strict=True))
+    )
+targets_text = [
+    f"{t.value:g} ({t.kind}, from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
+    f"{f': {t.note}' if t.note else ''}"
+    for t in metric.targets
+    if t.org in (None, org)
+]
 st.markdown("**Targets:** " + ("; ".join(targets_text) if targets_text else metric.no_target_reason))
 
 st.subheader(f"All organisations, {label(month)}")
 compare = board.comparison(current, config, metric, month)
 compare["shown"] = [board.format_value(v, metric.unit) for v in compare["value"]]
 compare["met"] = [present.met_label(m) for m in compare["met"]]
-st.dataframe(compare[["organisation", "shown", "met"]].rename(columns={"organisation": "Organisation",
-             "shown": "Value", "met": "Met"}), hide_index=True)
+st.dataframe(
+    compare[["organisation", "shown", "met"]].rename(
+        columns={"organisation": "Organisation", "shown": "Value", "met": "Met"}
+    ),
+    hide_index=True,
+)
 
 st.subheader("Data")
 table = values.merge(pd.DataFrame({"period": reading.periods, "target": targets}), on="period", how="left")
 points = result.points.assign(period=reading.periods)[["period", "mean", "lpl", "upl", "rule"]]
 table = table.merge(points, on="period", how="left")
 st.dataframe(table, hide_index=True, width="stretch")
-st.download_button("Download this data (CSV)", ui.safe_csv(table), file_name=f"{metric.id}-{org}.csv",
-                   mime="text/csv")
+st.download_button("Download this data (CSV)", ui.safe_csv(table), file_name=f"{metric.id}-{org}.csv", mime="text/csv")

@@ -15,8 +15,13 @@ if current.empty:
 
 left, right = st.columns(2)
 with left:
-    org = ui.select_bound("Organisation", board.org_choices(config), key="org", default=config.organisations[0].code,
-                          format_func=lambda code: config.org_names.get(code, code))
+    org = ui.select_bound(
+        "Organisation",
+        board.org_choices(config),
+        key="org",
+        default=config.organisations[0].code,
+        format_func=lambda code: config.org_names.get(code, code),
+    )
 months = sorted(current["period"].unique().tolist(), reverse=True)
 with right:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
@@ -28,8 +33,10 @@ if kind == "trust":
     st.markdown(f"**{trust.name}** ({trust.code}), {trust.type.replace('_', ' ')} trust. Mainly serves: {places}.")
 elif kind == "place":
     trusts = ", ".join(o.short_name for o in config.organisations if org in o.places)
-    st.markdown(f"**{config.org_names[org]}** ({org}), a place (borough) in {config.system.short_name}. "
-                f"Served mainly by: {trusts}.")
+    st.markdown(
+        f"**{config.org_names[org]}** ({org}), a place (borough) in {config.system.short_name}. "
+        f"Served mainly by: {trusts}."
+    )
 else:
     st.markdown(f"**{config.system.name}** ({org}): figures rolled up from its trusts and places.")
 

@@ -16,7 +16,10 @@ if current.empty:
 left, right = st.columns(2)
 with left:
     org = ui.select_bound(
-        "Organisation", board.org_choices(config), key="org", default=config.system.code,
+        "Organisation",
+        board.org_choices(config),
+        key="org",
+        default=config.system.code,
         format_func=lambda code: config.org_names.get(code, code),
     )
 months = sorted(current["period"].unique().tolist(), reverse=True)
@@ -24,8 +27,10 @@ with right:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
 table = ui.overview(org, month)
-st.caption(f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(months[0])}. "
-           f"SPC profile: {config.app.spc_profile.upper()}.")
+st.caption(
+    f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(months[0])}. "
+    f"SPC profile: {config.app.spc_profile.upper()}."
+)
 
 st.subheader("Summary: variation and assurance")
 cells = present.summary_matrix(table)

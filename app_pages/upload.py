@@ -13,13 +13,22 @@ st.write(
     "Load monthly CSV files: perfdash's canonical long form, the wide form (one column per metric id), "
     "or NHS England's published files as downloaded. Nothing is written until you press **Commit**."
 )
-st.download_button("Download the canonical template (CSV)", service.template_csv(config),
-                   file_name="perfdash-template.csv", mime="text/csv")
+st.download_button(
+    "Download the canonical template (CSV)",
+    service.template_csv(config),
+    file_name="perfdash-template.csv",
+    mime="text/csv",
+)
 st.caption(f"Largest file accepted: {config.app.max_upload_mb} MB. Larger extracts: split them by year.")
 
 generation = st.session_state.setdefault("upload_generation", 0)
-files = st.file_uploader("CSV files", type=["csv", "txt"], accept_multiple_files=True, key=f"uploader-{generation}",
-                         max_upload_size=config.app.max_upload_mb)
+files = st.file_uploader(
+    "CSV files",
+    type=["csv", "txt"],
+    accept_multiple_files=True,
+    key=f"uploader-{generation}",
+    max_upload_size=config.app.max_upload_mb,
+)
 
 for message in st.session_state.pop("upload_messages", []):
     st.success(message)
@@ -29,17 +38,25 @@ for uploaded in files or []:
     st.subheader(uploaded.name)
     prepared = prepare(uploaded.name, data, config, engine)
     if prepared.format != "unknown":
-        st.write(f"Read as **{prepared.format_label}**" + (f", encoding {prepared.encoding}." if prepared.encoding else "."))
+        st.write(
+            f"Read as **{prepared.format_label}**" + (f", encoding {prepared.encoding}." if prepared.encoding else ".")
+        )
     for note in prepared.notes:
         st.caption(note)
     problems = prepared.problem_table()
     if prepared.errors:
-        st.error(f"{len(prepared.errors)} problem(s) must be fixed before this file can be loaded. "
-                 "Nothing has been written.")
+        st.error(
+            f"{len(prepared.errors)} problem(s) must be fixed before this file can be loaded. Nothing has been written."
+        )
     if not problems.empty:
         st.dataframe(problems, hide_index=True, width="stretch")
-        st.download_button("Download the problems (CSV)", ui.safe_csv(problems),
-                           file_name=f"problems-{uploaded.name}", mime="text/csv", key=f"problems-{prepared.sha256}")
+        st.download_button(
+            "Download the problems (CSV)",
+            ui.safe_csv(problems),
+            file_name=f"problems-{uploaded.name}",
+            mime="text/csv",
+            key=f"problems-{prepared.sha256}",
+        )
     if not prepared.ok:
         continue
     if prepared.duplicate_of is not None:
@@ -61,16 +78,20 @@ for uploaded in files or []:
                 st.dataframe(revised[["period", "org_code", "metric_id", "old_value", "value"]], hide_index=True)
     accepted = True
     if prepared.warnings:
-        accepted = st.checkbox(f"I have checked the {len(prepared.warnings)} warning(s) above and want to load anyway",
-                               key=f"accept-{prepared.sha256}")
+        accepted = st.checkbox(
+            f"I have checked the {len(prepared.warnings)} warning(s) above and want to load anyway",
+            key=f"accept-{prepared.sha256}",
+        )
     note = st.text_input("Note for the audit log (optional)", key=f"note-{prepared.sha256}")
     if st.button("Commit", type="primary", disabled=not accepted, key=f"commit-{prepared.sha256}"):
         result = service.commit_prepared(engine, prepared, user=user.email, note=note)
         if result.duplicate_of is not None:
             message = f"{uploaded.name}: identical to upload {result.duplicate_of}; nothing changed."
         else:
-            message = (f"{uploaded.name} loaded as upload {result.upload_id}: {result.added} new, "
-                       f"{result.revised} revised, {result.unchanged} unchanged. Every page now shows it.")
+            message = (
+                f"{uploaded.name} loaded as upload {result.upload_id}: {result.added} new, "
+                f"{result.revised} revised, {result.unchanged} unchanged. Every page now shows it."
+            )
         st.session_state["upload_messages"] = [*st.session_state.get("upload_messages", []), message]
         # A new uploader key clears the file so a rerun cannot commit it twice.
         st.session_state["upload_generation"] = generation + 1

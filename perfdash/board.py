@@ -88,8 +88,14 @@ class SpcReading:
     result: spc.XmrResult
 
 
-def spc_reading(config: Config, metric: Metric, org_code: str, values: pd.DataFrame, upto: str | None = None,
-                profile: str | None = None) -> SpcReading | None:
+def spc_reading(
+    config: Config,
+    metric: Metric,
+    org_code: str,
+    values: pd.DataFrame,
+    upto: str | None = None,
+    profile: str | None = None,
+) -> SpcReading | None:
     """XmR on a series (full months, gaps as missing) with the configured rebases and ghosted months."""
     if values.empty:
         return None
@@ -98,8 +104,11 @@ def spc_reading(config: Config, metric: Metric, org_code: str, values: pd.DataFr
         return None
     periods = month_range(data["period"].min(), data["period"].max())
     aligned = data.set_index("period")["value"].reindex(periods)
-    rebase = [periods.index(r.month) for r in config.spc.rebase_months(metric.id, org_code) if r.month in periods
-              and r.month != periods[0]]
+    rebase = [
+        periods.index(r.month)
+        for r in config.spc.rebase_months(metric.id, org_code)
+        if r.month in periods and r.month != periods[0]
+    ]
     ghost = [periods.index(g.month) for g in config.spc.ghost_months(metric.id, org_code) if g.month in periods]
     target = metric.target_for(periods[-1], org_code)
     result = spc.xmr(

@@ -21,7 +21,7 @@ def _user(args: argparse.Namespace) -> str:
     return args.user or os.environ.get("PERFDASH_USER") or f"{getpass.getuser()}@cli"
 
 
-def _engine(args: argparse.Namespace):  # noqa: ANN202
+def _engine(args: argparse.Namespace):
     return store.get_engine(args.database)
 
 
@@ -146,9 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="path to config.yaml (default: the project's, or PERFDASH_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("--database", help="SQLAlchemy URL (default: PERFDASH_DATABASE_URL or data/perfdash.sqlite)")
+        command.add_argument(
+            "--database", help="SQLAlchemy URL (default: PERFDASH_DATABASE_URL or data/perfdash.sqlite)"
+        )
         command.add_argument("--user", help="who is doing this (default: PERFDASH_USER or your login)")
         command.set_defaults(func=func)
         return command
@@ -173,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command; configuration and storage problems print one clear line, never a traceback."""
-    logging.basicConfig(level=os.environ.get("PERFDASH_LOG_LEVEL", "WARNING"), format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("PERFDASH_LOG_LEVEL", "WARNING"), format="%(asctime)s %(name)s %(message)s"
+    )
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -81,9 +81,21 @@ ORG_OFFSETS: dict[str, dict[str, float]] = {
     "cancer_fds_28d": {"R1H": 1.0, "RF4": -3.0, "RQX": 4.0},
 }
 ORG_SCALE: dict[str, float] = {
-    "R1H": 1.9, "RF4": 1.1, "RQX": 0.5, "RAT": 0.6, "RWK": 0.9, "RRU": 2.5, "QMF": 1.0,
-    "E09000001": 0.05, "E09000002": 0.8, "E09000012": 1.0, "E09000016": 1.0,
-    "E09000025": 1.3, "E09000026": 1.1, "E09000030": 1.2, "E09000031": 1.1,
+    "R1H": 1.9,
+    "RF4": 1.1,
+    "RQX": 0.5,
+    "RAT": 0.6,
+    "RWK": 0.9,
+    "RRU": 2.5,
+    "QMF": 1.0,
+    "E09000001": 0.05,
+    "E09000002": 0.8,
+    "E09000012": 1.0,
+    "E09000016": 1.0,
+    "E09000025": 1.3,
+    "E09000026": 1.1,
+    "E09000030": 1.2,
+    "E09000031": 1.1,
 }
 # A few series get a real step change so SPC has something to find.
 SHIFT_MONTHS = ["2023-04", "2024-01", "2024-10"]
@@ -102,7 +114,7 @@ def _series(metric: Metric, org: str, periods: list[str]) -> pd.DataFrame:
     scale = ORG_SCALE.get(org, 1.0)
     percent = metric.unit == "percent"
     offset = ORG_OFFSETS.get(metric.id, {}).get(org, float(rng.normal(0, shape.sd * 1.5)) if percent else 0.0)
-    level = shape.base + offset if percent else shape.base * (scale if shape.base > 0 else scale)
+    level = shape.base + offset if percent else shape.base * scale
     sd = shape.sd if percent else shape.sd * scale
     winter = np.isin(months, [12, 1, 2]) * (shape.winter if percent else shape.winter * scale)
     drift = shape.drift * years * (1 if percent else scale)

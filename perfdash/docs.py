@@ -38,8 +38,9 @@ def metrics_markdown(config: Config) -> str:
             if metric.targets:
                 lines.append("- Targets:")
                 for target in metric.targets:
-                    span = f"from {label(target.from_month)}" + (f" to {label(target.to_month)}" if target.to_month
-                                                                 else "")
+                    span = f"from {label(target.from_month)}" + (
+                        f" to {label(target.to_month)}" if target.to_month else ""
+                    )
                     who = f" for {target.org}" if target.org else ""
                     note = f": {target.note}" if target.note else ""
                     lines.append(f"  - {target.value:g} ({target.kind}{who}), {span}{note}")

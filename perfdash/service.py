@@ -34,13 +34,21 @@ def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str 
     )
     log.info(
         "loaded %s (%s) by %s: upload %s, %d added, %d revised, %d unchanged in %.2fs",
-        prepared.file_name, prepared.format, user, result.upload_id, result.added, result.revised,
-        result.unchanged, time.perf_counter() - started,
+        prepared.file_name,
+        prepared.format,
+        user,
+        result.upload_id,
+        result.added,
+        result.revised,
+        result.unchanged,
+        time.perf_counter() - started,
     )
     return result
 
 
-def load_demo(engine: Engine, config: Config, *, user: str = "demo-loader", last: str | None = None) -> store.CommitResult:
+def load_demo(
+    engine: Engine, config: Config, *, user: str = "demo-loader", last: str | None = None
+) -> store.CommitResult:
     """Generate the synthetic demo data and load it through the normal ingest path."""
     data = demo.to_csv_bytes(demo.generate(config, last=last))
     prepared = prepare(demo.DEMO_FILE_NAME, data, config, engine)
@@ -73,9 +81,21 @@ def export_csv(engine: Engine) -> bytes:
 def template_csv(config: Config) -> bytes:
     """A canonical template with a header and two example rows."""
     rows = [
-        {"period": "2025-04", "org_code": "R1H", "metric_id": "ae_4hr_all", "value": "", "numerator": 15230,
-         "denominator": 20410},
-        {"period": "2025-04", "org_code": "RRU", "metric_id": "amb_cat2_mean", "value": 31.5, "numerator": "",
-         "denominator": ""},
+        {
+            "period": "2025-04",
+            "org_code": "R1H",
+            "metric_id": "ae_4hr_all",
+            "value": "",
+            "numerator": 15230,
+            "denominator": 20410,
+        },
+        {
+            "period": "2025-04",
+            "org_code": "RRU",
+            "metric_id": "amb_cat2_mean",
+            "value": 31.5,
+            "numerator": "",
+            "denominator": "",
+        },
     ]
     return pd.DataFrame(rows, columns=CANONICAL_COLUMNS).to_csv(index=False).encode("utf-8")

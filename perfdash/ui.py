@@ -63,7 +63,7 @@ def query_param(name: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
-def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:  # noqa: ANN001
+def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:
     """A selectbox whose value lives in the URL (?key=value) so a link can be shared."""
     initial = query_param(key, choices, default)
     if key not in st.session_state or st.session_state[key] not in choices:

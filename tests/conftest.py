@@ -47,7 +47,7 @@ def postgres_server() -> Iterator[postgres.PostgresServer | None]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def engine(request: pytest.FixtureRequest, tmp_path: Path):
     """An empty store, once on a SQLite file and once on a fresh PostgreSQL database."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.sqlite'}"
@@ -60,7 +60,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path):  # noqa: ANN201
+def sqlite_engine(tmp_path: Path):
     """An empty SQLite store only (for tests that don't need both backends)."""
     engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
     yield engine

@@ -12,17 +12,24 @@ from perfdash import store
 def _rows(values: dict[tuple[str, str, str], float]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"period": p, "org_code": o, "metric_id": m, "value": v, "numerator": float("nan"), "denominator": float("nan")}
+            {
+                "period": p,
+                "org_code": o,
+                "metric_id": m,
+                "value": v,
+                "numerator": float("nan"),
+                "denominator": float("nan"),
+            }
             for (m, o, p), v in values.items()
         ]
     )
 
 
-def _commit(engine, rows: pd.DataFrame, sha: str, who: str = "a@nhs.net") -> store.CommitResult:  # noqa: ANN001
+def _commit(engine, rows: pd.DataFrame, sha: str, who: str = "a@nhs.net") -> store.CommitResult:
     return store.commit(engine, rows, file_name=f"{sha}.csv", sha256=sha, file_format="canonical", uploaded_by=who)
 
 
-def _current(engine) -> dict[tuple[str, str, str], float]:  # noqa: ANN001
+def _current(engine) -> dict[tuple[str, str, str], float]:
     frame = store.read_current(engine)
     return {(r.metric_id, r.org_code, r.period): r.value for r in frame.itertuples()}
 
@@ -34,9 +41,13 @@ def test_schema_is_made_with_a_version(engine):
 
 
 def test_latest_upload_wins_and_nothing_is_overwritten(engine):
-    first = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100, ("ae_attendances", "RF4", "2025-04"): 50}), "a")
+    first = _commit(
+        engine, _rows({("ae_attendances", "R1H", "2025-04"): 100, ("ae_attendances", "RF4", "2025-04"): 50}), "a"
+    )
     assert (first.added, first.revised, first.unchanged) == (2, 0, 0)
-    second = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}), "b")
+    second = _commit(
+        engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}), "b"
+    )
     assert (second.added, second.revised, second.unchanged) == (0, 1, 1)
     assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}
     history = store.value_history(engine, "ae_attendances", "R1H", "2025-04")
@@ -47,7 +58,9 @@ def test_latest_upload_wins_and_nothing_is_overwritten(engine):
 
 def test_rollback_restores_previous_values_and_is_recorded(engine):
     _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100}), "a")
-    second = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "R1H", "2025-05"): 7}), "b")
+    second = _commit(
+        engine, _rows({("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "R1H", "2025-05"): 7}), "b"
+    )
     store.rollback_upload(engine, second.upload_id, by="lead@nhs.net", reason="wrong month")
     assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 100}
     uploads = store.list_uploads(engine).set_index("id")
@@ -94,7 +107,7 @@ def test_concurrent_commits_both_land_in_turn(engine):
         try:
             rows = _rows({("ae_attendances", org, "2025-04"): value for org in ("R1H", "RF4", "RQX")})
             _commit(engine, rows, sha)
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=load, args=(f"s{i}", float(i))) for i in range(4)]
@@ -111,8 +124,12 @@ def test_concurrent_commits_both_land_in_turn(engine):
 
 
 def test_commentary_is_versioned(engine):
-    store.add_commentary(engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="First", author="a")
-    store.add_commentary(engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="Second", author="b")
+    store.add_commentary(
+        engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="First", author="a"
+    )
+    store.add_commentary(
+        engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="Second", author="b"
+    )
     latest = store.read_commentary(engine, metric_id="ae_4hr_all")
     assert latest["narrative"].tolist() == ["Second"]
     assert len(store.read_commentary(engine, history=True)) == 2
@@ -121,8 +138,15 @@ def test_commentary_is_versioned(engine):
 def test_reference_table_follows_the_latest_live_upload(engine):
     ref = pd.DataFrame([{"code": "R1H", "name": "Barts", "icb_code": "QMF", "icb_name": "NEL", "region": "London"}])
     empty = pd.DataFrame(columns=store.KEY + store.VALUE_COLUMNS)
-    first = store.commit(engine, empty,
-                         file_name="map.csv", sha256="m1", file_format="provider_reference", uploaded_by="x", reference=ref)
+    first = store.commit(
+        engine,
+        empty,
+        file_name="map.csv",
+        sha256="m1",
+        file_format="provider_reference",
+        uploaded_by="x",
+        reference=ref,
+    )
     assert store.read_reference(engine)["code"].tolist() == ["R1H"]
     store.rollback_upload(engine, first.upload_id, by="x")
     assert store.read_reference(engine).empty

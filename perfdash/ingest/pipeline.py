@@ -154,6 +154,7 @@ def prepare(
     prepared.problems.extend(parsed.problems)
     prepared.notes.extend(parsed.notes)
     prepared.reference = parsed.reference
+    prepared.rows = parsed.rows
     if parsed.errors or parsed.rows.empty:
         if parsed.rows.empty and parsed.reference is None and not parsed.errors:
             prepared.problems.append(Problem("The file has no data rows.", fix="add at least one row"))
@@ -199,13 +200,15 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
                 fix="tick to confirm this is a revision",
             )
         )
-    # An organisation that reported last month but is missing from this file's month.
-    for (metric_id, period), group in rows.groupby(["metric_id", "period"]):
+    # An organisation that reported last month but is missing from the file's latest month for a metric.
+    latest = rows.groupby("metric_id")["period"].max()
+    for metric_id, period in latest.items():
         previous = current[(current["metric_id"] == metric_id) & (current["period"] == add_months(period, -1))]
-        if previous.empty or period != rows.loc[rows["metric_id"] == metric_id, "period"].max():
+        if previous.empty:
             continue
+        reported = rows.loc[(rows["metric_id"] == metric_id) & (rows["period"] == period), "org_code"]
         nel = set(config.metric_orgs(config.metric_by_id[metric_id]))
-        missing = sorted((set(previous["org_code"]) & nel) - set(group["org_code"]))
+        missing = sorted((set(previous["org_code"]) & nel) - set(reported))
         if missing:
             warnings.append(
                 Problem(

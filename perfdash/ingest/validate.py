@@ -21,7 +21,9 @@ def _schema(config: Config, known_orgs: set[str] | None) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             # An empty period was already reported by the parser as "is not a month".
-            "period": pa.Column(str, pa.Check(lambda s: (s == "") | s.str.match(_PERIOD_PATTERN), error="is not a month")),
+            "period": pa.Column(
+                str, pa.Check(lambda s: (s == "") | s.str.match(_PERIOD_PATTERN), error="is not a month")
+            ),
             "org_code": pa.Column(str, org_checks),
             "metric_id": pa.Column(str, pa.Check.isin(sorted(config.metric_by_id), error="is not a known metric id")),
             "value": pa.Column(float, nullable=True),
@@ -64,9 +66,8 @@ def validate_rows(
                 )
             )
     rows = rows.copy()
-    metric = rows["metric_id"].map(config.metric_by_id)
-    known_metric = metric.notna()
-    unit = metric.map(lambda m: m.unit if m is not None and not isinstance(m, float) else "")
+    known_metric = rows["metric_id"].isin(list(config.metric_by_id))
+    unit = rows["metric_id"].map({m: metric.unit for m, metric in config.metric_by_id.items()}).fillna("")
     has_ratio = rows["numerator"].notna() & rows["denominator"].notna()
     missing_value = rows["value"].isna()
 
@@ -78,17 +79,29 @@ def validate_rows(
                 Problem(message, line=int(rows["line"].iat[index]), column=column, value=_show(raw), fix=fix)
             )
 
-    report(missing_value & ~has_ratio, "is blank and there is no numerator and denominator to compute it from",
-           "value", "give the value, or both numerator and denominator")
+    report(
+        missing_value & ~has_ratio,
+        "is blank and there is no numerator and denominator to compute it from",
+        "value",
+        "give the value, or both numerator and denominator",
+    )
     report(rows["denominator"] <= 0, "must be greater than zero", "denominator")
     report(rows["numerator"] < 0, "cannot be negative", "numerator")
-    report(has_ratio & (rows["numerator"] > rows["denominator"]), "is larger than the denominator", "numerator",
-           "a count of successes cannot exceed the count of cases")
+    report(
+        has_ratio & (rows["numerator"] > rows["denominator"]),
+        "is larger than the denominator",
+        "numerator",
+        "a count of successes cannot exceed the count of cases",
+    )
     computed = rows["numerator"] / rows["denominator"] * np.where(unit == "percent", 100.0, 1.0)
     usable = has_ratio & (rows["denominator"] > 0)
     mismatch = usable & ~missing_value & ((rows["value"] - computed).abs() > 0.05 + 1e-3 * computed.abs())
-    report(mismatch, "does not match numerator / denominator", "value",
-           "leave value blank to have it computed, or correct the counts")
+    report(
+        mismatch,
+        "does not match numerator / denominator",
+        "value",
+        "leave value blank to have it computed, or correct the counts",
+    )
     rows["value"] = rows["value"].where(~(missing_value & usable), computed)
 
     for unit_name, (low, high) in UNIT_RANGES.items():
@@ -98,12 +111,15 @@ def validate_rows(
             report(in_unit & (rows["value"] < low), f"{word} for a {UNIT_LABELS[unit_name]} metric", "value")
         if high is not None:
             fix = "percentages are 0-100: write 85 for 85%" if unit_name == "percent" else ""
-            report(in_unit & (rows["value"] > high), f"is above {high:g}, the most a {UNIT_LABELS[unit_name]} value can be",
-                   "value", fix)
+            report(
+                in_unit & (rows["value"] > high),
+                f"is above {high:g}, the most a {UNIT_LABELS[unit_name]} value can be",
+                "value",
+                fix,
+            )
 
     now = today_month or current_month()
-    report(rows["period"] > now, f"is in the future (this month is {label(now)})", "period",
-           "check the year and month")
+    report(rows["period"] > now, f"is in the future (this month is {label(now)})", "period", "check the year and month")
 
     duplicated = rows.duplicated(["period", "org_code", "metric_id"], keep=False) & (rows["period"] != "")
     if duplicated.any():
@@ -117,7 +133,7 @@ def validate_rows(
                         f"repeats the month, organisation and metric of line {first}",
                         line=line,
                         column="metric_id",
-                        value=f"{rows['period'].iat[index]} {rows['org_code'].iat[index]} {rows['metric_id'].iat[index]}",
+                        value=" ".join(str(rows[c].iat[index]) for c in ("period", "org_code", "metric_id")),
                         fix="keep one row per month, organisation and metric",
                     )
                 )

@@ -57,8 +57,14 @@ def test_windows_1252_is_accepted(config, sqlite_engine):
     prepared = prepare("w.csv", data.replace(b"\n", b"\r\n"), config, sqlite_engine, today_month="2026-11")
     assert prepared.ok
     assert prepared.encoding == "utf-8"
-    prepared = prepare("w.csv", "period,org_code,metric_id,value\n2025-04,R1H,ae_attendances,100\n".encode("cp1252")
-                       + b"\x85\n".replace(b"\x85\n", b""), config, sqlite_engine, today_month="2026-11")
+    prepared = prepare(
+        "w.csv",
+        "period,org_code,metric_id,value\n2025-04,R1H,ae_attendances,100\n".encode("cp1252")
+        + b"\x85\n".replace(b"\x85\n", b""),
+        config,
+        sqlite_engine,
+        today_month="2026-11",
+    )
     assert prepared.ok
 
 
@@ -89,8 +95,7 @@ def test_preview_and_warnings_against_history(config, sqlite_engine):
     assert prepared.ok
     assert prepared.counts() == {"new": 0, "revised": len(revised), "unchanged": 0}
     assert any("already loaded" in w.message for w in prepared.warnings)
-    assert any("RQX reported ae_attendances for May 2025 but not for Jun 2025" in w.message
-               for w in prepared.warnings)
+    assert any("RQX reported ae_attendances for May 2025 but not for Jun 2025" in w.message for w in prepared.warnings)
 
 
 def test_outlier_warning(config, sqlite_engine):
@@ -102,8 +107,9 @@ def test_outlier_warning(config, sqlite_engine):
 
 
 def test_format_is_detected_and_named(config, sqlite_engine):
-    prepared = prepare("c.csv", (HEADER + "2025-04,R1H,ae_attendances,100,,\n").encode(), config, sqlite_engine,
-                       today_month="2026-11")
+    prepared = prepare(
+        "c.csv", (HEADER + "2025-04,R1H,ae_attendances,100,,\n").encode(), config, sqlite_engine, today_month="2026-11"
+    )
     assert prepared.format == "canonical" and "canonical" in prepared.format_label
     frame = pd.DataFrame()
     assert frame.empty

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -82,7 +83,7 @@ def start() -> PostgresServer:
         text=True,
     )
     if result.returncode != 0:
-        text = open(log).read() if os.path.exists(log) else result.stderr
+        text = Path(log).read_text() if os.path.exists(log) else result.stderr
         raise RuntimeError(f"PostgreSQL did not start: {text[-2000:]}")
     deadline = time.time() + 30
     while time.time() < deadline:

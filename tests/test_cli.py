@@ -1,0 +1,107 @@
+"""`python -m perfdash` as a user runs it: in a subprocess, against a real SQLite file."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfdash import store
+from tests.ingest.corpus import BAD_FILES, HEADER
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "analyst@nhs.net"},
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+
+
+def test_ingest_valid_file_reports_counts(tmp_path, db):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "2025-04,R1H,ae_4hr_all,,15230,20410\n2025-04,RRU,amb_cat2_mean,31.5,,\n")
+    result = run("ingest", str(path), "--database", db)
+    assert result.returncode == 0, result.stderr
+    assert "added 2, revised 0, unchanged 0" in result.stdout
+    assert "read as perfdash canonical long form" in result.stdout
+    again = run("ingest", str(path), "--database", db)
+    assert "identical to upload 1; nothing changed" in again.stdout
+
+
+def test_dry_run_writes_nothing(tmp_path, db):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "2025-04,R1H,ae_attendances,100,,\n")
+    result = run("ingest", str(path), "--database", db, "--dry-run")
+    assert result.returncode == 0 and "Dry run: nothing was written." in result.stdout
+    assert store.count_uploads(store.get_engine(db)) == 0
+    store.dispose_engines()
+
+
+@pytest.mark.parametrize("bad", BAD_FILES[::5], ids=[f.name for f in BAD_FILES[::5]])
+def test_ingest_rejects_bad_files_without_traceback(tmp_path, db, bad):
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "2025-04,R1H,ae_attendances,100,,\n")
+    assert run("ingest", str(good), "--database", db).returncode == 0
+    before = store.table_counts(store.get_engine(db))
+    path = tmp_path / "bad.csv"
+    path.write_bytes(bad.data)
+    result = run("ingest", str(good), str(path), "--database", db)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert bad.expect in result.stderr
+    if bad.line is not None:
+        assert f"line {bad.line}" in result.stderr
+    assert "Nothing was loaded" in result.stderr
+    assert store.table_counts(store.get_engine(db)) == before
+    store.dispose_engines()
+
+
+def test_export_ingest_export_round_trip(tmp_path, db):
+    assert run("demo", "--database", db).returncode == 0
+    first = tmp_path / "first.csv"
+    assert run("export", "--out", str(first), "--database", db).returncode == 0
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    loaded = run("ingest", str(first), "--database", empty)
+    assert loaded.returncode == 0, loaded.stderr
+    second = tmp_path / "second.csv"
+    assert run("export", "--out", str(second), "--database", empty).returncode == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_text().count("\n") > 5000
+
+
+def test_uploads_and_rollback(tmp_path, db):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "2025-04,R1H,ae_attendances,100,,\n")
+    run("ingest", str(path), "--database", db)
+    path.write_text(HEADER + "2025-04,R1H,ae_attendances,120,,\n")
+    revised = run("ingest", str(path), "--database", db)
+    assert revised.returncode == 3 and "already loaded" in revised.stderr  # a revision needs a decision
+    assert run("ingest", str(path), "--database", db, "--accept-warnings").returncode == 0
+    listing = run("uploads", "--database", db)
+    assert "analyst@nhs.net" in listing.stdout and listing.stdout.count("live") == 2
+    result = run("rollback", "2", "--database", db, "--reason", "wrong file")
+    assert result.returncode == 0 and "1 values returned" in result.stdout
+    assert "rolled back" in run("uploads", "--database", db).stdout
+    assert run("rollback", "2", "--database", db).returncode == 1
+    current = store.read_current(store.get_engine(db))
+    assert current["value"].tolist() == [100]
+    store.dispose_engines()
+
+
+def test_bad_config_is_one_clear_line(tmp_path, db):
+    bad = tmp_path / "config.yaml"
+    bad.write_text("app: {title: x}\n")
+    result = run("--config", str(bad), "demo", "--database", db)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "system: Field required" in result.stderr
