@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perfdash import national, service, store  # noqa: E402
-from perfdash.config import load_config  # noqa: E402
-from perfdash.ingest.pipeline import prepare  # noqa: E402
+from perfdash import national, service, store
+from perfdash.config import load_config
+from perfdash.ingest.pipeline import prepare
 
 
 def main() -> None:
@@ -35,9 +35,8 @@ def main() -> None:
         done = time.perf_counter()
         print(f"validate + preview: {validated - started:.2f} s ({rows / (validated - started):,.0f} rows/s)")
         print(f"commit:             {done - validated:.2f} s ({rows / (done - validated):,.0f} rows/s)")
-        print(
-            f"total ingest:       {done - started:.2f} s ({rows / (done - started):,.0f} rows/s); added {result.added:,}"
-        )
+        total = done - started
+        print(f"total ingest:       {total:.2f} s ({rows / total:,.0f} rows/s); added {result.added:,}")
         store.dispose_engines()
 
 

@@ -22,9 +22,9 @@ class CsvShapeError(ValueError):
 
 
 def header_cells(text: str) -> list[str]:
-    """The stripped cells of the first non-empty line (for format detection)."""
+    """The stripped cells of the first line with any content (Excel pads files with rows of bare commas)."""
     for raw in text.splitlines():
-        if raw.strip():
+        if raw.strip(" ,\t;"):
             frame = pd.read_csv(io.StringIO(raw), header=None, dtype=str, keep_default_na=False)
             return [str(cell).strip() for cell in frame.iloc[0].tolist()]
     return []
@@ -58,6 +58,8 @@ def read_cells(text: str) -> pd.DataFrame:
             ) from None
         raise CsvShapeError(Problem(f"The file cannot be read as CSV: {error}")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    # A row with fewer cells than the header leaves NaN; treat those cells as blank like any other.
+    frame = frame.fillna("")
     frame[LINE] = range(2, len(frame) + 2)
     blank = (frame.drop(columns=LINE) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)

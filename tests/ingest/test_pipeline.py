@@ -31,7 +31,7 @@ def test_bad_file_is_rejected_with_a_located_message(bad: BadFile, config, sqlit
 def test_file_over_the_size_limit(config, sqlite_engine):
     data = (HEADER + "2025-04,R1H,ae_attendances,1,,\n" * (config.app.max_upload_mb * 40_000)).encode()
     prepared = prepare("big.csv", data, config, sqlite_engine)
-    assert "over the 50 MB limit" in prepared.errors[0].describe()
+    assert f"over the {config.app.max_upload_mb} MB limit" in prepared.errors[0].describe()
 
 
 def test_documented_normalisations(config, sqlite_engine):

@@ -1,0 +1,18 @@
+"""Importers for NHS England's published statistics files, read unchanged, in detection order."""
+
+from __future__ import annotations
+
+from perfdash.ingest.model import Importer
+from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt
+
+# Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
+IMPORTERS: list[Importer] = [
+    msitae.IMPORTER,
+    ae_tidy.IMPORTER,
+    rtt.IMPORTER,
+    cwt.IMPORTER,
+    dm01.IMPORTER,
+    provider_map.IMPORTER,
+]
+
+__all__ = ["IMPORTERS"]
