@@ -45,9 +45,7 @@ def parse(text: str) -> Parsed:
 
     codes, has_code = org_codes(cells, "org_code", problems)
     months = map_unique(cells["period"], parse_period)
-    month_issues, has_month = month_problems(
-        cells, "period", months, "2016-04-01 (the first day of the month)"
-    )
+    month_issues, has_month = month_problems(cells, "period", months, "2016-04-01 (the first day of the month)")
     problems.extend(month_issues)
     kinds = cells["type"].str.strip().str.lower()
     known = kinds.isin(TYPES)

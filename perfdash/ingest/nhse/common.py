@@ -203,9 +203,7 @@ def single_period(
     counts = months[read].value_counts()
     period = str(counts.index[0])
     other = read & (months != period)
-    for line, value, month in head_rows(
-        pd.concat([cells[[LINE, column]], months.rename("_m")], axis=1)[other]
-    ):
+    for line, value, month in head_rows(pd.concat([cells[[LINE, column]], months.rename("_m")], axis=1)[other]):
         problems.append(
             Problem(
                 f"this row is for {label(month)} but the rest of the file is for {label(period)}",
@@ -257,9 +255,7 @@ def duplicate_problems(keys: pd.DataFrame, lines: pd.Series, what: str) -> tuple
             value=" / ".join(str(v) for v in key),
             fix="keep one row for each and delete the repeat",
         )
-        for line, first, *key in head_rows(
-            pd.concat([lines, first_line.rename("_first"), keys], axis=1)[repeated]
-        )
+        for line, first, *key in head_rows(pd.concat([lines, first_line.rename("_first"), keys], axis=1)[repeated])
     ]
     return problems, ~repeated
 
@@ -269,9 +265,7 @@ def missing_columns(found: Iterable[str], required: Iterable[str], what: str, li
     absent = [c for c in required if c not in set(found)]
     if not absent:
         return []
-    names = ", ".join(f"'{c}'" for c in absent[:5]) + (
-        f" and {len(absent) - 5} more" if len(absent) > 5 else ""
-    )
+    names = ", ".join(f"'{c}'" for c in absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
     return [
         Problem(
             f"this does not look like {what}: the header has no {names}",
@@ -298,9 +292,7 @@ def count_rows(keys: pd.DataFrame, metric_id: str, value: pd.Series) -> pd.DataF
     return frame[frame["value"].notna()]
 
 
-def ratio_rows(
-    keys: pd.DataFrame, metric_id: str, numerator: pd.Series, denominator: pd.Series
-) -> pd.DataFrame:
+def ratio_rows(keys: pd.DataFrame, metric_id: str, numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
     """Canonical rows for a percentage (0-100) with numerator and denominator; zero denominators give no row."""
     numerator, denominator = numerator.reindex(keys.index), denominator.reindex(keys.index)
     keep = numerator.notna() & (denominator > 0)

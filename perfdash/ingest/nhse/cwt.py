@@ -74,9 +74,7 @@ def parse(text: str) -> Parsed:
 
     codes, has_code = org_codes(cells, ORG, problems)
     months = map_unique(cells[PERIOD], month_of)
-    month_issues, has_month = month_problems(
-        cells, PERIOD, months, "2025-04-01, 01/04/2025, Apr-25 or April 2025"
-    )
+    month_issues, has_month = month_problems(cells, PERIOD, months, "2025-04-01, 01/04/2025, Apr-25 or April 2025")
     problems.extend(month_issues)
     standard = _norm(cells[STANDARD])
     metric = standard.map(STANDARDS).astype("str")
@@ -150,9 +148,7 @@ def parse(text: str) -> Parsed:
         )
     no_activity = int((summed["total"] == 0).sum())
     if no_activity:
-        notes.append(
-            f"{no_activity:,} provider-month-standard totals were zero, so no percentage was produced."
-        )
+        notes.append(f"{no_activity:,} provider-month-standard totals were zero, so no percentage was produced.")
     notes.extend(missing_note(counts.missing_total))
     return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
 
@@ -162,16 +158,12 @@ def _one_level(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     before = len(frame)
     for column, aggregate in AGGREGATES:
         is_aggregate = frame[column] == aggregate
-        has_aggregate = is_aggregate.groupby(
-            [frame["period"], frame["org_code"], frame["metric_id"]]
-        ).transform("any")
+        has_aggregate = is_aggregate.groupby([frame["period"], frame["org_code"], frame["metric_id"]]).transform("any")
         frame = frame[is_aggregate | ~has_aggregate]
     return frame, before - len(frame)
 
 
-def _consistency(
-    cells: pd.DataFrame, total: pd.Series, within: pd.Series, breaches: pd.Series
-) -> list[Problem]:
+def _consistency(cells: pd.DataFrame, total: pd.Series, within: pd.Series, breaches: pd.Series) -> list[Problem]:
     """Errors where more were within the standard than in total; warnings where the three do not add up."""
     problems = [
         Problem(
@@ -196,9 +188,9 @@ def _consistency(
             severity="warning",
         )
         for line, value, t, w, b in head_rows(
-            pd.concat(
-                [cells[[LINE, BREACHES]], total.rename("t"), within.rename("w"), breaches.rename("b")], axis=1
-            )[mismatch]
+            pd.concat([cells[[LINE, BREACHES]], total.rename("t"), within.rename("w"), breaches.rename("b")], axis=1)[
+                mismatch
+            ]
         )
     )
     return problems

@@ -135,9 +135,7 @@ def parse(text: str) -> Parsed:
     months, has_month = _row_months(cells, file_period, problems)
 
     codes = cells[PROVIDER].str.strip().str.upper()
-    names = cells[[REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME]].apply(
-        lambda s: s.str.strip().str.upper()
-    )
+    names = cells[[REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME]].apply(lambda s: s.str.strip().str.upper())
     summary = names.isin({"TOTAL", "ENGLAND", "TOTAL ENGLAND", "ENGLAND TOTAL"}).any(axis=1)
     for line in cells.loc[summary, LINE]:
         notes.append(f"Skipped line {line}: the England total row (totals are recomputed from providers).")
@@ -167,9 +165,7 @@ def parse(text: str) -> Parsed:
             fix="check the two columns were not swapped or mistyped",
         )
         for line, value, o, w in head_rows(
-            pd.concat([cells[[LINE, OVER_6]], over_6.rename("o"), waiting.rename("w")], axis=1)[
-                over_6 > waiting
-            ]
+            pd.concat([cells[[LINE, OVER_6]], over_6.rename("o"), waiting.rename("w")], axis=1)[over_6 > waiting]
         )
     )
     half = waiting.notna() & over_6.isna() & (waiting > 0) & ~counts.bad[OVER_6]
@@ -183,9 +179,7 @@ def parse(text: str) -> Parsed:
         )
         for line, w in head_rows(pd.concat([cells[LINE], waiting.rename("w")], axis=1)[half])
     )
-    test_key = (
-        cells[TEST_ID].str.strip().str.upper().where(cells[TEST_ID].str.strip() != "", cells[TEST_NAME])
-    )
+    test_key = cells[TEST_ID].str.strip().str.upper().where(cells[TEST_ID].str.strip() != "", cells[TEST_NAME])
     rows_of_data = ~summary & ~no_code & has_month
     keys = pd.DataFrame({"period": months, "provider": codes, "test": test_key})[rows_of_data]
     dup_problems, first = duplicate_problems(keys, cells.loc[rows_of_data, LINE], "this provider and test")
@@ -294,9 +288,7 @@ def _preamble_period(preamble: list[tuple[int, list[str]]]) -> tuple[str | None,
     return next(iter(candidates), None), []
 
 
-def _row_months(
-    cells: pd.DataFrame, file_period: str | None, problems: list[Problem]
-) -> tuple[pd.Series, pd.Series]:
+def _row_months(cells: pd.DataFrame, file_period: str | None, problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
     """Each row's month: its Period cell when the file has that column and it is filled in, else the file's."""
     months = pd.Series(file_period, index=cells.index, dtype="str")
     if PERIOD in cells.columns:
@@ -313,8 +305,7 @@ def _row_months(
         problems.append(
             Problem(
                 "the file does not say which month it is for",
-                fix="keep the title block with its 'Period: April 2025' line above the header, or add a Period "
-                "column",
+                fix="keep the title block with its 'Period: April 2025' line above the header, or add a Period column",
             )
         )
     elif (~has_month).any() and PERIOD in cells.columns and file_period is None:

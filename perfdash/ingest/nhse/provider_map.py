@@ -57,17 +57,11 @@ def parse(text: str) -> Parsed:
         problems.append(
             Problem(
                 f"code {code} appears again (first on line {int(earlier[LINE])})"
-                + (
-                    "; the rows are identical, so the repeat is ignored"
-                    if same
-                    else " with a different mapping"
-                ),
+                + ("; the rows are identical, so the repeat is ignored" if same else " with a different mapping"),
                 line=int(line),
                 column=CODE,
                 value=code,
-                fix="delete the repeated row"
-                if same
-                else "keep one row per code, with the right ICB and region",
+                fix="delete the repeated row" if same else "keep one row per code, with the right ICB and region",
                 severity="warning" if same else "error",
             )
         )

@@ -148,9 +148,7 @@ def _waiting_list_lines(text: str) -> tuple[str, list[int] | None, int]:
     data_lines = sum(1 for line in lines[1:] if line.strip())
     if any(line.count('"') % 2 for line in lines):
         return text, None, data_lines
-    kept = [0] + [
-        i for i in range(1, len(lines)) if ALL_FUNCTIONS in lines[i] and WAITING_LIST_PART in lines[i]
-    ]
+    kept = [0] + [i for i in range(1, len(lines)) if ALL_FUNCTIONS in lines[i] and WAITING_LIST_PART in lines[i]]
     if len(kept) == len(lines):
         return text, None, data_lines
     # line_of[k] is the 1-based original line of the k-th line of the filtered text.

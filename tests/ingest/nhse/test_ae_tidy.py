@@ -63,9 +63,7 @@ def test_real_tidy_file_loads_all_36_months(real_file: Callable[[str], str]) -> 
         code = max((k for k in groups if k[0] == month), key=lambda k: groups[k]["att"])[1]
         g = groups[(month, code)]
         assert got[(month, code, "ae_4hr_all")] == pytest.approx(100 * (g["att"] - g["breaches"]) / g["att"])
-        assert got[(month, code, "ae_4hr_type1")] == pytest.approx(
-            100 * (g["att1"] - g["breaches1"]) / g["att1"]
-        )
+        assert got[(month, code, "ae_4hr_type1")] == pytest.approx(100 * (g["att1"] - g["breaches1"]) / g["att1"])
         assert got[(month, code, "ae_attendances")] == g["att"]
         assert got[(month, code, "emergency_admissions")] == g["adm"]
 

@@ -37,8 +37,7 @@ def build(rows: list[tuple]) -> str:
 def values(parsed: Parsed) -> dict[tuple[str, str, str], tuple[float, float, float]]:
     """(period, org_code, metric_id) -> (value, numerator, denominator)."""
     return {
-        (r.period, r.org_code, r.metric_id): (r.value, r.numerator, r.denominator)
-        for r in parsed.rows.itertuples()
+        (r.period, r.org_code, r.metric_id): (r.value, r.numerator, r.denominator) for r in parsed.rows.itertuples()
     }
 
 

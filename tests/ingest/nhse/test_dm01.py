@@ -39,9 +39,7 @@ TITLE_BLOCK = [
 ]
 
 
-def test_row(
-    code: str, test: str, waiting: int | str, over_6: int | str, name: str = "A HOSPITAL"
-) -> list[str]:
+def test_row(code: str, test: str, waiting: int | str, over_6: int | str, name: str = "A HOSPITAL") -> list[str]:
     """One provider-test row; the weekly bands are left blank (the importer does not read them)."""
     return [
         "Y56",
@@ -93,10 +91,7 @@ def build(
 
 def rows_of(parsed: Parsed) -> dict[tuple[str, str], tuple[float, float, float, int]]:
     """(period, org) -> (value, numerator, denominator, line)."""
-    return {
-        (r.period, r.org_code): (r.value, r.numerator, r.denominator, r.line)
-        for r in parsed.rows.itertuples()
-    }
+    return {(r.period, r.org_code): (r.value, r.numerator, r.denominator, r.line) for r in parsed.rows.itertuples()}
 
 
 def test_published_layout_is_detected_and_read() -> None:
@@ -204,8 +199,6 @@ def test_header_is_strict() -> None:
     assert not dm01.matches(FIXED)  # no weekly bands
     assert not dm01.matches([*HEADER, "Notes"])
     assert not dm01.matches(["Title:", "Referral to treatment"])
-    renamed = build(
-        [test_row("RAA", "1", 10, 1)], header=[c.replace("Provider Code", "Org Code") for c in HEADER]
-    )
+    renamed = build([test_row("RAA", "1", 10, 1)], header=[c.replace("Provider Code", "Org Code") for c in HEADER])
     parsed = dm01.parse(renamed)
     assert parsed.rows.empty and "no header row" in parsed.problems[0].message

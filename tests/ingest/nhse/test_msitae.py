@@ -43,9 +43,7 @@ REAL_MONTHS = {
 # --- builders ------------------------------------------------------------------------------------------
 
 
-def row(
-    code: str, period: str = "MSitAE-APRIL-2025", parent: str = "NHS ENGLAND LONDON", **cells: str | int
-) -> dict:
+def row(code: str, period: str = "MSitAE-APRIL-2025", parent: str = "NHS ENGLAND LONDON", **cells: str | int) -> dict:
     """One provider row with zeros everywhere except the named cells (keyed by column name)."""
     values = {column: "0" for column in COLUMNS[4:]}
     values.update({column: str(value) for column, value in cells.items()})
@@ -96,9 +94,7 @@ def published(text: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.mark.parametrize(("name", "period"), REAL_MONTHS.items())
-def test_real_file_matches_published_percentages(
-    real_file: Callable[[str], str], name: str, period: str
-) -> None:
+def test_real_file_matches_published_percentages(real_file: Callable[[str], str], name: str, period: str) -> None:
     text = real_file(name)
     assert msitae.matches(header_cells(text))
     parsed = msitae.parse(text)
@@ -116,9 +112,7 @@ def test_real_file_matches_published_percentages(
         else:
             assert (code, "ae_4hr_all") not in got, code
         if raw["att1"] > 0:
-            assert round(got[(code, "ae_4hr_type1")], 1) == round(
-                100 * (1 - raw["over1"] / raw["att1"]), 1
-            ), code
+            assert round(got[(code, "ae_4hr_type1")], 1) == round(100 * (1 - raw["over1"] / raw["att1"]), 1), code
         else:
             assert (code, "ae_4hr_type1") not in got, code
         assert got[(code, "ae_attendances")] == raw["att"]
@@ -135,10 +129,7 @@ def test_real_file_total_row_is_skipped_and_reported(real_file: Callable[[str], 
     parsed = msitae.parse(text)
     assert "TOTAL" not in set(parsed.rows["org_code"])
     assert total_line not in set(parsed.rows["line"])
-    assert (
-        f"Skipped line {total_line}: the England TOTAL row (totals are recomputed from providers)."
-        in parsed.notes
-    )
+    assert f"Skipped line {total_line}: the England TOTAL row (totals are recomputed from providers)." in parsed.notes
     assert any("provider and site rows" in note for note in parsed.notes)
 
 
@@ -220,9 +211,7 @@ def test_type1_needs_type1_attendances() -> None:
 def test_total_row_flagged_by_parent_org_or_period_is_skipped() -> None:
     total_by_parent = row("ZZZ", parent="TOTAL ", **{"A&E attendances Type 1": 5})
     total_by_period = row("YYY", period="TOTAL", **{"A&E attendances Type 1": 5})
-    parsed = msitae.parse(
-        build([row("RAA", **{"A&E attendances Type 1": 10}), total_by_parent, total_by_period])
-    )
+    parsed = msitae.parse(build([row("RAA", **{"A&E attendances Type 1": 10}), total_by_parent, total_by_period]))
     assert set(parsed.rows["org_code"]) == {"RAA"}
     assert parsed.problems == []
     assert sum("TOTAL row" in note for note in parsed.notes) == 2
@@ -236,9 +225,7 @@ def test_codes_are_stripped_and_upper_case_and_parent_trailing_spaces_ignored() 
 
 
 def test_period_is_read_from_the_period_cell() -> None:
-    rows = msitae.parse(
-        build([row("RAA", period="MSitAE-DECEMBER-2024", **{"A&E attendances Type 1": 1})])
-    ).rows
+    rows = msitae.parse(build([row("RAA", period="MSitAE-DECEMBER-2024", **{"A&E attendances Type 1": 1})])).rows
     assert set(rows["period"]) == {"2024-12"}
 
 

@@ -86,9 +86,7 @@ CSV_CELL = st.text(alphabet=st.sampled_from(list('abc0123456789,-" \n\r\t')), ma
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=6), max_size=6), which=st.sampled_from(IMPORTERS)
-)
+@given(rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=6), max_size=6), which=st.sampled_from(IMPORTERS))
 def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
     header = {
         "nhse_msitae": ",".join(msitae.COLUMNS),
