@@ -111,8 +111,9 @@ def _series(metric: Metric, org: str, periods: list[str]) -> pd.DataFrame:
     n = len(periods)
     months = np.array([int(p[5:7]) for p in periods])
     years = np.arange(n) / 12.0
-    scale = ORG_SCALE.get(org, 1.0)
     percent = metric.unit == "percent"
+    # Only volumes grow with the size of the organisation; times and rates do not.
+    scale = ORG_SCALE.get(org, 1.0) if metric.unit in ("count", "wte", "gbp_thousands") else 1.0
     offset = ORG_OFFSETS.get(metric.id, {}).get(org, float(rng.normal(0, shape.sd * 1.5)) if percent else 0.0)
     level = shape.base + offset if percent else shape.base * scale
     sd = shape.sd if percent else shape.sd * scale

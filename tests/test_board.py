@@ -1,0 +1,92 @@
+"""The board's numbers: ICS roll-ups, targets in force, met/not met, formatting; missing stays missing."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfdash import board
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["period", "org_code", "metric_id", "value", "numerator", "denominator"])
+
+
+def test_ratio_rolls_up_as_summed_numerators_over_denominators(config):
+    current = _frame(
+        [
+            ("2025-04", "R1H", "ae_4hr_all", 50.0, 50, 100),
+            ("2025-04", "RF4", "ae_4hr_all", 90.0, 900, 1000),
+        ]
+    )
+    series = board.series(current, config, config.metric_by_id["ae_4hr_all"], "QMF")
+    assert series["value"].iloc[0] == pytest.approx(100 * 950 / 1100)  # not the mean of 50 and 90
+    assert series["value"].iloc[0] != pytest.approx(70)
+
+
+def test_sum_and_not_additive(config):
+    current = _frame(
+        [
+            ("2025-04", "R1H", "ae_attendances", 100.0, np.nan, np.nan),
+            ("2025-04", "RF4", "ae_attendances", 50.0, np.nan, np.nan),
+            ("2025-04", "RRU", "amb_cat2_mean", 31.0, np.nan, np.nan),
+        ]
+    )
+    assert board.series(current, config, config.metric_by_id["ae_attendances"], "QMF")["value"].tolist() == [150]
+    # LAS is the only ambulance trust: the ICS shows its figure rather than inventing a sum of means.
+    assert board.series(current, config, config.metric_by_id["amb_cat2_mean"], "QMF")["value"].tolist() == [31]
+
+
+def test_place_metric_rolls_up_from_places(config):
+    current = _frame(
+        [
+            ("2025-04", "E09000012", "dementia_dx_rate", 60.0, 60, 100),
+            ("2025-04", "E09000025", "dementia_dx_rate", 70.0, 140, 200),
+        ]
+    )
+    value = board.series(current, config, config.metric_by_id["dementia_dx_rate"], "QMF")["value"].iloc[0]
+    assert value == pytest.approx(100 * 200 / 300)
+
+
+def test_target_steps_where_it_changed(config):
+    metric = config.metric_by_id["ae_4hr_all"]
+    assert board.target_series(metric, "R1H", ["2024-02", "2024-03", "2024-04"]) == [76, 76, 78]
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "value", "expected"),
+    [
+        ("ae_4hr_all", 78.0, True),
+        ("ae_4hr_all", 77.9, False),
+        ("dm01_6wk", 0.9, True),
+        ("dm01_6wk", 5, False),
+        ("ae_attendances", 100, None),
+    ],
+)
+def test_met_follows_direction(config, metric_id, value, expected):
+    metric = config.metric_by_id[metric_id]
+    assert board.met(metric, value, metric.target_for("2025-04", "R1H")) is expected
+
+
+def test_overview_shows_missing_as_missing(config):
+    current = _frame(
+        [("2025-04", "R1H", "ae_4hr_all", 74.0, 740, 1000), ("2025-03", "R1H", "ae_4hr_all", 72.0, 720, 1000)]
+    )
+    table = board.overview(current, config, "R1H", "2025-04").set_index("metric_id")
+    assert table.at["ae_4hr_all", "value"] == 74.0
+    assert table.at["ae_4hr_all", "change"] == pytest.approx(2.0)
+    assert table.at["ae_4hr_all", "target"] == 78
+    assert table.at["ae_4hr_all", "met"] is False
+    assert pd.isna(table.at["rtt_18wk_incomplete", "value"])  # no data: not zero
+    assert board.format_value(table.at["rtt_18wk_incomplete", "value"], "percent") == "no data"
+    assert "amb_cat1_mean" not in table.index  # not reported by an acute trust
+
+
+def test_formatting():
+    assert board.format_value(78.456, "percent") == "78.5%"
+    assert board.format_value(7.5, "minutes") == "7:30 min"
+    assert board.format_value(-1500, "gbp_thousands") == "£-1.5m"
+    assert board.format_value(12345, "count") == "12,345"
+    assert board.format_value(math.nan, "count") == "no data"
+    assert board.format_change(1.25, "percent") == "+1.2 pts"
