@@ -59,7 +59,7 @@ else:
         reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
     )
 
-chart, icons = st.columns([5, 1])
+chart, icons = st.columns([4, 1])
 with chart:
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 with icons:
@@ -67,12 +67,12 @@ with icons:
     if icon is not None:
         st.image(
             present.variation_icon_uri(result.variation, metric.direction),
-            width=72,
+            width=110,
             caption=present.reading_text(result.variation, None),
         )
     st.image(
         present.assurance_icon_uri(result.assurance),
-        width=72,
+        width=110,
         caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"),
     )
 
@@ -87,13 +87,9 @@ st.caption(
 )
 if result.message:
     st.info(result.message)
-fired = result.points.assign(period=reading.periods)
-fired = fired[fired["special_cause"]]
-if not fired.empty:
-    st.markdown(
-        "**Rules that fired:** "
-        + "; ".join(f"{label(p)}: {r}" for p, r in zip(fired["period"], fired["rule"], strict=True))
-    )
+runs = present.rule_runs(reading.periods, result.points["rule"].tolist(), result.points["special_cause"].tolist())
+if runs:
+    st.markdown("**Rules that fired:** " + "; ".join(runs))
 targets_text = [
     f"{t.value:g} ({t.kind}, from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
     f"{f': {t.note}' if t.note else ''}"
@@ -119,3 +115,33 @@ points = result.points.assign(period=reading.periods)[["period", "mean", "lpl", 
 table = table.merge(points, on="period", how="left")
 st.dataframe(table, hide_index=True, width="stretch")
 st.download_button("Download this data (CSV)", ui.safe_csv(table), file_name=f"{metric.id}-{org}.csv", mime="text/csv")
+
+st.subheader("Commentary")
+if commentary.empty:
+    st.caption("No commentary yet for this metric and organisation.")
+else:
+    st.dataframe(
+        commentary[["period", "narrative", "action", "owner", "due", "author", "created_at"]].sort_values(
+            "period", ascending=False
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+user = ui.current_user()
+if ui.allowed(user, "commentary"):
+    existing = commentary[commentary["period"] == month]
+    previous = existing.iloc[0] if not existing.empty else None
+    with st.form(f"commentary-{metric.id}-{org}-{month}"):
+        st.markdown(f"**Commentary for {label(month)}** (saved as a new version; earlier versions are kept)")
+        narrative = st.text_area("What happened", value="" if previous is None else previous["narrative"])
+        action = st.text_area("Action being taken", value="" if previous is None else previous["action"])
+        c1, c2 = st.columns(2)
+        owner = c1.text_input("Owner", value="" if previous is None else previous["owner"])
+        due = c2.text_input("Due (YYYY-MM-DD)", value="" if previous is None else previous["due"])
+        if st.form_submit_button("Save commentary"):
+            problem = ui.save_commentary(metric.id, org, month, narrative, action, owner, due, author=user.email)
+            if problem:
+                st.error(problem)
+            else:
+                st.success("Commentary saved. It shows on the chart and in the board pack.")
+                st.rerun()

@@ -33,8 +33,8 @@ class Shape:
 
 
 SHAPES: dict[str, Shape] = {
-    "ae_4hr_all": Shape(74, 1.4, winter=-3, drift=0.8, volume=20000, shift=3),
-    "ae_4hr_type1": Shape(58, 2.0, winter=-4, drift=0.6, volume=11000, shift=3),
+    "ae_4hr_all": Shape(69, 1.4, winter=-3, drift=0.4, volume=20000, shift=2.5),
+    "ae_4hr_type1": Shape(55, 2.0, winter=-4, drift=0.4, volume=11000, shift=2.5),
     "ae_12hr_from_arrival": Shape(9.5, 0.9, winter=2.5, drift=-0.3, volume=11000),
     "ae_12hr_dta_waits": Shape(420, 70, winter=180, drift=-20),
     "ae_4to12hr_dta_waits": Shape(2300, 220, winter=500),

@@ -110,3 +110,18 @@ def reading_text(variation: str | None, assurance: str | None, note: str | None 
     if assurance is not None and not (isinstance(assurance, float) and pd.isna(assurance)):
         text += "; " + ASSURANCE_WORDS.get(assurance, assurance)
     return text
+
+
+def rule_runs(periods: list[str], rules: list[str], special: list[bool]) -> list[str]:
+    """Consecutive months where the same rule fired, as 'Mar 2022 to Sep 2022: 7 Points Above CL'."""
+    from perfdash.periods import add_months, label
+
+    runs: list[tuple[str, str, str]] = []
+    for period, rule, flagged in zip(periods, rules, special, strict=True):
+        if not flagged:
+            continue
+        if runs and runs[-1][2] == rule and add_months(runs[-1][1], 1) == period:
+            runs[-1] = (runs[-1][0], period, rule)
+        else:
+            runs.append((period, period, rule))
+    return [f"{label(first)}{'' if first == last else ' to ' + label(last)}: {rule}" for first, last, rule in runs]

@@ -90,3 +90,15 @@ def test_formatting():
     assert board.format_value(12345, "count") == "12,345"
     assert board.format_value(math.nan, "count") == "no data"
     assert board.format_change(1.25, "percent") == "+1.2 pts"
+
+
+def test_rule_runs_group_consecutive_months():
+    from perfdash.present import rule_runs
+
+    periods = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    rules = ["7 Points Above CL", "7 Points Above CL", "Common Cause", "Above UCL", "Above UCL"]
+    special = [True, True, False, True, True]
+    assert rule_runs(periods, rules, special) == [
+        "Jan 2025 to Feb 2025: 7 Points Above CL",
+        "Apr 2025 to May 2025: Above UCL",
+    ]
