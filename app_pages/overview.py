@@ -32,6 +32,10 @@ st.caption(
     f"SPC profile: {config.app.spc_profile.upper()}."
 )
 
+late = present.stale_summary(ui.freshness())
+if late:
+    st.warning(late)
+
 st.subheader("Summary: variation and assurance")
 cells = present.summary_matrix(table)
 names = dict(zip(table["metric_id"], table["metric"], strict=True))

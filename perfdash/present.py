@@ -125,3 +125,33 @@ def rule_runs(periods: list[str], rules: list[str], special: list[bool]) -> list
         else:
             runs.append((period, period, rule))
     return [f"{label(first)}{'' if first == last else ' to ' + label(last)}: {rule}" for first, last, rule in runs]
+
+
+def data_to(metric_ids: pd.Series, fresh: pd.DataFrame) -> list[str]:
+    """'Sep 2025', with ' (late)' where the metric is behind its publication schedule."""
+    from perfdash.periods import label
+
+    by_id = fresh.set_index("metric_id")
+    cells = []
+    for metric_id in metric_ids:
+        latest = by_id.at[metric_id, "latest_loaded"] if metric_id in by_id.index else None
+        if latest is None or (isinstance(latest, float) and pd.isna(latest)):
+            cells.append("no data")
+            continue
+        cells.append(label(latest) + (" (late)" if bool(by_id.at[metric_id, "stale"]) else ""))
+    return cells
+
+
+def stale_summary(fresh: pd.DataFrame) -> str | None:
+    """One sentence naming the metrics behind their publication schedule, or None."""
+    from perfdash.periods import label
+
+    late = fresh[fresh["stale"]]
+    if late.empty:
+        return None
+    items = [
+        f"{row.metric} (data to {label(row.latest_loaded) if isinstance(row.latest_loaded, str) else 'never loaded'}, "
+        f"{label(row.expected)} was due)"
+        for row in late.itertuples()
+    ]
+    return f"{len(items)} metric(s) are late against their publication schedule: " + "; ".join(items) + "."

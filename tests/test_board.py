@@ -102,3 +102,20 @@ def test_rule_runs_group_consecutive_months():
         "Jan 2025 to Feb 2025: 7 Points Above CL",
         "Apr 2025 to May 2025: Above UCL",
     ]
+
+
+def test_stale_metrics_are_named():
+    from perfdash.present import data_to, stale_summary
+
+    fresh = pd.DataFrame(
+        [
+            {"metric_id": "a", "latest_loaded": "2025-08", "expected": "2025-09", "stale": True, "metric": "A"},
+            {"metric_id": "b", "latest_loaded": "2025-09", "expected": "2025-09", "stale": False, "metric": "B"},
+        ]
+    )
+    assert data_to(pd.Series(["a", "b", "c"]), fresh) == ["Aug 2025 (late)", "Sep 2025", "no data"]
+    assert (
+        stale_summary(fresh)
+        == "1 metric(s) are late against their publication schedule: A (data to Aug 2025, Sep 2025 was due)."
+    )
+    assert stale_summary(fresh[~fresh["stale"]]) is None

@@ -1,0 +1,86 @@
+"""A load killed at any moment leaves the store exactly as before it, or with the whole upload: never a mix."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from perfdash import national, service, store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _consistent(engine) -> tuple[int, int]:
+    """Check invariants; return (live uploads, observations)."""
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        observations = conn.execute(sa.select(sa.func.count()).select_from(store.observations)).scalar_one()
+        declared = conn.execute(
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(store.uploads.c.last_observation_id - store.uploads.c.first_observation_id + 1), 0
+                )
+            )
+        ).scalar_one()
+        uploads = conn.execute(sa.select(sa.func.count()).select_from(store.uploads)).scalar_one()
+    # Every observation belongs to an upload that was recorded in the same transaction.
+    assert observations == declared
+    return uploads, observations
+
+
+@pytest.mark.slow
+def test_killed_ingest_leaves_no_partial_write(tmp_path, config):
+    url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
+    engine = store.get_engine(url)
+    service.load_demo(engine, config, last="2025-09")
+    reference = tmp_path / "providers.csv"
+    reference.write_text(national.reference(60).to_csv(index=False))
+    big = tmp_path / "big.csv"
+    big.write_text(national.generate(config, providers=60, months=60).to_csv(index=False))
+    env = {**os.environ, "PERFDASH_USER": "crash@nhs.net"}
+    subprocess.run(
+        [sys.executable, "-m", "perfdash", "ingest", str(reference), "--database", url],
+        check=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+    )
+    baseline = _consistent(engine)
+    wal = tmp_path / "crash.sqlite-wal"
+    wal_before = wal.stat().st_size if wal.exists() else 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Kill it while the write transaction is pouring rows into the WAL: the middle of the commit.
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > wal_before + 2_000_000:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the ingest finished before it could be killed mid-commit"
+    assert _consistent(engine) == baseline  # nothing of the killed load is visible
+    current = store.read_current(engine)
+    assert not current.duplicated(["metric_id", "org_code", "period"]).any()
+    # The same file loads cleanly afterwards: the killed attempt left nothing behind to trip over.
+    result = subprocess.run(
+        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    uploads, observations = _consistent(engine)
+    assert (uploads, observations - baseline[1]) == (baseline[0] + 1, 60 * 60 * len(config.metrics))
+    store.dispose_engines()
