@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from perfdash import board, present, spc_chart, ui
+from perfdash import benchmark, board, present, spc_chart, ui
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -69,11 +69,13 @@ with icons:
             present.variation_icon_uri(result.variation, metric.direction),
             width=110,
             caption=present.reading_text(result.variation, None),
+            alt=f"Variation icon: {present.reading_text(result.variation, None)}",
         )
     st.image(
         present.assurance_icon_uri(result.assurance),
         width=110,
         caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"),
+        alt=f"Assurance icon: {present.ASSURANCE_WORDS.get(result.assurance or '', 'no assurance reading')}",
     )
 
 last_value = values["value"].iloc[-1] if not values.empty else None
@@ -108,6 +110,39 @@ st.dataframe(
     ),
     hide_index=True,
 )
+
+lookup = ui.reference()
+national = current[(current["metric_id"] == metric.id) & ~current["org_code"].isin(set(config.org_names))]
+national_months = sorted(national.loc[national["period"] <= month, "period"].unique())
+if national_months and org in set(config.org_names):
+    bench_month = national_months[-1]
+    st.subheader(f"Benchmark, {label(bench_month)}")
+    if bench_month != month:
+        st.caption(f"Latest month with national data up to {label(month)}.")
+    focus = org if org != config.system.code else config.metric_orgs(metric)[0]
+    compare_table = benchmark.comparison(current, lookup, config, metric, focus, bench_month)
+    if org == config.system.code:
+        compare_table = compare_table[compare_table["level"] != "This organisation"]
+    compare_table["shown"] = [board.format_value(v, metric.unit) for v in compare_table["value"]]
+    st.dataframe(
+        compare_table[["level", "name", "shown", "providers"]].rename(
+            columns={"level": "Level", "name": "Name", "shown": "Value", "providers": "Providers"}
+        ),
+        hide_index=True,
+    )
+    ranked = benchmark.peer_rank(current, lookup, config, metric, focus, bench_month)
+    if ranked and org != config.system.code:
+        st.markdown(f"**Rank among peers** (same region and kind of trust): {ranked[0]} of {ranked[1]}, best first.")
+    providers = benchmark.providers_for(current, lookup, config, metric, bench_month)
+    st.plotly_chart(
+        benchmark.caterpillar(providers, metric, set(config.org_names), title=f"{metric.name}: every provider"),
+        width="stretch",
+        config={"displaylogo": False},
+    )
+    st.caption(
+        "Text alternative: providers ranked by value with 95% intervals; North East London's trusts are labelled "
+        "with their codes and drawn as blue diamonds."
+    )
 
 st.subheader("Data")
 table = values.merge(pd.DataFrame({"period": reading.periods, "target": targets}), on="period", how="left")

@@ -1,0 +1,149 @@
+"""Benchmarking NEL against its ICB, region, England and peers, from NHS England's all-provider data. Pure.
+
+Aggregates follow the metric's roll-up: summed numerators over summed denominators for percentages, never an
+average of percentages; sums for counts; metrics that do not add up have no aggregate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from perfdash.config import Config, Metric
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_GREY = "#425563"
+NHS_PALE_GREY = "#AEB7BD"
+Z_95 = 1.959964
+
+
+def providers_for(
+    current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, period: str
+) -> pd.DataFrame:
+    """Every provider with a value for the metric and month (not places or the ICB), with ICB and region if known."""
+    rows = current[(current["metric_id"] == metric.id) & (current["period"] == period)]
+    rows = rows[~rows["org_code"].isin(config.place_codes | {config.system.code})]
+    lookup = (
+        reference if not reference.empty else pd.DataFrame(columns=["code", "name", "icb_code", "icb_name", "region"])
+    )
+    joined = rows.merge(lookup, left_on="org_code", right_on="code", how="left").drop(columns="code")
+    joined["name"] = joined["name"].fillna(joined["org_code"])
+    return joined.reset_index(drop=True)
+
+
+def aggregate(metric: Metric, rows: pd.DataFrame) -> float | None:
+    """The group's figure: Σnumerator/Σdenominator for percentages, a sum for counts, else None."""
+    if rows.empty:
+        return None
+    if metric.rollup == "ratio":
+        denominator = rows["denominator"].sum()
+        return None if denominator <= 0 else float(100 * rows["numerator"].sum() / denominator)
+    if metric.rollup == "sum":
+        return float(rows["value"].sum())
+    if metric.rollup == "weighted_mean":
+        weights = rows["denominator"].sum()
+        return None if weights <= 0 else float((rows["value"] * rows["denominator"]).sum() / weights)
+    return None
+
+
+def peer_codes(current: pd.DataFrame, reference: pd.DataFrame, period: str, org_code: str) -> set[str]:
+    """Providers of the same kind in the same region: acute (type 1 A&E reported) or not."""
+    if reference.empty or org_code not in set(reference["code"]):
+        return set()
+    region = reference.loc[reference["code"] == org_code, "region"].iloc[0]
+    type1 = set(current.loc[(current["metric_id"] == "ae_4hr_type1") & (current["period"] == period), "org_code"])
+    is_acute = org_code in type1
+    same_region = set(reference.loc[reference["region"] == region, "code"])
+    return {code for code in same_region if (code in type1) == is_acute}
+
+
+def comparison(
+    current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, org_code: str, period: str
+) -> pd.DataFrame:
+    """The organisation against its ICB, its region and England for one month."""
+    providers = providers_for(current, reference, config, metric, period)
+    own = providers[providers["org_code"] == org_code]
+    rows = [("This organisation", config.org_names.get(org_code, org_code), aggregate(metric, own), len(own))]
+    if not own.empty:
+        icb = own["icb_code"].iloc[0]
+        region = own["region"].iloc[0]
+        for label, name, subset in (
+            ("ICB", own["icb_name"].iloc[0], providers[providers["icb_code"] == icb] if isinstance(icb, str) else own),
+            ("Region", region, providers[providers["region"] == region] if isinstance(region, str) else own),
+            ("England", "England", providers),
+        ):
+            rows.append((label, name, aggregate(metric, subset), len(subset)))
+    return pd.DataFrame(rows, columns=["level", "name", "value", "providers"])
+
+
+def peer_rank(
+    current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, org_code: str, period: str
+) -> tuple[int, int] | None:
+    """(rank, out of) among regional peers of the same kind, best first in the metric's direction."""
+    peers = peer_codes(current, reference, period, org_code)
+    providers = providers_for(current, reference, config, metric, period)
+    providers = providers[providers["org_code"].isin(peers)]
+    if org_code not in set(providers["org_code"]) or metric.direction == "neutral":
+        return None
+    ordered = providers.sort_values("value", ascending=metric.direction == "lower").reset_index(drop=True)
+    return int(ordered.index[ordered["org_code"] == org_code][0]) + 1, len(ordered)
+
+
+def caterpillar(providers: pd.DataFrame, metric: Metric, highlight: set[str], *, title: str) -> go.Figure:
+    """Providers sorted by value with 95% (Wilson) intervals for percentages; NEL highlighted by colour and label."""
+    data = providers.sort_values("value").reset_index(drop=True)
+    is_nel = data["org_code"].isin(highlight)
+    figure = go.Figure()
+    error = None
+    if metric.rollup == "ratio":
+        low, high = _wilson(data["numerator"].to_numpy(float), data["denominator"].to_numpy(float))
+        error = {
+            "type": "data",
+            "symmetric": False,
+            "array": (high - data["value"]).clip(lower=0),
+            "arrayminus": (data["value"] - low).clip(lower=0),
+            "color": NHS_PALE_GREY,
+            "thickness": 1,
+        }
+    for mask, name, colour, symbol in (
+        (~is_nel, "Other providers", NHS_PALE_GREY, "circle"),
+        (is_nel, "North East London", NHS_BLUE, "diamond"),
+    ):
+        part = data[mask]
+        figure.add_trace(
+            go.Scatter(
+                x=part.index,
+                y=part["value"],
+                mode="markers+text" if name != "Other providers" else "markers",
+                name=name,
+                marker={"color": colour, "symbol": symbol, "size": 9 if name != "Other providers" else 6},
+                text=part["org_code"] if name != "Other providers" else None,
+                textposition="top center",
+                error_y=None
+                if error is None
+                else {**error, "array": error["array"][mask], "arrayminus": error["arrayminus"][mask]},
+                hovertemplate="%{customdata}<br>%{y:.1f}<extra></extra>",
+                customdata=part["name"],
+            )
+        )
+    figure.update_layout(
+        title={"text": title, "font": {"color": NHS_BLUE}},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        xaxis={"title": "Providers ranked by value", "showticklabels": False},
+        yaxis={"title": metric.name, "ticksuffix": "%" if metric.unit == "percent" else "", "gridcolor": "#E8EDEE"},
+        legend={"orientation": "h"},
+        margin={"t": 50, "l": 60, "r": 20, "b": 40},
+        height=380,
+    )
+    return figure
+
+
+def _wilson(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson score interval for proportions, in percent."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = successes / trials
+        centre = (p + Z_95**2 / (2 * trials)) / (1 + Z_95**2 / trials)
+        half = Z_95 * np.sqrt(p * (1 - p) / trials + Z_95**2 / (4 * trials**2)) / (1 + Z_95**2 / trials)
+    return 100 * (centre - half), 100 * (centre + half)

@@ -1,0 +1,71 @@
+"""Benchmarking on NHS England's real A&E file: England, London and ICB figures as NHS England computes them."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from perfdash import benchmark, store
+from perfdash.ingest.pipeline import prepare
+from perfdash.service import commit_prepared
+
+
+@pytest.fixture
+def april(shared_data, config, sqlite_engine):
+    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
+        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), config, sqlite_engine)
+        assert prepared.ok
+        commit_prepared(sqlite_engine, prepared, user="test")
+    return store.read_current(sqlite_engine), store.read_reference(sqlite_engine)
+
+
+def _published_england_all_types(path) -> float:
+    with path.open(newline="") as handle:
+        total = next(row for row in csv.DictReader(handle) if row["Period"] == "TOTAL")
+    attendances = sum(int(v) for k, v in total.items() if k.startswith("A&E attendances"))
+    over = sum(int(v) for k, v in total.items() if k.startswith("Attendances over 4hrs"))
+    return 100 * (1 - over / attendances)
+
+
+def test_england_equals_the_file_total(april, config, shared_data):
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    table = benchmark.comparison(current, reference, config, metric, "RF4", "2025-04").set_index("level")
+    assert round(table.at["This organisation", "value"], 1) == 78.5
+    expected = _published_england_all_types(shared_data / "nhse-ae" / "msitae-2025-04.csv")
+    assert round(table.at["England", "value"], 1) == round(expected, 1)
+    assert table.at["ICB", "name"].startswith("NHS North East London")
+    assert table.at["Region", "name"] == "London"
+    # An average of trust percentages would be a different (wrong) number.
+    providers = benchmark.providers_for(current, reference, config, metric, "2025-04")
+    assert abs(providers["value"].mean() - table.at["England", "value"]) > 0.5
+
+
+def test_london_aggregate_is_summed_counts(april, config):
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    providers = benchmark.providers_for(current, reference, config, metric, "2025-04")
+    london = providers[providers["region"] == "London"]
+    table = benchmark.comparison(current, reference, config, metric, "R1H", "2025-04").set_index("level")
+    assert table.at["Region", "value"] == pytest.approx(100 * london["numerator"].sum() / london["denominator"].sum())
+
+
+def test_peer_rank_among_london_acute_trusts(april, config):
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    rank, out_of = benchmark.peer_rank(current, reference, config, metric, "RQX", "2025-04")
+    peers = benchmark.peer_codes(current, reference, "2025-04", "RQX")
+    assert "R1H" in peers and "RF4" in peers and "RAT" not in peers  # NELFT has no type 1 department
+    assert 1 <= rank <= out_of == len(peers & set(current.loc[current["metric_id"] == "ae_4hr_all", "org_code"]))
+
+
+def test_caterpillar_highlights_nel(april, config):
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    providers = benchmark.providers_for(current, reference, config, metric, "2025-04")
+    figure = benchmark.caterpillar(providers, metric, {"R1H", "RF4", "RQX", "RAT"}, title="t")
+    nel = next(t for t in figure.data if t.name == "North East London")
+    assert set(nel.text) == {"R1H", "RF4", "RQX", "RAT"}
+    others = next(t for t in figure.data if t.name == "Other providers")
+    assert len(others.x) + len(nel.x) == len(providers)
+    assert (pd.Series(others.error_y.array) >= 0).all()
