@@ -116,7 +116,7 @@ def spc_reading(
         improvement=metric.improvement,
         target=None if target is None else target.value,
         rebase=sorted(rebase),
-        fix_after=config.spc.baseline_points,
+        fix_after=config.spc.baseline_for(metric.id, org_code),
         profile=profile or config.app.spc_profile,
         ghost=ghost,
     )

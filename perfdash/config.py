@@ -202,6 +202,8 @@ class AuthSettings(_Strict):
 
     mode: Literal["none", "oidc", "header"] = "none"
     header_name: str = "X-Forwarded-Email"
+    # header mode only: a comma-separated groups header from the proxy (e.g. X-Forwarded-Groups); None: unused.
+    groups_header: str | None = None
     default_role: Role | None = "viewer"
     role_rules: list[RoleRule] = Field(default_factory=list)
 
@@ -237,12 +239,28 @@ class Ghost(_Strict):
     _month = field_validator("month", mode="before")(lambda cls, v: _month(v))
 
 
+class Baseline(_Strict):
+    """Fix a series' limits on its first n points of each period, with the reason."""
+
+    metric: str
+    org: str
+    points: int = Field(ge=12)
+    reason: str = Field(min_length=3)
+
+
 class SpcSettings(_Strict):
     """Per-metric and per-organisation SPC settings."""
 
     baseline_points: int | None = Field(default=None, ge=12)
+    baselines: list[Baseline] = Field(default_factory=list)
     rebases: list[Rebase] = Field(default_factory=list)
     ghosts: list[Ghost] = Field(default_factory=list)
+
+    def baseline_for(self, metric_id: str, org_code: str) -> int | None:
+        """Baseline length for a series: its own setting (an exact organisation before '*'), else the default."""
+        matches = [b for b in self.baselines if b.metric == metric_id and b.org in (org_code, "*")]
+        matches.sort(key=lambda b: b.org == "*")
+        return matches[0].points if matches else self.baseline_points
 
     def rebase_months(self, metric_id: str, org_code: str) -> list[Rebase]:
         """Rebases for a series ('*' matches every organisation)."""
@@ -294,7 +312,11 @@ class Config(_Strict):
                         "nor an organisation code"
                     )
         metric_ids = {m.id for m in self.metrics}
-        for kind, items in (("rebases", self.spc.rebases), ("ghosts", self.spc.ghosts)):
+        for kind, items in (
+            ("baselines", self.spc.baselines),
+            ("rebases", self.spc.rebases),
+            ("ghosts", self.spc.ghosts),
+        ):
             for i, item in enumerate(items):
                 if item.metric not in metric_ids:
                     problems.append(f"spc.{kind}.{i}.metric: unknown metric {item.metric!r}")
@@ -380,6 +402,11 @@ def load_config(path: str | Path | None = None) -> Config:
     profile = os.environ.get("PERFDASH_SPC_PROFILE")
     if profile:
         raw.setdefault("app", {})["spc_profile"] = profile
+    # A deployment (or a test) picks the sign-in mode without editing the registry; validated like the file.
+    auth_mode = os.environ.get("PERFDASH_AUTH_MODE")
+    if auth_mode:
+        auth = raw.get("auth") if isinstance(raw.get("auth"), dict) else {}
+        raw["auth"] = {**auth, "mode": auth_mode}
     try:
         return Config.model_validate(raw)
     except ValidationError as error:

@@ -135,3 +135,22 @@ def test_metric_docs_are_generated_from_the_registry(config):
 
     committed = (PROJECT_ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert committed == metrics_markdown(config), "docs/metrics.md is stale: run python -m perfdash docs"
+
+
+def test_spc_settings_per_series(config):
+    assert config.spc.baseline_for("rtt_18wk_incomplete", "R1H") == 24
+    assert config.spc.baseline_for("ae_4hr_all", "R1H") is None
+    assert [r.month for r in config.spc.rebase_months("ae_4hr_all", "RF4")] == ["2023-04"]
+    assert config.spc.ghost_months("ae_4hr_all", "R1H")[0].reason.startswith("Cyber incident")
+
+
+def test_board_uses_the_series_settings(config):
+    from perfdash import board, demo
+
+    current = demo.generate(config, last="2025-09")
+    metric = config.metric_by_id["ae_4hr_all"]
+    reading = board.spc_reading(config, metric, "RF4", board.series(current, config, metric, "RF4"))
+    periods = reading.result.points["period"]
+    assert periods.iloc[reading.periods.index("2023-04")] == periods.iloc[0] + 1  # a new period at the rebase
+    ghosted = board.spc_reading(config, metric, "R1H", board.series(current, config, metric, "R1H"))
+    assert bool(ghosted.result.points["ghosted"].iloc[ghosted.periods.index("2022-12")])
