@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from perfdash import ui
+from perfdash import logs, ui
 from perfdash.config import ConfigError
 
-st.set_page_config(page_title="NEL performance standards", page_icon="📊", layout="wide")
+# Uploads, rollbacks and board packs log what, by whom and how long to the server's stderr.
+logs.configure()
+st.set_page_config(page_title="NEL performance standards", layout="wide")
 
 try:
     config = ui.get_config()
@@ -16,24 +18,40 @@ except ConfigError as error:
 
 user = ui.signed_in_user(config)
 if user is None:
+    # Signed out: no page is registered, so no URL (/upload, /data...) reaches one.
     ui.sign_in_page(config)
     st.stop()
+if not ui.allowed(user, "view"):
+    # Signed in but matched no role rule and there is no default role: permitted nothing, not even reading.
+    ui.no_role_page(config, user)
+    st.stop()
 
-overview = st.Page("app_pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True)
+overview = st.Page("app_pages/overview.py", title="Overview", url_path="overview", default=True)
 pages = {
     "Board": [
         overview,
-        st.Page("app_pages/metric.py", title="Metric", icon="📈", url_path="metric"),
-        st.Page("app_pages/organisation.py", title="Organisation", icon="🏥", url_path="organisation"),
+        st.Page("app_pages/metric.py", title="Metric", url_path="metric"),
+        st.Page("app_pages/organisation.py", title="Organisation", url_path="organisation"),
     ],
 }
-if ui.allowed(user, "upload"):
-    pages["Analysts"] = [
-        st.Page("app_pages/upload.py", title="Upload", icon="⬆️", url_path="upload"),
-        st.Page("app_pages/data.py", title="Data", icon="🗂️", url_path="data"),
-    ]
-if ui.allowed(user, "admin"):
-    pages["Admin"] = [st.Page("app_pages/admin.py", title="Configuration", icon="⚙️", url_path="admin")]
+
+
+# Restricted pages show in the menu only for roles that may use them. For other roles they stay registered
+# but hidden, so opening /upload runs the page's own ui.require() check and says "Not permitted" rather than
+# silently showing the overview.
+def _restricted(permission: str, path: str, title: str, url_path: str) -> st.Page:
+    """A page listed in the menu only when the user's role allows it."""
+    visibility = "visible" if ui.allowed(user, permission) else "hidden"
+    return st.Page(path, title=title, url_path=url_path, visibility=visibility)
+
+
+pages["Analysts"] = [
+    _restricted("upload", "app_pages/upload.py", "Upload", "upload"),
+    _restricted("upload", "app_pages/data.py", "Data", "data"),
+]
+pages["Admin"] = [_restricted("admin", "app_pages/admin.py", "Configuration", "admin")]
 
 ui.sidebar_identity(config, user)
-st.navigation(pages).run()
+# One flat list: Streamlit's sectioned sidebar puts <div> headers inside its <ul>, which breaks the list for
+# screen readers (axe "list"/"listitem", serious). Page titles say what each page is for.
+st.navigation([page for section in pages.values() for page in section]).run()

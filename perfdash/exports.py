@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number ("-4.5", "+12", "1e-3") is read as a number, never run, so it keeps its sign.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def neutralise(cell: object) -> object:
     """Prefix text that a spreadsheet would treat as a formula with an apostrophe; numbers pass through."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
 

@@ -221,7 +221,7 @@ def _annotations(
             x=period,
             y=y if y is not None else 1.0,
             yref="y" if y is not None else "paper",
-            text=escape(text),
+            text=escape(text, quote=False),
             showarrow=True,
             arrowhead=2,
             arrowcolor=NHS_DARK_GREY,
@@ -235,7 +235,7 @@ def _annotations(
         if y is not None:
             xs.append(period)
             ys.append(y)
-            texts.append(f"<b>{month_label(period)}</b><br>{escape(text)}")
+            texts.append(f"<b>{month_label(period)}</b><br>{escape(text, quote=False)}")
     if xs:
         fig.add_trace(
             go.Scatter(
@@ -254,7 +254,7 @@ def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
     """NHS styling: white background, Arial, NHS Blue title, unit on the y axis."""
     u = _unit(unit)
     fig.update_layout(
-        title={"text": escape(title), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
+        title={"text": escape(title, quote=False), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
         font={"family": FONT, "color": NHS_DARK_GREY, "size": 13},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
@@ -391,7 +391,7 @@ def run_chart_figure(
     _layout(fig, title, unit, _meta(result, title, unit, dates))
     note = result.message or "too few points for SPC"
     fig.add_annotation(
-        text=f"Run chart: {escape(note)}",
+        text=f"Run chart: {escape(note, quote=False)}",
         xref="paper",
         yref="paper",
         x=0,
