@@ -1,0 +1,476 @@
+"""The board pack on a real SQLite store with the demo data, drawn by the real Chromium, read back with poppler.
+
+Each pack is built once per module (module-scoped fixtures) and checked from the PDF itself: pages render,
+one chart image per metric with data, the summary's text matches the board's numbers, special characters print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from perfdash import board, boardpack, demo, present, service, store
+from perfdash.config import Config
+from perfdash.periods import label
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PERIOD = "2025-09"
+TRUSTS = ["R1H", "RF4", "RQX", "RWK", "RAT", "RRU"]
+pytestmark = pytest.mark.slow
+
+
+def _unavailable(reason: str) -> None:
+    """Fail under `make test` (PERFDASH_REQUIRE_BROWSER=1), else skip with the reason."""
+    if os.environ.get("PERFDASH_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (PERFDASH_REQUIRE_BROWSER is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The system Chromium and poppler's tools, or skip (fail under PERFDASH_REQUIRE_BROWSER)."""
+    try:
+        path = boardpack.chromium_path()
+    except boardpack.BoardPackError as error:
+        _unavailable(str(error))
+    for tool in ("pdftoppm", "pdftotext"):
+        if shutil.which(tool) is None:
+            _unavailable(f"{tool} is needed to check the PDF: apt-get install poppler-utils")
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Iterator[str]:
+    """A SQLite store with the demo data to Sep 2025 and some commentary with characters that must print."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('boardpack') / 'demo.sqlite'}"
+    engine = store.get_engine(url)
+    service.load_demo(engine, config, last=PERIOD)
+    store.add_commentary(
+        engine,
+        metric_id="ae_4hr_all",
+        org_code="QMF",
+        period=PERIOD,
+        narrative="Attendances rose 6% – the most since 2022; £1.2m winter funding keeps ≥ 78% in reach.",
+        action="Open the same-day emergency care unit at King George",
+        owner="Chief Operating Officer",
+        due="2025-12-31",
+        author="analyst@nhs.net",
+    )
+    store.add_commentary(
+        engine,
+        metric_id="fin_cash_balance",
+        org_code="QMF",
+        period="2025-08",
+        narrative="Cash held up after the August pay award.",
+        author="analyst@nhs.net",
+    )
+    yield url
+    store.dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def current(demo_store: str):
+    return store.read_current(store.get_engine(demo_store))
+
+
+@pytest.fixture(scope="module")
+def build(chromium: str, demo_store: str, config: Config) -> Callable[[str], boardpack.BoardPack]:
+    """Sep 2025 packs from the demo store, each built once for the whole module."""
+    packs: dict[str, boardpack.BoardPack] = {}
+
+    def get(org_code: str) -> boardpack.BoardPack:
+        if org_code not in packs:
+            engine = store.get_engine(demo_store)
+            packs[org_code] = boardpack.pack_from_store(engine, config, org_code, generated_by="Board Secretary")
+        return packs[org_code]
+
+    return get
+
+
+@pytest.fixture(scope="module", params=["QMF", *TRUSTS])
+def pack(request: pytest.FixtureRequest, build) -> boardpack.BoardPack:
+    """The pack for the ICS and for each trust."""
+    return build(request.param)
+
+
+@pytest.fixture(scope="module")
+def ics_pack(build) -> boardpack.BoardPack:
+    """The ICS pack, for checks of the cover, the commentary and the characters."""
+    return build("QMF")
+
+
+def _pages_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _summary_text(pdf: bytes) -> str:
+    """The text of the summary pages (their running header names the section)."""
+    pages = [t for t in _pages_text(pdf) if t.splitlines() and t.splitlines()[0].endswith("Summary of standards")]
+    assert pages, "no summary page"
+    return _flat(" ".join(pages))
+
+
+def test_every_page_renders(pack: boardpack.BoardPack, tmp_path: Path):
+    reader = PdfReader(io.BytesIO(pack.pdf))
+    assert pack.pdf.startswith(b"%PDF")
+    assert len(reader.pages) == pack.pages > 5
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pack.pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True, timeout=120)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == pack.pages
+    for image in images:
+        with Image.open(image) as picture:
+            assert picture.width > picture.height, f"{image.name} is not landscape"
+            # Every page prints something: at least the footer, so never a blank sheet.
+            assert np.asarray(picture.convert("L")).min() < 128, f"{image.name} is blank"
+
+
+def test_footer_numbers_every_page_and_gives_the_as_of_date(pack: boardpack.BoardPack):
+    texts = _pages_text(pack.pdf)
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {len(texts)}" in text
+        assert f"data as of {label(PERIOD)}" in text
+
+
+def test_one_chart_per_metric_with_data(pack: boardpack.BoardPack, current, config: Config):
+    expected = []
+    for metric in config.metrics:
+        if board.applies(config, metric, pack.org_code):
+            values = board.series(current, config, metric, pack.org_code)
+            if (values["period"] <= PERIOD).any():
+                expected.append(metric.id)
+    assert list(pack.charted) == expected
+    reader = PdfReader(io.BytesIO(pack.pdf))
+    # The charts are the only raster images (the icons are vector drawings).
+    assert sum(len(page.images) for page in reader.pages) == len(expected)
+    chart_pages = _flat(" ".join(p.extract_text() for p in reader.pages if p.images))
+    for metric_id in expected:
+        assert config.metric_by_id[metric_id].name in chart_pages
+
+
+def test_summary_text_matches_the_board_numbers(pack: boardpack.BoardPack, current, config: Config):
+    table = board.overview(current, config, pack.org_code, PERIOD)
+    assert list(table["metric_id"]) == list(pack.summary)
+    text = _summary_text(pack.pdf)
+    for row in table.itertuples():
+        metric = config.metric_by_id[row.metric_id]
+        value = board.format_value(row.value, row.unit)
+        if row.target is None or np.isnan(row.target):
+            target, met = "no target", "– no target"
+        else:
+            sign = {"higher": "≥ ", "lower": "≤ ", "neutral": ""}[metric.direction]
+            target, met = sign + board.format_value(row.target, row.unit), present.met_label(row.met)
+        reading = present.reading_text(row.variation, row.assurance, row.spc_note)
+        # One row reads: name, latest value, target, met in words and symbol, SPC reading, data month.
+        assert f"{row.metric} {value} {target} {met} {reading} {label(PERIOD)}" in text, row.metric
+    assert ("✓ Met" in text) or ("✗ Not met" in text)
+
+
+def test_matrix_places_every_metric_once(pack: boardpack.BoardPack, current, config: Config):
+    table = board.overview(current, config, pack.org_code, PERIOD)
+    cells = present.summary_matrix(table)
+    page = next(t for t in _pages_text(pack.pdf) if "Variation and assurance, " in t)
+    flat = _flat(page)
+    for metric_name in table["metric"]:
+        assert f"• {metric_name}" in flat
+    assert sum(len(ids) for ids in cells.values()) == len(table)
+
+
+def test_cover_says_who_when_and_that_the_data_is_synthetic(ics_pack: boardpack.BoardPack, config: Config):
+    cover = _flat(_pages_text(ics_pack.pdf)[0])
+    assert "NHS North East London ICB" in cover
+    assert "September 2025" in cover
+    assert f"Data as of {label(PERIOD)} (latest month loaded)" in cover
+    assert re.search(r"Latest upload \d{1,2} \w{3} \d{4} \d{2}:\d{2} (GMT|BST|UTC)", cover)
+    assert re.search(r"Generated \d{1,2} \w{3} \d{4} \d{2}:\d{2} \w+ by Board Secretary", cover)
+    assert config.app.demo_label.upper() in cover
+    # The contents list points at the right pages.
+    summary_page = next(i for i, t in enumerate(_pages_text(ics_pack.pdf), start=1) if "Summary of standards, " in t)
+    assert f"Summary of standards {summary_page}" in cover
+
+
+def test_commentary_and_characters_print(ics_pack: boardpack.BoardPack, tmp_path: Path):
+    path = tmp_path / "ics.pdf"
+    path.write_bytes(ics_pack.pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    for character in ["£", "–", "≥", "≤", "✓", "✗", "⚠", "±", "×"]:
+        assert character in text, f"{character!r} did not print"
+    flat = _flat(" ".join(_pages_text(ics_pack.pdf)))
+    assert "Attendances rose 6% – the most since 2022; £1.2m winter funding keeps ≥ 78% in reach." in flat
+    assert "Action: Open the same-day emergency care unit at King George." in flat
+    assert "Owner: Chief Operating Officer. Due: 2025-12-31." in flat
+    assert "None for Sep 2025; the latest is from an earlier month." in flat
+    assert "Cash held up after the August pay award." in flat
+    fonts = {
+        str(font["/BaseFont"])
+        for page in PdfReader(io.BytesIO(ics_pack.pdf)).pages
+        for font in page["/Resources"].get_object().get("/Font", {}).values()
+    }
+    assert any("DejaVuSans" in font for font in fonts), fonts
+
+
+def test_appendix_explains_the_method_and_profile(ics_pack: boardpack.BoardPack, config: Config):
+    flat = _flat(" ".join(_pages_text(ics_pack.pdf)[-4:]))
+    assert "mean ± 2.66 × the mean moving range" in flat
+    for rule in ["a single point outside the process limits", "a shift: 7", "a trend: 7", "two out of three"]:
+        assert rule in flat
+    assert f"Profile in use: {config.app.spc_profile.upper()}" in flat
+    for metric in config.metrics:
+        assert metric.source in flat
+
+
+# --------------------------------------------------------------------------------------------------
+# Edge cases: a stale metric, a run chart, a metric with no data, real (not demo) data
+
+
+@pytest.fixture(scope="module")
+def edge_pack(chromium: str, tmp_path_factory: pytest.TempPathFactory, config: Config) -> boardpack.BoardPack:
+    """LAS (RRU) from a non-demo upload: one metric a month behind, one with 10 months, one with none."""
+    rows = demo.generate(config, last=PERIOD)
+    rows = rows[rows["org_code"] == "RRU"]
+    rows = rows[~((rows["metric_id"] == "amb_cat1_mean") & (rows["period"] == PERIOD))]
+    rows = rows[~((rows["metric_id"] == "amb_cat2_mean") & (rows["period"] < "2024-12"))]
+    rows = rows[rows["metric_id"] != "wf_turnover"]
+    engine = store.get_engine(f"sqlite:///{tmp_path_factory.mktemp('edge') / 'edge.sqlite'}")
+    data = rows.to_csv(index=False).encode()
+    store.commit(
+        engine,
+        rows,
+        file_name="las.csv",
+        sha256=hashlib.sha256(data).hexdigest(),
+        file_format="canonical",
+        uploaded_by="analyst@nhs.net",
+    )
+    try:
+        return boardpack.pack_from_store(engine, config, "RRU", generated_by="analyst@nhs.net")
+    finally:
+        store.dispose_engines()
+
+
+def test_stale_run_chart_and_missing_metrics(edge_pack: boardpack.BoardPack, config: Config):
+    assert edge_pack.period == PERIOD
+    assert "amb_cat1_mean" in edge_pack.charted and "amb_cat2_mean" in edge_pack.charted
+    assert "wf_turnover" in edge_pack.summary and "wf_turnover" not in edge_pack.charted
+    text = _summary_text(edge_pack.pdf)
+    assert f"{config.metric_by_id['amb_cat1_mean'].name} " in text
+    assert "⚠ Aug 2025 stale" in text
+    assert f"{config.metric_by_id['wf_turnover'].name} no data" in text
+    assert "⚠ no data" in text
+    everything = _flat(" ".join(_pages_text(edge_pack.pdf)))
+    assert "Run chart only: too few points for SPC" in everything
+    assert config.app.demo_label not in everything.lower()
+    images = sum(len(page.images) for page in PdfReader(io.BytesIO(edge_pack.pdf)).pages)
+    assert images == len(edge_pack.charted)
+
+
+def test_collect_marks_stale_from_the_latest_month_loaded(current, config: Config):
+    older = current[~((current["metric_id"] == "dm01_6wk") & (current["period"] == PERIOD))]
+    entries = {e.metric.id: e for e in boardpack.collect(older, older.iloc[0:0], config, "R1H", PERIOD)}
+    assert entries["dm01_6wk"].stale and entries["dm01_6wk"].value_period == "2025-08"
+    assert not entries["ae_4hr_all"].stale
+    # A pack for an earlier month is not stale because later months exist.
+    earlier = {e.metric.id: e for e in boardpack.collect(current, current.iloc[0:0], config, "R1H", "2025-06")}
+    assert not any(e.stale for e in earlier.values())
+    assert earlier["ae_4hr_all"].value_period == "2025-06"
+
+
+# --------------------------------------------------------------------------------------------------
+# Choosing the organisation and month
+
+
+def test_period_defaults_to_the_latest_month_and_rejects_months_without_data(current, config: Config):
+    assert boardpack.pack_period(current, config, "R1H") == PERIOD
+    assert boardpack.pack_period(current, config, "R1H", "2024-01") == "2024-01"
+    with pytest.raises(boardpack.BoardPackError, match=r"no data for Barts Health \(R1H\) in 2019-01"):
+        boardpack.pack_period(current, config, "R1H", "2019-01")
+    with pytest.raises(boardpack.BoardPackError, match="Unknown organisation 'NOPE'"):
+        boardpack.pack_period(current, config, "NOPE")
+    with pytest.raises(boardpack.BoardPackError, match="no data for Barts Health"):
+        boardpack.pack_period(current.iloc[0:0], config, "R1H")
+
+
+# --------------------------------------------------------------------------------------------------
+# Chromium: one session, no network, a clear message when it is missing
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A loopback 'proxy' that records every request Chromium sends it and refuses them."""
+
+    def _record(self) -> None:
+        self.server.seen.append(self.requestline)  # type: ignore[attr-defined]
+        self.send_error(502)
+
+    def __getattr__(self, name: str):
+        # http.server calls do_<METHOD>: answer every method (GET, CONNECT for https, ...) the same way.
+        if name.startswith("do_"):
+            return self._record
+        raise AttributeError(name)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def recording_proxy() -> Iterator[tuple[str, list[str]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}", server.seen  # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
+
+
+# Hosts Debian's Chromium contacts on its own (accounts, component updates, clock, the default search engine).
+BROWSER_HOUSEKEEPING = {
+    "accounts.google.com",
+    "update.googleapis.com",
+    "clients2.google.com",
+    "start.duckduckgo.com",
+}
+
+
+def _host(request_line: str) -> str:
+    """The host of a proxied request line: 'CONNECT host:443 HTTP/1.1' or 'GET http://host/path HTTP/1.1'."""
+    target = request_line.split()[1]
+    return re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0]
+
+
+def test_the_default_proxy_keeps_chromium_on_this_machine():
+    host, port = boardpack.OFFLINE_PROXY.rsplit(":", 1)
+    assert host == "127.0.0.1" and int(port) > 0
+
+
+def _charts(current, config: Config, ids: list[str]) -> list[go.Figure]:
+    entries = {e.metric.id: e for e in boardpack.collect(current, current.iloc[0:0], config, "QMF", PERIOD)}
+    return [boardpack.chart_figure(entries[i], config, "QMF") for i in ids]
+
+
+def test_charts_come_from_one_page_with_no_network(chromium: str, current, config: Config, recording_proxy):
+    proxy, seen = recording_proxy
+    assert "http" not in boardpack.chart_page().generate_index().replace("http://www.w3.org", "")
+    first, second = _charts(current, config, ["ae_4hr_all", "wf_agency_wte"])
+    pngs = boardpack.render_charts([first, second, first], proxy_server=proxy)
+    # Chromium itself asks for its housekeeping hosts (sent to a closed loopback port by default, so they
+    # fail); the chart page asks for nothing: no plotly.js, MathJax or font from a CDN.
+    hosts = {_host(line) for line in seen}
+    assert hosts <= BROWSER_HOUSEKEEPING, f"the charts reached for the network: {sorted(hosts - BROWSER_HOUSEKEEPING)}"
+    for png in pngs:
+        assert png.startswith(b"\x89PNG")
+        with Image.open(io.BytesIO(png)) as picture:
+            assert picture.size == (boardpack.CHART_PX[0] * 2, boardpack.CHART_PX[1] * 2)
+    # Drawn after another chart on the same page, a chart is exactly what it was on a fresh page.
+    assert pngs[0] == pngs[2] != pngs[1]
+
+
+def test_the_network_check_can_see_a_request(chromium: str, recording_proxy):
+    proxy, seen = recording_proxy
+    figure = go.Figure(
+        go.Scatter(y=[1, 2, 3]),
+        layout={"images": [{"source": "http://cdn.example.invalid/logo.png", "x": 0, "y": 1, "sizex": 1, "sizey": 1}]},
+    )
+    boardpack.render_charts([figure], proxy_server=proxy)
+    assert any("cdn.example.invalid" in line for line in seen), seen
+
+
+def test_missing_chromium_gives_a_clear_message(monkeypatch, current, config: Config):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    with pytest.raises(boardpack.BoardPackError, match=r"Chromium is needed to draw the charts .*apt-get install"):
+        boardpack.make_pack(
+            current, config, "RRU", commentary=current.iloc[0:0], uploads=current.iloc[0:0], generated_by="x"
+        )
+
+
+def test_a_browser_that_will_not_start_gives_a_clear_message(monkeypatch, current, config: Config):
+    monkeypatch.setenv("BROWSER_PATH", shutil.which("false") or "/bin/false")
+    with pytest.raises(boardpack.BoardPackError, match=r"could not draw the charts: .*Check that it starts"):
+        boardpack.render_charts([go.Figure()])
+    # Nothing is left waiting on the dead browser's log pipe, so the process (CLI, app, pytest) can exit.
+    readers = [t for t in threading.enumerate() if t.name == "browser_procThread"]
+    for thread in readers:
+        thread.join(timeout=10)
+    assert not any(t.is_alive() for t in readers)
+
+
+# --------------------------------------------------------------------------------------------------
+# The command line, as a user runs it
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "secretary@nhs.net", "PERFDASH_LOG_LEVEL": "WARNING", **env},
+    )
+
+
+def test_cli_writes_a_pack(chromium: str, demo_store: str, tmp_path: Path):
+    out = tmp_path / "las.pdf"
+    result = _cli("boardpack", "--org", "RRU", "--period", "2025-06", "--out", str(out), "--database", demo_store)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}: board pack for RRU, 2025-06" in result.stdout
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) > 1
+    assert "June 2025" in reader.pages[0].extract_text()
+    assert "secretary@nhs.net" in reader.pages[0].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "NOPE"], "Unknown organisation 'NOPE'"),
+        (["--org", "R1H", "--period", "2019-01"], "There is no data for Barts Health (R1H) in 2019-01"),
+        (["--org", "R1H", "--period", "Sept"], "is not a month: write YYYY-MM"),
+    ],
+)
+def test_cli_bad_org_or_month_is_one_clear_line(demo_store: str, tmp_path: Path, args: list[str], message: str):
+    out = tmp_path / "pack.pdf"
+    result = _cli("boardpack", *args, "--out", str(out), "--database", demo_store)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_without_chromium_says_how_to_install_it(demo_store: str, tmp_path: Path):
+    result = _cli(
+        "boardpack",
+        "--org",
+        "RRU",
+        "--out",
+        str(tmp_path / "p.pdf"),
+        "--database",
+        demo_store,
+        BROWSER_PATH="/nonexistent/chromium",
+    )
+    assert result.returncode == 1
+    assert "Chromium is needed to draw the charts" in result.stderr
+    assert "apt-get install chromium" in result.stderr
+    assert "Traceback" not in result.stderr
