@@ -1,0 +1,20 @@
+"""Logging for the app and the command line: the "perfdash" logger to stderr, with time and level."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+_MARK = "_perfdash_handler"
+
+
+def configure(level: str | None = None) -> logging.Logger:
+    """Send "perfdash" log records to stderr once per process (level: argument, PERFDASH_LOG_LEVEL, else INFO)."""
+    logger = logging.getLogger("perfdash")
+    logger.setLevel((level or os.environ.get("PERFDASH_LOG_LEVEL") or "INFO").upper())
+    if not any(getattr(handler, _MARK, False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        setattr(handler, _MARK, True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    return logger

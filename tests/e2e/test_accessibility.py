@@ -1,0 +1,198 @@
+"""WCAG 2.2 AA in the browser: axe-core on every page, text alternatives for charts, keyboard, not colour alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+import yaml
+
+from tests.e2e.conftest import PROJECT_ROOT, run_server, seed_demo
+from tests.e2e.test_journeys import month_csv
+from tests.support.app_server import AppServer
+from tests.support.browser import open_page, rerun_settled, settle_visuals, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+# axe-core 4.12 as vendored by axe-playwright-python (we only use its script).
+AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+ADMIN = {"X-Forwarded-Email": "perf.lead@nhs.net"}  # an admin by config.yaml's role rules
+PAGES = [
+    ("", "Overview"),
+    ("metric", "Metric"),
+    ("organisation", "Organisation"),
+    ("upload", "Upload data"),
+    ("data", "Data and audit"),
+    ("admin", "Configuration"),
+]
+
+
+@pytest.fixture(scope="module")
+def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app behind a (pretend) authenticating proxy, so an admin can reach every page, Admin included."""
+    folder = tmp_path_factory.mktemp("a11y")
+    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["auth"]["mode"] = "header"
+    config_path = folder / "config.yaml"
+    config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    url = f"sqlite:///{folder / 'store.sqlite'}"
+    seed_demo(url)
+    yield from run_server(url, folder, config_path=config_path)
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now; WCAG 2.0-2.2 A and AA rules only."""
+    page.add_script_tag(content=AXE_SCRIPT)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_22_AA,
+    )
+    return result["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    """Violations in words, with a few offending elements each."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['impact']}: {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:3]:
+            lines.append(f"    {node['target']}: {node['failureSummary'].splitlines()[-1].strip()}")
+    return "\n".join(lines)
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    """The violations that block or seriously hinder someone."""
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize(("path", "heading"), PAGES, ids=[heading for _, heading in PAGES])
+def test_axe_finds_no_serious_violation(admin_app, new_page, path, heading, screenshot_dir: Path):
+    page = new_page(ADMIN)
+    open_page(page, f"{admin_app.url}/{path}", heading)
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / f"a11y-{path or 'overview'}.png")
+    violations = axe_violations(page)
+    assert not serious(violations), describe(violations)
+
+
+def test_axe_on_upload_preview(admin_app, new_page):
+    page = new_page(ADMIN)
+    open_page(page, f"{admin_app.url}/upload", "Upload data")
+    rerun_settled(
+        page,
+        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "sep.csv", "mimeType": "text/csv", "buffer": month_csv()}]
+        ),
+    )
+    page.get_by_role("button", name="Commit").wait_for()
+    violations = axe_violations(page)
+    assert not serious(violations), describe(violations)
+
+
+def test_axe_on_a_failed_upload(admin_app, new_page):
+    page = new_page(ADMIN)
+    open_page(page, f"{admin_app.url}/upload", "Upload data")
+    bad = b"period,org_code,metric_id,value,numerator,denominator\n2025-13,R1H,ae_attendances,abc,,\n"
+    rerun_settled(
+        page,
+        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}]
+        ),
+    )
+    page.get_by_text("must be fixed before this file can be loaded").wait_for()
+    violations = axe_violations(page)
+    assert not serious(violations), describe(violations)
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "org"),
+    [("ae_4hr_all", "QMF"), ("rtt_waiting_list", "R1H"), ("amb_cat2_mean", "RRU"), ("fin_cash_balance", "RF4")],
+)
+def test_every_chart_has_a_text_alternative_and_its_data(app, page, config, metric_id, org):
+    metric = config.metric_by_id[metric_id]
+    open_page(page, f"{app.url}/metric?metric={metric_id}&org={org}&month=2025-08", "Metric")
+    charts = page.locator(".js-plotly-plot")
+    charts.first.wait_for()
+    alternatives = page.get_by_test_id("stCaptionContainer").filter(has_text="Text alternative:")
+    assert alternatives.count() == charts.count() == 1
+    text = alternatives.first.inner_text()
+    # The latest value, the target (or that there is none) and the SPC reading, in words.
+    assert f"{metric.name} for {config.org_names[org]} was " in text and " in Aug 2025; " in text
+    assert "target " in text and "SPC: " in text
+    if metric.target_for("2025-08", org) is None:
+        assert "none in force" in text
+    # The chart's numbers are on the page as a table under "Data", with the limits.
+    page.get_by_role("heading", name="Data", exact=True).wait_for()
+    table = page.get_by_test_id("stDataFrame").last
+    table.locator('[role="columnheader"]').first.wait_for(state="attached")
+    headers = table.locator('[role="columnheader"]').all_text_contents()
+    assert {"period", "value", "target", "mean", "lpl", "upl"} <= set(headers)
+    # The chart's title names the metric and organisation.
+    assert charts.first.locator(".gtitle").text_content() == f"{metric.name}, {config.org_names[org]}"
+
+
+def test_spc_points_differ_by_shape_and_are_named_not_only_coloured(app, page):
+    open_page(page, f"{app.url}/metric?metric=ae_4hr_all&org=QMF&month=2025-08", "Metric")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    traces = page.locator(".js-plotly-plot").first.evaluate(
+        "plot => plot.data.map(t => ({name: t.name, symbol: (t.marker || {}).symbol, dash: (t.line || {}).dash,"
+        " mode: t.mode}))"
+    )
+    points = {t["name"]: t["symbol"] for t in traces if t["mode"] == "markers" and t["name"] != "Annotation"}
+    assert "Common cause" in points and len(points) >= 2
+    assert len(set(points.values())) == len(points), f"two point types share a marker shape: {points}"
+    legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
+    assert set(points) <= set(legend)  # every kind of point is named in the legend
+    # Met / not met in the overview is a word and a symbol, with the SPC reading in words beside the icons.
+    open_page(page, app.url, "Overview")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    headers = grid.locator('[role="columnheader"]').all_text_contents()
+    met = headers.index("Met")
+    cells = [
+        row.locator('[role="gridcell"]').all_text_contents()
+        for row in grid.locator('[role="row"]').all()[1:]
+        if row.locator('[role="gridcell"]').count()
+    ]
+    assert cells and {row[met] for row in cells} <= {"✓ Met", "✗ Not met", "–"}
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            return {tag: e.tagName, role: e.getAttribute('role'), label: e.getAttribute('aria-label'),
+                    text: (e.innerText || '').trim().slice(0, 80), href: e.getAttribute('href') || ''};
+        }"""
+    )
+
+
+def test_keyboard_reaches_every_control_on_the_overview_and_can_change_the_trust(app, page):
+    open_page(page, app.url, "Overview")
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # start from the document
+    seen = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        seen.append(_focused(page))
+    comboboxes = {f["label"] for f in seen if f["role"] == "combobox"}
+    assert {"Organisation", "Month"} <= comboboxes
+    nav_links = {f["text"] for f in seen if f["tag"] == "A" and f["href"].startswith(app.url)}
+    assert {"Overview", "Metric", "Organisation"} <= nav_links
+    chart_links = [f for f in seen if f["tag"] == "A" and "/metric?metric=" in f["href"]]
+    assert len(chart_links) >= 10, "the summary matrix links each metric's chart"
+    # Operate it with the keyboard alone: focus the trust picker, type, choose with Enter.
+    organisation = page.get_by_role("combobox", name="Organisation", exact=True)
+    organisation.focus()
+    page.keyboard.type("Homerton")
+    page.get_by_role("option", name="Homerton", exact=True).wait_for()
+
+    def choose_with_enter() -> None:
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+
+    rerun_settled(page, choose_with_enter)
+    wait_for_app(page)
+    page.get_by_text("Homerton, Aug 2025.").wait_for()

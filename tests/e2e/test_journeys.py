@@ -1,0 +1,160 @@
+"""Journeys as people make them, in Chromium against `streamlit run`: a board member reads, an analyst loads a month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfdash import demo
+from perfdash.config import load_config
+from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH, UPLOAD_MONTH, run_server, seed_demo
+from tests.support.browser import choose, open_page, options, rerun_settled, selected, settle_visuals, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def month_csv(month: str = UPLOAD_MONTH) -> bytes:
+    """One month of every metric for every NEL organisation, in the canonical format (as an analyst sends)."""
+    frame = demo.generate(load_config(PROJECT_ROOT / "config.yaml"), last=month)
+    return demo.to_csv_bytes(frame[frame["period"] == month])
+
+
+def caption_texts(page) -> list[str]:
+    """Every caption on the page."""
+    return page.get_by_test_id("stCaptionContainer").all_inner_texts()
+
+
+def test_board_member_reads_overview_picks_a_trust_and_opens_a_chart(app, page, screenshot_dir: Path):
+    open_page(page, app.url, "Overview")
+    assert selected(page, "Organisation") == "NEL ICS"
+    assert selected(page, "Month") == "Aug 2025"
+    page.get_by_text("NEL ICS, Aug 2025. Data to Aug 2025.").wait_for()
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-overview.png")
+
+    choose(page, "Organisation", "Barts Health")
+    page.get_by_text("Barts Health, Aug 2025.").wait_for()
+    assert "org=R1H" in page.url  # the choice is in the link, so it can be shared
+    # The domain tables show Barts' own metrics with their reading in words and a link to each chart.
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    header = grid.locator('[role="columnheader"]').all_text_contents()
+    assert {"Metric", "Latest", "Target", "Met", "SPC reading", "Chart"} <= set(header)
+    first_row = grid.locator('[role="row"]').nth(1).locator('[role="gridcell"]').all_text_contents()
+    assert first_row[0] == "A&E 4-hour, all types"
+    assert any(cell.endswith("%") for cell in first_row)
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-overview-barts.png")
+
+    # The summary matrix links each metric to its chart, for the same trust and month.
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="A&E 4-hour, all types").first.click()
+    chart_page = opened.value
+    wait_for_app(chart_page)
+    chart_page.get_by_role("heading", name="Metric", level=1).wait_for()
+    assert "metric=ae_4hr_all" in chart_page.url and "org=R1H" in chart_page.url
+    assert selected(chart_page, "Metric") == "A&E 4-hour, all types"
+    assert selected(chart_page, "Organisation") == "Barts Health"
+    chart_page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    chart_page.get_by_text("Text alternative: A&E 4-hour, all types for Barts Health was").wait_for()
+    settle_visuals(chart_page)
+    chart_page.screenshot(path=screenshot_dir / "journey-metric-barts.png")
+
+    # The Metric page from the menu keeps working for another metric.
+    choose(chart_page, "Metric", "Cancer 62-day combined")
+    chart_page.get_by_text("Text alternative: Cancer 62-day combined for Barts Health was").wait_for()
+
+
+def test_board_member_downloads_the_board_pack(app, page, tmp_path: Path):
+    open_page(page, f"{app.url}/?org=R1H&month=2025-08", "Overview")
+    page.get_by_text("Barts Health, Aug 2025.").wait_for()
+    # Prepared on request (Chromium draws every chart), then offered for download.
+    rerun_settled(page, page.get_by_role("button", name="Prepare board pack (PDF)").click)
+    download_button = page.get_by_role("button", name="Download board pack")
+    download_button.wait_for(timeout=180_000)
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.suffix == ".pdf" and "R1H" in target.name
+    assert target.read_bytes()[:5] == b"%PDF-"
+    assert "board pack R1H 2025-08 for Local user" in app.log_text()  # logged with pages, charts and seconds
+
+
+@pytest.fixture
+def writable_app(tmp_path: Path):
+    """An app on its own store (this journey writes), with the demo data up to SEEDED_LAST_MONTH."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    seed_demo(url)
+    yield from run_server(url, tmp_path)
+
+
+def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
+    """On the Upload page: choose a file, read the preview, tick any warnings, Commit; return the message."""
+    open_page(page, f"{base_url}/upload", "Upload data")
+    rerun_settled(
+        page,
+        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+        ),
+    )
+    page.get_by_role("heading", name=name).wait_for()
+    page.get_by_text("Read as perfdash canonical long form").wait_for()
+    new_values = page.get_by_test_id("stMetric").filter(has_text="New values")
+    assert new_values.get_by_test_id("stMetricValue").inner_text() == "142"
+    warnings = page.get_by_role("checkbox", name="I have checked the")
+    if warnings.count():
+        # The box is drawn over the real input, so tick it by its label as a person would.
+        rerun_settled(page, lambda: page.get_by_test_id("stCheckbox").filter(has_text="I have checked the").click())
+        assert warnings.is_checked()
+    commit = page.get_by_role("button", name="Commit")
+    assert commit.is_enabled()
+    rerun_settled(page, commit.click)
+    success = page.get_by_test_id("stAlertContentSuccess")
+    success.wait_for()
+    return success.inner_text()
+
+
+def test_analyst_uploads_a_month_and_the_overview_shows_it(writable_app, page, screenshot_dir: Path):
+    open_page(page, writable_app.url, "Overview")
+    before = options(page, "Month")
+    assert before[0] == "Aug 2025" and "Sep 2025" not in before
+    page.get_by_text(f"Data to Aug {SEEDED_LAST_MONTH[:4]}.").wait_for()
+
+    message = upload_and_commit(page, writable_app.url, "nel-sep-2025.csv", month_csv())
+    assert "loaded as upload 2: 142 new, 0 revised, 0 unchanged" in message
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-upload-committed.png")
+
+    # Back to the overview through the menu: the new month is there and is shown by default.
+    rerun_settled(page, lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click())
+    page.get_by_role("heading", name="Overview", level=1).wait_for()
+    page.get_by_text("NEL ICS, Sep 2025. Data to Sep 2025.").wait_for()
+    after = options(page, "Month")
+    assert after[:2] == ["Sep 2025", "Aug 2025"]  # the list is virtualised: only its top is in the DOM
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-overview-after-upload.png")
+
+    # The Data page's audit log names the file, who loaded it and the counts.
+    open_page(page, f"{writable_app.url}/data", "Data and audit")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    first_upload = grid.locator('[role="row"]').nth(1).locator('[role="gridcell"]').all_text_contents()
+    assert "nel-sep-2025.csv" in first_upload and "local-user" in first_upload
+    # The server log says what was loaded, by whom and how long it took.
+    assert "loaded 'nel-sep-2025.csv' (canonical) by 'local-user': upload 2, 142 added" in writable_app.log_text()
+
+
+def test_a_second_commit_of_the_same_file_changes_nothing(writable_app, page):
+    data = month_csv()
+    upload_and_commit(page, writable_app.url, "nel-sep-2025.csv", data)
+    open_page(page, f"{writable_app.url}/upload", "Upload data")
+    rerun_settled(
+        page,
+        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "again.csv", "mimeType": "text/csv", "buffer": data}]
+        ),
+    )
+    page.get_by_text("This exact file was already loaded as upload 2").wait_for()

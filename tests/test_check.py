@@ -1,0 +1,110 @@
+"""`python -m perfdash check` as an operator runs it: config, database and freshness, with exit codes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from perfdash import service, store
+from perfdash.check import EXIT_BROKEN, EXIT_OK, EXIT_STALE
+from perfdash.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess:
+    options = ["--config", str(config)] if config else []
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *options, "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+def _demo_store(url: str, last: str) -> None:
+    service.load_demo(store.get_engine(url), load_config(PROJECT_ROOT / "config.yaml"), last=last)
+    store.dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('check') / 'demo.sqlite'}"
+    _demo_store(url, "2025-09")
+    return url
+
+
+def test_fresh_store_exits_zero(demo_url):
+    # Every metric in config.yaml is published by the 14th, so on 20 Oct 2025 September is due and loaded.
+    result = run("--database", demo_url, "--today", "2025-10-20")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "config    ok" in result.stdout and "database  ok" in result.stdout
+    assert "schema version 1" in result.stdout and "1 uploads (1 live)" in result.stdout
+    assert "all 38 metrics are up to date" in result.stdout
+
+
+def test_stale_store_exits_one_and_lists_the_metrics(demo_url):
+    result = run("--database", demo_url, "--today", "2025-12-15")
+    assert result.returncode == EXIT_STALE
+    assert "ae_4hr_all            Sep 2025  Nov 2025  STALE: 2 month(s) behind" in result.stdout
+    assert "38 of 38 metrics are stale" in result.stdout
+
+
+def test_before_publication_day_last_month_is_not_yet_due(demo_url):
+    assert run("--database", demo_url, "--today", "2025-11-13").returncode == EXIT_OK
+    assert run("--database", demo_url, "--today", "2025-11-14").returncode == EXIT_STALE
+
+
+def test_invalid_config_exits_two(tmp_path, demo_url):
+    bad = tmp_path / "config.yaml"
+    bad.write_text("app: {title: x}\n")
+    result = run("--database", demo_url, config=bad)
+    assert result.returncode == EXIT_BROKEN
+    assert "system: Field required" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_sqlite_file_exits_two_and_creates_nothing(tmp_path):
+    path = tmp_path / "typo.sqlite"
+    result = run("--database", f"sqlite:///{path}")
+    assert result.returncode == EXIT_BROKEN and "no SQLite file" in result.stderr
+    assert not path.exists()
+
+
+def test_wrong_schema_version_exits_two(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = store.get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
+    store.dispose_engines()
+    result = run("--database", url)
+    assert result.returncode == EXIT_BROKEN and "schema version 99" in result.stderr
+
+
+def test_unreachable_database_exits_two():
+    from tests.support.app_server import free_port
+
+    result = run("--database", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/perfdash")
+    assert result.returncode == EXIT_BROKEN
+    assert "Cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_store(postgres_server, tmp_path):
+    url = postgres_server.create_database("perfdash_check")
+    _demo_store(url, "2025-09")
+    result = run("--database", url, "--today", "2025-10-20")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "database  ok: postgresql+psycopg://postgres@127.0.0.1" in result.stdout
+
+
+def test_empty_store_is_stale_with_nothing_loaded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    store.get_engine(url)
+    store.dispose_engines()
+    result = run("--database", url, "--today", "2025-10-20")
+    assert result.returncode == EXIT_STALE
+    assert "ae_4hr_all            none      Sep 2025  STALE: nothing loaded" in result.stdout
