@@ -55,7 +55,7 @@ if ui.allowed(user, "rollback"):
             reason = st.text_input("Reason")
             confirm = st.checkbox("I understand its values will return to what they were before it")
             if st.form_submit_button("Roll back") and confirm:
-                affected = store.rollback_upload(engine, int(upload_id), by=user.email, reason=reason)
+                affected = service.rollback_upload(engine, int(upload_id), user=user.email, reason=reason)
                 st.session_state["data_messages"] = [
                     f"Upload {upload_id} rolled back: {affected} values returned to what they were before."
                 ]

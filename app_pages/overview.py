@@ -3,6 +3,7 @@
 import streamlit as st
 
 from perfdash import board, present, ui
+from perfdash.boardpack import BoardPackError, pack_file_name
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -31,6 +32,27 @@ st.caption(
     f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(months[0])}. "
     f"SPC profile: {config.app.spc_profile.upper()}."
 )
+
+if ui.allowed(ui.current_user(), "boardpack"):
+    # Made only on click (Chromium draws every chart, which takes seconds), then offered for download.
+    made = st.session_state.get("boardpack")
+    if st.button("Prepare board pack (PDF)", key="boardpack_prepare", help="Cover, summary, SPC charts, appendix"):
+        with st.spinner("Drawing the charts and laying out the board pack…"):
+            try:
+                made = (org, month, ui.data_version(), ui.boardpack_pdf(org, month))
+                st.session_state["boardpack"] = made
+            except BoardPackError as error:
+                st.error(str(error))
+    if made is not None and made[:3] == (org, month, ui.data_version()):
+        st.download_button(
+            "Download board pack",
+            data=made[3],
+            file_name=pack_file_name(org, month),
+            mime="application/pdf",
+            key="boardpack_download",
+            on_click="ignore",
+            icon=":material/download:",
+        )
 
 late = present.stale_summary(ui.freshness())
 if late:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import service, ui
+from perfdash import markup, service, ui
 from perfdash.ingest.pipeline import prepare
 
 user = ui.require("upload")
@@ -35,14 +35,17 @@ for message in st.session_state.pop("upload_messages", []):
 
 for uploaded in files or []:
     data = uploaded.getvalue()
-    st.subheader(uploaded.name)
+    # A file name is the uploader's text: shown literally, stored as text, never used as a path.
+    st.subheader(markup.plain(uploaded.name))
     prepared = prepare(uploaded.name, data, config, engine)
     if prepared.format != "unknown":
         st.write(
-            f"Read as **{prepared.format_label}**" + (f", encoding {prepared.encoding}." if prepared.encoding else ".")
+            f"Read as **{prepared.format_label}**"
+            + (f", encoding {prepared.encoding}." if prepared.encoding else ".")
+            + (f" Fills {prepared.filled()}." if prepared.ok else "")
         )
     for note in prepared.notes:
-        st.caption(note)
+        st.caption(markup.plain(note))  # notes quote the file's own text
     problems = prepared.problem_table()
     if prepared.errors:
         st.error(
@@ -86,10 +89,10 @@ for uploaded in files or []:
     if st.button("Commit", type="primary", disabled=not accepted, key=f"commit-{prepared.sha256}"):
         result = service.commit_prepared(engine, prepared, user=user.email, note=note)
         if result.duplicate_of is not None:
-            message = f"{uploaded.name}: identical to upload {result.duplicate_of}; nothing changed."
+            message = f"{markup.plain(uploaded.name)}: identical to upload {result.duplicate_of}; nothing changed."
         else:
             message = (
-                f"{uploaded.name} loaded as upload {result.upload_id}: {result.added} new, "
+                f"{markup.plain(uploaded.name)} loaded as upload {result.upload_id}: {result.added} new, "
                 f"{result.revised} revised, {result.unchanged} unchanged. Every page now shows it."
             )
         st.session_state["upload_messages"] = [*st.session_state.get("upload_messages", []), message]

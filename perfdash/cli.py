@@ -1,15 +1,14 @@
-"""The command line: ingest, export, demo, uploads, rollback, check."""
+"""The command line: ingest, export, demo, uploads, rollback, check, boardpack, docs."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
 
-from perfdash import service, store
+from perfdash import logs, service, store
 from perfdash.config import ConfigError, load_config
 from perfdash.ingest.pipeline import prepare
 
@@ -58,6 +57,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{len(prepared.rows)} values: {counts['new']} new, {counts['revised']} revised, "
             f"{counts['unchanged']} unchanged"
         )
+        print(f"  fills: {prepared.filled()}")
         for note in prepared.notes:
             print(f"  note: {note}")
     if args.dry_run:
@@ -121,7 +121,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Roll back one upload."""
     try:
-        affected = store.rollback_upload(_engine(args), args.upload_id, by=_user(args), reason=args.reason or "")
+        affected = service.rollback_upload(_engine(args), args.upload_id, user=_user(args), reason=args.reason or "")
     except store.StoreError as error:
         print(str(error), file=sys.stderr)
         return EXIT_INVALID
@@ -137,6 +137,51 @@ def cmd_docs(args: argparse.Namespace) -> int:
     path = Path(args.out) if args.out else PROJECT_ROOT / "docs" / "metrics.md"
     path.write_text(metrics_markdown(load_config(args.config)), encoding="utf-8")
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate config and database, report freshness per metric; exit 0 ok, 1 stale data, 2 broken."""
+    from datetime import date
+
+    from perfdash import check
+
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    report = check.run(args.config, args.database, today)
+    for line in report.lines:
+        print(line)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    return report.exit_code
+
+
+def cmd_boardpack(args: argparse.Namespace) -> int:
+    """Write the month's board pack PDF for an organisation (charts drawn by the system Chromium)."""
+    from perfdash import boardpack
+    from perfdash.periods import parse_period
+
+    period = None
+    if args.period:
+        period = parse_period(args.period)
+        if period is None:
+            print(f"--period {args.period!r} is not a month: write YYYY-MM, e.g. 2025-09.", file=sys.stderr)
+            return EXIT_INVALID
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"{out}: cannot write the board pack: the folder {out.parent} does not exist", file=sys.stderr)
+        return EXIT_INVALID
+    config = load_config(args.config)
+    try:
+        pack = boardpack.pack_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
+    except boardpack.BoardPackError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        out.write_bytes(pack.pdf)
+    except OSError as error:
+        print(f"{out}: cannot write the board pack: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {out}: board pack for {args.org}, {pack.period}, {pack.pages} pages, {len(pack.charted)} charts")
     return 0
 
 
@@ -167,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = add("rollback", cmd_rollback, "roll back an upload; its values return to what they were before")
     rollback.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
     rollback.add_argument("--reason", help="why it is being rolled back")
+    check = add("check", cmd_check, "check config.yaml, the database and data freshness (exit 0 ok, 1 stale, 2 broken)")
+    check.add_argument("--today", metavar="YYYY-MM-DD", help="judge freshness as on this date (default: today)")
+    pack = add("boardpack", cmd_boardpack, "write the month's board pack (PDF) for the ICS, a trust or a place")
+    pack.add_argument("--org", required=True, metavar="CODE", help="organisation code, e.g. QMF (the ICS) or R1H")
+    pack.add_argument("--period", metavar="YYYY-MM", help="the month (default: the latest with data)")
+    pack.add_argument("--out", required=True, metavar="FILE.pdf")
     docs = sub.add_parser("docs", help="regenerate docs/metrics.md from config.yaml")
     docs.add_argument("--out", help="where to write (default docs/metrics.md)")
     docs.set_defaults(func=cmd_docs)
@@ -175,9 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command; configuration and storage problems print one clear line, never a traceback."""
-    logging.basicConfig(
-        level=os.environ.get("PERFDASH_LOG_LEVEL", "WARNING"), format="%(asctime)s %(name)s %(message)s"
-    )
+    # INFO by default so loads say what, by whom and how long (PERFDASH_LOG_LEVEL=WARNING quietens it).
+    logs.configure()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

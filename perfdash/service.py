@@ -33,7 +33,7 @@ def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str 
         reference=prepared.reference,
     )
     log.info(
-        "loaded %s (%s) by %s: upload %s, %d added, %d revised, %d unchanged in %.2fs",
+        "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs",
         prepared.file_name,
         prepared.format,
         user,
@@ -44,6 +44,21 @@ def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str 
         time.perf_counter() - started,
     )
     return result
+
+
+def rollback_upload(engine: Engine, upload_id: int, *, user: str, reason: str = "") -> int:
+    """Roll back an upload (its values return to what they were before) and log who did it and how long it took."""
+    started = time.perf_counter()
+    affected = store.rollback_upload(engine, upload_id, by=user, reason=reason)
+    log.info(
+        "rolled back upload %s by %r (reason %r): %d values restored in %.2fs",
+        upload_id,
+        user,
+        reason,
+        affected,
+        time.perf_counter() - started,
+    )
+    return affected
 
 
 def load_demo(

@@ -491,8 +491,16 @@ def read_current(
         query = query.where(current_values.c.metric_id.in_(metric_ids))
     if org_codes is not None:
         query = query.where(current_values.c.org_code.in_(org_codes))
+    names = [c.name for c in query.selected_columns]
+    chunks = []
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in query.selected_columns])
+        # Plain driver tuples: pandas probes each SQLAlchemy Row for namedtuple fields, which cost 13 s of a
+        # 14 s read of a national-scale store (a million rows); tuples read in about 2 s. Chunks keep the
+        # Python tuples small: a million at once peaked at 740 MB for an 80 MB frame.
+        cursor = conn.execute(query).cursor
+        while batch := cursor.fetchmany(100_000):
+            chunks.append(pd.DataFrame(batch, columns=names))
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=names)
     for column in VALUE_COLUMNS:
         frame[column] = frame[column].astype("float64")
     frame["upload_id"] = frame["upload_id"].astype("int64")

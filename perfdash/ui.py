@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from perfdash import auth, board, service, store
+from perfdash import auth, board, markup, service, store
 from perfdash.config import Config, load_config
 
 
@@ -78,7 +78,7 @@ def demo_banner(config: Config) -> None:
     uploads = store.list_uploads(get_engine())
     live = uploads[uploads["status"] == "live"]
     if not live.empty and (live["note"] == config.app.demo_label).any():
-        st.info(f"Showing {config.app.demo_label}: the numbers are made up for demonstration.", icon="ℹ️")
+        st.info(f"Showing {config.app.demo_label}: the numbers are made up for demonstration.", icon=":material/info:")
 
 
 def signed_in_user(config: Config) -> auth.User | None:
@@ -87,16 +87,10 @@ def signed_in_user(config: Config) -> auth.User | None:
     if settings.mode == "none":
         return auth.local_user()
     if settings.mode == "header":
-        email = st.context.headers.get(settings.header_name)
-        if not email:
-            return None
-        return auth.User(email, email, auth.resolve_role(email, [], settings), "header")
-    if not getattr(st.user, "is_logged_in", False):
-        return None
-    email = str(st.user.get("email") or st.user.get("preferred_username") or "")
-    groups = st.user.get("groups") or []
-    name = str(st.user.get("name") or email)
-    return auth.User(email, name, auth.resolve_role(email, list(groups), settings), "oidc")
+        # The headers of the browser's WebSocket handshake, as the proxy forwarded them (case-insensitive).
+        return auth.user_from_headers(st.context.headers, settings)
+    # st.user holds the ID token's claims once st.login has completed (a signed cookie, checked by Streamlit).
+    return auth.user_from_claims(st.user.to_dict(), settings)
 
 
 def current_user() -> auth.User | None:
@@ -122,6 +116,13 @@ def sign_in_page(config: Config) -> None:
     """What a signed-out visitor sees: a sign-in button and nothing else."""
     st.title(config.app.title)
     if config.auth.mode == "oidc":
+        if not _oidc_configured():
+            # Say what is missing rather than offer a button that fails with a stack trace.
+            st.error(
+                "Sign-in is not set up: the server's .streamlit/secrets.toml has no [auth] section. "
+                "An administrator can follow docs/authentication.md."
+            )
+            return
         st.write("Sign in with your NHS account to see the dashboard.")
         if st.button("Sign in", type="primary"):
             st.login()
@@ -129,13 +130,32 @@ def sign_in_page(config: Config) -> None:
         st.error("You are not signed in: the authenticating proxy did not identify you.")
 
 
+def _oidc_configured() -> bool:
+    """Whether Streamlit's secrets hold the [auth] section st.login needs."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all (StreamlitSecretNotFoundError)
+        return False
+
+
+def no_role_page(config: Config, user: auth.User) -> None:
+    """What a signed-in person with no role sees: who they are, why there is nothing, and a way out."""
+    st.title(config.app.title)
+    st.error(
+        f"Not permitted: {markup.plain(user.email or 'your account')} has no role in this dashboard. "
+        "Ask an administrator to add your email, group or domain to the role rules."
+    )
+    if user.mode == "oidc" and st.button("Sign out"):
+        st.logout()
+
+
 def sidebar_identity(config: Config, user: auth.User) -> None:
     """Who is signed in, their role, and a sign-out button."""
     with st.sidebar:
         if user.mode == "none":
-            st.warning("Sign-in is off (local or demo mode): everyone is an analyst.", icon="🔓")
+            st.warning("Sign-in is off (local or demo mode): everyone is an analyst.", icon=":material/lock_open:")
         else:
-            st.caption(f"Signed in as **{user.email}** ({user.role or 'no role'})")
+            st.caption(f"Signed in as **{markup.plain(user.email)}** ({user.role or 'no role'})")
             if user.mode == "oidc" and st.button("Sign out"):
                 st.logout()
 
@@ -150,11 +170,48 @@ def commentary(metric_id: str | None = None, org_code: str | None = None) -> pd.
     return _commentary(data_version(), metric_id, org_code)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _boardpack_pdf(version: int, org_code: str, period: str, generated_by: str) -> bytes:
+    from perfdash import boardpack
+
+    return boardpack.build_pack(
+        _current(version),
+        get_config(),
+        org_code,
+        period,
+        commentary=_commentary(version, None, org_code),
+        uploads=store.list_uploads(get_engine()),
+        generated_by=generated_by,
+    )
+
+
+def boardpack_pdf(org_code: str, period: str) -> bytes:
+    """The board pack PDF, made once per data version and person (raises boardpack.BoardPackError)."""
+    user = current_user()
+    return _boardpack_pdf(data_version(), org_code, period, (user.name or user.email) if user else "unknown")
+
+
 def safe_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes safe to open in a spreadsheet."""
     from perfdash.exports import safe_csv as _safe
 
     return _safe(frame)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _freshness(version: int, today: str) -> pd.DataFrame:
+    from datetime import date
+
+    from perfdash.freshness import freshness as compute
+
+    return compute(_current(version), get_config(), date.fromisoformat(today))
+
+
+def freshness() -> pd.DataFrame:
+    """Per metric: latest month loaded for NEL, the month due by today, and whether it is late."""
+    from datetime import date
+
+    return _freshness(data_version(), date.today().isoformat())
 
 
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
@@ -167,6 +224,8 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
         {
             "Domain": [domain_names[d] for d in table["domain"]],
             "Metric": table["metric"],
+            # Next to the name: at laptop widths a last column is scrolled out of sight in the grid.
+            "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
             "Latest": [board.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
             "Target": [
                 board.format_value(t, u) if t is not None and not pd.isna(t) else "no target"
@@ -183,7 +242,7 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
                 present.reading_text(v, a, n)
                 for v, a, n in zip(table["variation"], table["assurance"], table["spc_note"], strict=True)
             ],
-            "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
+            "Data to": present.data_to(table["metric_id"], freshness()),
         }
     )
     if not show_domain:
@@ -199,3 +258,29 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
             "Chart": st.column_config.LinkColumn(display_text="Open chart"),
         },
     )
+
+
+def save_commentary(
+    metric_id: str, org_code: str, period: str, narrative: str, action: str, owner: str, due: str, *, author: str
+) -> str | None:
+    """Validate and save a new commentary version; return a problem in words, or None when saved."""
+    from perfdash.commentary import problem_with
+
+    problem = problem_with(narrative, action, due)
+    if problem:
+        return problem
+    store.add_commentary(
+        get_engine(), metric_id=metric_id, org_code=org_code, period=period, narrative=narrative.strip(),
+        action=action.strip(), owner=owner.strip(), due=due.strip(), author=author,
+    )
+    return None
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _reference(version: int) -> pd.DataFrame:
+    return store.read_reference(get_engine())
+
+
+def reference() -> pd.DataFrame:
+    """The provider-to-ICB-and-region lookup from the latest live reference upload."""
+    return _reference(data_version())

@@ -35,6 +35,7 @@ def test_ingest_valid_file_reports_counts(tmp_path, db):
     assert result.returncode == 0, result.stderr
     assert "added 2, revised 0, unchanged 0" in result.stdout
     assert "read as perfdash canonical long form" in result.stdout
+    assert "fills: ae_4hr_all, amb_cat2_mean for 2 organisations, Apr 2025" in result.stdout
     again = run("ingest", str(path), "--database", db)
     assert "identical to upload 1; nothing changed" in again.stdout
 

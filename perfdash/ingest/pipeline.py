@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +19,8 @@ from perfdash.ingest.decode import DecodeError, decode_bytes
 from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem
 from perfdash.ingest.validate import validate_rows
 from perfdash.periods import add_months, label, parse_period
+
+log = logging.getLogger("perfdash")
 
 
 @dataclass
@@ -50,6 +54,17 @@ class Prepared:
     def ok(self) -> bool:
         """No errors."""
         return not self.errors
+
+    def filled(self) -> str:
+        """Which metrics (and providers, for a reference file) the file fills, in one line."""
+        if self.reference is not None and self.rows.empty:
+            return f"the provider lookup ({len(self.reference)} providers)"
+        if self.rows.empty:
+            return "nothing"
+        metrics = sorted(self.rows["metric_id"].unique())
+        periods = sorted(self.rows["period"].unique())
+        span = label(periods[0]) + ("" if len(periods) == 1 else f" to {label(periods[-1])}")
+        return f"{', '.join(metrics)} for {self.rows['org_code'].nunique()} organisations, {span}"
 
     def counts(self) -> dict[str, int]:
         """How many rows are new, revised and unchanged."""
@@ -124,7 +139,25 @@ def prepare(
     *,
     today_month: str | None = None,
 ) -> Prepared:
-    """Decode, detect, parse and validate a file, then compare it with the store (read-only)."""
+    """Decode, detect, parse and validate a file, then compare it with the store (read-only); logs the time."""
+    started = time.perf_counter()
+    prepared = _prepare(file_name, data, config, engine, today_month=today_month)
+    log.info(
+        "validated %r (%s, %.1f MB): %d rows, %d errors, %d warnings in %.2fs",
+        file_name,
+        prepared.format,
+        prepared.size / 1e6,
+        len(prepared.rows),
+        len(prepared.errors),
+        len(prepared.warnings),
+        time.perf_counter() - started,
+    )
+    return prepared
+
+
+def _prepare(
+    file_name: str, data: bytes, config: Config, engine: Engine | None, *, today_month: str | None
+) -> Prepared:
     prepared = Prepared(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     limit = config.app.max_upload_mb * 1024 * 1024
     if len(data) > limit:
