@@ -174,7 +174,8 @@ def format_value(value: float | None, unit: str) -> str:
         minutes, seconds = divmod(round(value * 60), 60)
         return f"{minutes}:{seconds:02d} min"
     if unit == "gbp_thousands":
-        return f"£{value / 1000:,.1f}m" if abs(value) >= 1000 else f"£{value:,.0f}k"
+        sign = "-" if value < 0 else ""
+        return f"{sign}£{abs(value) / 1000:,.1f}m" if abs(value) >= 1000 else f"{sign}£{abs(value):,.0f}k"
     if unit == "wte":
         return f"{value:,.1f} WTE"
     return f"{value:,.0f}"

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import kaleido
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy.engine import Engine
@@ -374,7 +375,7 @@ class _OneTab(kaleido.Kaleido):
 
 
 def render_charts(
-    figures: Sequence[object],
+    figures: Sequence[go.Figure],
     *,
     width: int = CHART_PX[0],
     height: int = CHART_PX[1],
@@ -416,7 +417,7 @@ def _short(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def chart_figure(entry: MetricEntry, config: Config, org_code: str):
+def chart_figure(entry: MetricEntry, config: Config, org_code: str) -> go.Figure:
     """The SPC chart (a run chart with too few points) as on the Metric page, sized for the page."""
     reading = entry.reading
     if reading is None:

@@ -60,12 +60,13 @@ class Unit:
     decimals: int
     axis_title: str
     tick_suffix: str = ""  # on the axis ticks, where it is short enough
+    tick_format: str | None = None  # d3 format; money must not get Plotly's SI "k" on top of "thousands"
 
 
 UNITS: dict[str, Unit] = {
     "percent": Unit("", "%", 1, "Percent", "%"),
     "minutes": Unit("", " min", 0, "Minutes"),
-    "gbp_thousands": Unit("£", "k", 0, "£ thousands", "k"),
+    "gbp_thousands": Unit("£", "k", 0, "£ thousands", "", ",.0f"),
     "count": Unit("", "", 0, "Count"),
     "wte": Unit("", " WTE", 1, "Whole-time equivalent (WTE)"),
 }
@@ -269,6 +270,7 @@ def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
         title={"text": u.axis_title},
         tickprefix=u.prefix,
         ticksuffix=u.tick_suffix,
+        tickformat=u.tick_format,
         gridcolor=NHS_PALE_GREY,
         zeroline=False,
         linecolor=NHS_MID_GREY,

@@ -270,8 +270,15 @@ def save_commentary(
     if problem:
         return problem
     store.add_commentary(
-        get_engine(), metric_id=metric_id, org_code=org_code, period=period, narrative=narrative.strip(),
-        action=action.strip(), owner=owner.strip(), due=due.strip(), author=author,
+        get_engine(),
+        metric_id=metric_id,
+        org_code=org_code,
+        period=period,
+        narrative=narrative.strip(),
+        action=action.strip(),
+        owner=owner.strip(),
+        due=due.strip(),
+        author=author,
     )
     return None
 

@@ -86,7 +86,8 @@ def test_overview_shows_missing_as_missing(config):
 def test_formatting():
     assert board.format_value(78.456, "percent") == "78.5%"
     assert board.format_value(7.5, "minutes") == "7:30 min"
-    assert board.format_value(-1500, "gbp_thousands") == "£-1.5m"
+    assert board.format_value(-1500, "gbp_thousands") == "-£1.5m"
+    assert board.format_value(-250, "gbp_thousands") == "-£250k"
     assert board.format_value(12345, "count") == "12,345"
     assert board.format_value(math.nan, "count") == "no data"
     assert board.format_change(1.25, "percent") == "+1.2 pts"

@@ -41,7 +41,8 @@ def test_ingest_and_rollback_are_logged_with_who_and_how_long(tmp_path):
     rolled = run("rollback", "1", "--reason", "wrong month", "--database", db)
     assert rolled.returncode == 0, rolled.stderr
     assert re.search(
-        r"INFO perfdash: rolled back upload 1 by 'analyst@nhs\.net' \(reason 'wrong month'\): 2 values restored in \d+\.\d\ds",
+        r"INFO perfdash: rolled back upload 1 by 'analyst@nhs\.net' \(reason 'wrong month'\): "
+        r"2 values restored in \d+\.\d\ds",
         rolled.stderr,
     )
 
