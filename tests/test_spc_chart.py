@@ -150,7 +150,7 @@ def test_target_is_a_red_step_that_breaks() -> None:
     ("unit", "prefix", "suffix", "value", "text"),
     [
         ("percent", "", "%", 76.54, "76.5%"),
-        ("gbp_thousands", "£", "k", 1234.4, "£1,234k"),
+        ("gbp_thousands", "£", "", 1234.4, "£1,234k"),
         ("minutes", "", "", 12.4, "12 min"),
         ("count", "", "", 1500, "1,500"),
         ("wte", "", "", 3.25, "3.2 WTE"),
@@ -162,6 +162,8 @@ def test_units(unit: str, prefix: str, suffix: str, value: float, text: str) -> 
     assert (fig.layout.yaxis.ticksuffix or "") == suffix
     assert format_value(value, unit) == text
     assert fig.layout.yaxis.title.text
+    if unit == "gbp_thousands":
+        assert fig.layout.yaxis.tickformat == ",.0f"  # no SI "k" on top of "£ thousands"
 
 
 def test_layout_is_nhs_styled(mixed: tuple) -> None:
