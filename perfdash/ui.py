@@ -33,13 +33,29 @@ def data_version() -> int:
     return store.data_version(get_engine())
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _current(version: int) -> pd.DataFrame:
-    return store.read_current(get_engine())
+    # One shared frame per data version for every session. cache_data would give each page run its own copy
+    # (80 MB at national scale) and a session keeps its last run's copy alive through its widgets' callbacks:
+    # a replica peaked at 1.9 GB in benchmarks/bench_app.py. Numbers are made read-only as a guard.
+    return _read_only(store.read_current(get_engine()))
+
+
+def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its numeric columns in read-only arrays (an in-place write raises instead of leaking)."""
+    columns = {}
+    for name in frame.columns:
+        if frame[name].dtype.kind in "fiub":
+            values = frame[name].to_numpy(copy=True)
+            values.flags.writeable = False
+            columns[name] = values
+        else:
+            columns[name] = frame[name].array  # Arrow-backed strings are immutable already
+    return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
 def current() -> pd.DataFrame:
-    """Current values, re-read whenever any process has written."""
+    """Current values, re-read whenever any process has written. Shared by every session: filter, never modify."""
     return _current(data_version())
 
 
