@@ -12,7 +12,7 @@ import pandas as pd
 
 from perfdash import spc
 from perfdash.config import Config, Metric, Target
-from perfdash.periods import add_months, label, month_range
+from perfdash.periods import add_months, month_range
 
 
 def member_orgs(config: Config, metric: Metric, org_code: str) -> list[str]:
@@ -198,11 +198,6 @@ def latest_period(current: pd.DataFrame) -> str | None:
 def org_choices(config: Config) -> list[str]:
     """The ICS, then trusts, then places, as codes."""
     return [config.system.code, *(o.code for o in config.organisations), *(p.code for p in config.places)]
-
-
-def month_label(period: str) -> str:
-    """'Sep 2025'."""
-    return label(period)
 
 
 def comparison(current: pd.DataFrame, config: Config, metric: Metric, period: str) -> pd.DataFrame:

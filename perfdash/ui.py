@@ -69,10 +69,6 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
     return _overview(data_version(), org_code, period)
 
 
-def clear_after_write() -> None:
-    """Nothing to clear: readers key on the data version. Kept so pages say what they rely on."""
-
-
 def query_param(name: str, choices: list[str], default: str) -> str:
     """A value from the URL if it is one of the choices, else the default."""
     value = st.query_params.get(name)

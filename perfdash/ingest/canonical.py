@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from perfdash.config import Config
 from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
-from perfdash.ingest.model import Importer, Parsed, Problem, empty_rows
+from perfdash.ingest.model import Importer, Parsed, Problem
 
 LONG_REQUIRED = ["period", "org_code", "metric_id", "value"]
 LONG_OPTIONAL = ["numerator", "denominator"]
@@ -203,11 +203,6 @@ def _period_fix(raw: str) -> str:
         if match:
             return f"write the month as YYYY-MM, e.g. {build(match)} (day-first dates are ambiguous)"
     return "write the month as YYYY-MM, e.g. 2025-04"
-
-
-def empty() -> pd.DataFrame:
-    """No rows."""
-    return empty_rows()
 
 
 def importers(config: Config) -> list[Importer]:
