@@ -50,14 +50,10 @@ targets = board.target_series(metric, org, reading.periods)
 commentary = ui.commentary(metric.id, org)
 annotations = [(row.period, row.narrative) for row in commentary.itertuples() if row.period in reading.periods]
 title = f"{metric.name}, {config.org_names.get(org, org)}"
-if result.run_chart_only:
-    figure = spc_chart.run_chart_figure(
-        reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
-    )
-else:
-    figure = spc_chart.spc_figure(
-        reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
-    )
+# spc_figure draws a run chart itself when the series is too short for SPC.
+figure = spc_chart.spc_figure(
+    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
+)
 
 chart, icons = st.columns([4, 1])
 with chart:

@@ -428,8 +428,7 @@ def chart_figure(entry: MetricEntry, config: Config, org_code: str) -> go.Figure
         (row.period, _short(row.narrative)) for row in entry.commentary.itertuples() if row.period in reading.periods
     ]
     title = f"{entry.metric.name}, {config.org_names.get(org_code, org_code)}"
-    draw = spc_chart.run_chart_figure if reading.result.run_chart_only else spc_chart.spc_figure
-    figure = draw(
+    figure = spc_chart.spc_figure(
         reading.periods, reading.result, title=title, unit=entry.metric.unit, targets=targets, annotations=annotations
     )
     # The block's title bar names the metric, so the chart gives its title's room to the plot.
