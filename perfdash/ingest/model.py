@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from perfdash.ingest.workbook import Workbook
 
 # Canonical long form; `line` is the 1-based line of the source file the row came from (header = 1).
 CANONICAL_COLUMNS = ["period", "org_code", "metric_id", "value", "numerator", "denominator"]
@@ -25,12 +28,16 @@ class Problem:
     value: str | None = None
     fix: str = ""
     severity: Severity = "error"
+    # For a workbook, the sheet; `line` is then the row number Excel shows.
+    sheet: str | None = None
 
     def describe(self) -> str:
         """One line for the command line: 'line 12, column value: ... (fix: ...)'."""
         where = []
+        if self.sheet:
+            where.append(f"sheet {self.sheet!r}")
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"row {self.line}" if self.sheet else f"line {self.line}")
         if self.column:
             where.append(f"column {self.column}")
         text = ", ".join(where) + (": " if where else "") + self.message
@@ -87,3 +94,19 @@ class Importer:
     matches: Callable[[list[str]], bool]  # given the stripped header cells
     parse: Callable[[str], Parsed]  # given the decoded text of the whole file
     metrics: tuple[str, ...] = ()  # metric ids it can fill; empty for reference data
+
+
+@dataclass(frozen=True)
+class SheetImporter:
+    """A publication read from a workbook (or a CSV read as one sheet): find its table by content, then parse.
+
+    `find` returns the located table (any object the importer's `parse` understands) or None when the workbook is
+    not this publication. It should recognise the publication by signature (a sheet's title block, a distinctive
+    header label) loosely enough that `parse` can then refuse a changed layout loudly, naming what it expected.
+    """
+
+    name: str
+    label: str
+    find: Callable[[Workbook], object | None]
+    parse: Callable[[Workbook, object], Parsed]
+    metrics: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,9 @@ from perfdash.config import Config
 from perfdash.ingest import canonical
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.decode import DecodeError, decode_bytes
-from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem
+from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem, SheetImporter
 from perfdash.ingest.validate import validate_rows
+from perfdash.ingest.workbook import ReadError, Workbook, csv_sheet, read_sheets, sniff
 from perfdash.periods import add_months, label, parse_period
 
 log = logging.getLogger("perfdash")
@@ -79,6 +80,7 @@ class Prepared:
             [
                 {
                     "severity": p.severity,
+                    "sheet": p.sheet or "",
                     "line": p.line,
                     "column": p.column or "",
                     "value": p.value or "",
@@ -87,7 +89,7 @@ class Prepared:
                 }
                 for p in self.problems
             ],
-            columns=["severity", "line", "column", "value", "problem", "how to fix"],
+            columns=["severity", "sheet", "line", "column", "value", "problem", "how to fix"],
         )
 
 
@@ -128,6 +130,83 @@ def _unrecognised(header: list[str], config: Config) -> Problem:
         line=1,
         value=",".join(header)[:120],
         fix=f"download the template from the Upload page. Formats read: {formats}",
+    )
+
+
+def all_sheet_importers() -> list[SheetImporter]:
+    """Publications read from workbooks (or CSVs with title blocks), found by content."""
+    from perfdash.ingest.nhse import SHEET_IMPORTERS
+
+    return list(SHEET_IMPORTERS)
+
+
+@dataclass
+class ReadResult:
+    """A file read and parsed by the importer that recognised it, or the problem saying none did."""
+
+    format: Importer | SheetImporter | None
+    parsed: Parsed
+    encoding: str = ""
+    unrecognised: Problem | None = None
+
+
+def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
+    """Open a file (CSV, .xlsx, .xls, .ods, or a .zip of one), recognise its format by content, and parse it.
+
+    A CSV goes to the importer its header names; failing that, and for every workbook, each sheet is offered to
+    perfdash's own formats (header on its first row) and to the publications' importers, which find their table.
+    Raises ReadError or DecodeError when the bytes cannot be opened at all.
+    """
+    container = sniff(file_name, data)
+    encoding = ""
+    if container.kind == "csv":
+        decoded = decode_bytes(container.data)
+        encoding = decoded.encoding
+        header = header_cells(decoded.text)
+        importer = detect(header, config)
+        if importer is not None:
+            return ReadResult(importer, importer.parse(decoded.text), encoding)
+        workbook = Workbook(
+            file_name, "csv", (csv_sheet(container.member or file_name, decoded.text),), container.member
+        )
+    else:
+        workbook = Workbook(file_name, container.kind, read_sheets(container), container.member)
+        # perfdash's own forms saved from Excel: the header may sit under a title, within the first rows.
+        for sheet in workbook.sheets:
+            for row in range(1, min(sheet.height, 20) + 1):
+                labels = sheet.labels(row)
+                importer = detect(labels, config) if any(labels) else None
+                if importer is not None:
+                    parsed = importer.parse(sheet.to_csv_text(row))
+                    return ReadResult(importer, _on_sheet(parsed, sheet.name, row - 1), encoding)
+    for sheet_importer in all_sheet_importers():
+        found = sheet_importer.find(workbook)
+        if found is not None:
+            parsed = sheet_importer.parse(workbook, found)
+            sheet_name = getattr(found, "sheet", None)
+            if workbook.kind != "csv" and isinstance(sheet_name, str):
+                parsed = _on_sheet(parsed, sheet_name, 0)
+            return ReadResult(sheet_importer, parsed, encoding)
+    if workbook.kind == "csv":
+        return ReadResult(None, Parsed(format="unknown"), encoding, _unrecognised(header, config))
+    return ReadResult(None, Parsed(format="unknown"), encoding, _unrecognised_workbook(workbook, config))
+
+
+def _on_sheet(parsed: Parsed, sheet: str, offset: int) -> Parsed:
+    """Problems and rows located on a sheet: lines shifted to the rows Excel shows, the sheet named."""
+    parsed.problems = [
+        replace(p, sheet=p.sheet or sheet, line=None if p.line is None else p.line + offset) for p in parsed.problems
+    ]
+    if offset and len(parsed.rows):
+        parsed.rows = parsed.rows.assign(line=parsed.rows["line"] + offset)
+    return parsed
+
+
+def _unrecognised_workbook(workbook: Workbook, config: Config) -> Problem:
+    formats = "; ".join(i.label for i in [*all_importers(config), *all_sheet_importers()])
+    return Problem(
+        f"this is {workbook.describe()}, and none of its sheets holds a layout perfdash reads",
+        fix=f"upload the file exactly as published, or perfdash's template saved as .xlsx. Formats read: {formats}",
     )
 
 
@@ -172,18 +251,16 @@ def _prepare(
         prepared.problems.append(Problem("The file is empty.", fix="upload a CSV with a header row and data rows"))
         return prepared
     try:
-        decoded = decode_bytes(data)
-    except DecodeError as error:
+        read = read_file(file_name, data, config)
+    except (ReadError, DecodeError) as error:
         prepared.problems.append(Problem(str(error)))
         return prepared
-    prepared.encoding = decoded.encoding
-    header = header_cells(decoded.text)
-    importer = detect(header, config)
-    if importer is None:
-        prepared.problems.append(_unrecognised(header, config))
+    prepared.encoding = read.encoding
+    if read.format is None:
+        prepared.problems.append(read.unrecognised)
         return prepared
-    prepared.format, prepared.format_label = importer.name, importer.label
-    parsed: Parsed = importer.parse(decoded.text)
+    prepared.format, prepared.format_label = read.format.name, read.format.label
+    parsed = read.parsed
     prepared.problems.extend(parsed.problems)
     prepared.notes.extend(parsed.notes)
     prepared.reference = parsed.reference
@@ -194,7 +271,7 @@ def _prepare(
         return prepared
     # Our own formats must name NEL organisations (or providers in the loaded reference); NHS England's
     # publications list every English provider and are kept as benchmark data.
-    known_orgs = _known_orgs(config, engine) if importer.name in ("canonical", "wide") else None
+    known_orgs = _known_orgs(config, engine) if prepared.format in ("canonical", "wide") else None
     rows, problems = validate_rows(parsed.rows, config, known_orgs=known_orgs, today_month=today_month)
     prepared.problems.extend(problems)
     prepared.rows = rows

@@ -20,10 +20,11 @@ class BadFile:
     line: int | None = None
 
 
-def _zip() -> bytes:
+def _zip(*names: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("data.csv", HEADER + GOOD_ROW)
+        for name in names:
+            archive.writestr(name, HEADER + GOOD_ROW)
     return buffer.getvalue()
 
 
@@ -91,7 +92,9 @@ BAD_FILES: list[BadFile] = [
     BadFile("empty file", b"", "The file is empty"),
     BadFile("whitespace only", b"\n\n  \n", "The file is empty"),
     BadFile("header only", _csv(), "header but no data rows"),
-    BadFile("zip renamed", _zip(), "ZIP archive"),
+    # A .zip of one CSV is read (NHS England zips its RTT extract); a .zip of several is refused.
+    BadFile("zip of two files", _zip("a.csv", "b.csv"), "holds 2 files"),
+    BadFile("zip of nothing", _zip(), "holds 0 files"),
     BadFile("binary bytes", bytes(range(256)) * 4, "binary data"),
     BadFile("utf-16", (HEADER + GOOD_ROW).encode("utf-16"), "UTF-16"),
     BadFile(

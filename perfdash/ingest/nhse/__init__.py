@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfdash.ingest.model import Importer
+from perfdash.ingest.model import Importer, SheetImporter
 from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
@@ -15,4 +15,7 @@ IMPORTERS: list[Importer] = [
     provider_map.IMPORTER,
 ]
 
-__all__ = ["IMPORTERS"]
+# Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
+SHEET_IMPORTERS: list[SheetImporter] = []
+
+__all__ = ["IMPORTERS", "SHEET_IMPORTERS"]

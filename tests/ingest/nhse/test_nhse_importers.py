@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,16 +69,12 @@ def test_unrelated_headers_match_nothing() -> None:
         assert not any(i.matches(header) for i in IMPORTERS)
 
 
-def test_real_files_parse_well_under_a_second(real_file: Callable[[str], str]) -> None:
-    texts = [(REAL[f], real_file(f)) for f in REAL if f != "provider-icb-mapping.csv"]
+def test_real_files_parse_without_errors(real_file: Callable[[str], str]) -> None:
+    # Their speed is measured in benchmarks/, never asserted here (machines are noisy).
     parsers = {i.name: i.parse for i in IMPORTERS}
-    best = float("inf")
-    for _ in range(3):  # best of three, so a busy CI machine does not fail the test
-        start = time.perf_counter()
-        for name, text in texts:
-            assert not parsers[name](text).errors
-        best = min(best, time.perf_counter() - start)
-    assert best < 1.0, f"the tidy file and three MSitAE files took {best:.2f}s"
+    for file in REAL:
+        if file != "provider-icb-mapping.csv":
+            assert not parsers[REAL[file]](real_file(file)).errors, file
 
 
 CSV_CELL = st.text(alphabet=st.sampled_from(list('abc0123456789,-" \n\r\t')), max_size=8)
