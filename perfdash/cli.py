@@ -24,13 +24,11 @@ def _engine(args: argparse.Namespace):
     return store.get_engine(args.database)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Validate every file first; write nothing unless all are valid (and warnings accepted)."""
-    config = load_config(args.config)
-    engine = _engine(args)
+def _prepare_files(paths: list[str], config, engine) -> tuple[list, bool]:
+    """Read and validate every file, printing each error; the prepared files and whether any failed."""
     prepared_files = []
     failed = False
-    for path in args.files:
+    for path in paths:
         try:
             data = Path(path).read_bytes()
         except OSError as error:
@@ -42,9 +40,33 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for problem in prepared.errors:
             print(f"{path}: {problem.describe()}", file=sys.stderr)
         failed |= not prepared.ok
+    return prepared_files, failed
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Validate every file first; write nothing unless all are valid (and warnings accepted)."""
+    config = load_config(args.config)
+    engine = _engine(args)
+    prepared_files, failed = _prepare_files(args.files, config, engine)
     if failed:
         print("Nothing was loaded: fix the problems above and run ingest again.", file=sys.stderr)
         return EXIT_INVALID
+    if service.needs_demo_decision(engine, prepared_files) and not args.keep_demo:
+        if not args.withdraw_demo:
+            print(
+                "Nothing was loaded: the store still holds the synthetic demo data and these files are real. "
+                "Re-run with --withdraw-demo to withdraw the demo first (recorded like a rollback; recommended), "
+                "or --keep-demo to keep it beside them (its points are marked synthetic).",
+                file=sys.stderr,
+            )
+            return EXIT_WARNINGS
+        if not args.dry_run:
+            withdrawn = service.withdraw_demo(engine, user=_user(args))
+            print(f"withdrew the synthetic demo data ({withdrawn} values); it stays in the audit log")
+            # Compare with the store as it now is, so real months are not previewed as revisions of made-up ones.
+            prepared_files, failed = _prepare_files(args.files, config, engine)
+            if failed:
+                return EXIT_INVALID
     warned = False
     for prepared in prepared_files:
         for problem in prepared.warnings:
@@ -200,8 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=func)
         return command
 
-    ingest = add("ingest", cmd_ingest, "validate and load CSV files (canonical, wide or NHS England formats)")
+    ingest = add(
+        "ingest",
+        cmd_ingest,
+        "validate and load files as published (CSV, .xlsx, .xls, .ods or a .zip of one) or perfdash's own forms",
+    )
     ingest.add_argument("files", nargs="+", metavar="FILE")
+    demo_choice = ingest.add_mutually_exclusive_group()
+    demo_choice.add_argument(
+        "--withdraw-demo", action="store_true", help="first real load: withdraw the synthetic demo data (recommended)"
+    )
+    demo_choice.add_argument(
+        "--keep-demo", action="store_true", help="first real load: keep the demo beside real data, marked synthetic"
+    )
     ingest.add_argument("--dry-run", action="store_true", help="validate and preview; write nothing")
     ingest.add_argument("--accept-warnings", action="store_true", help="load even if there are warnings")
     ingest.add_argument("--note", help="a note recorded with the upload")

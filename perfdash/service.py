@@ -17,8 +17,10 @@ from perfdash.ingest.pipeline import Prepared, prepare
 log = logging.getLogger("perfdash")
 
 
-def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str = "") -> store.CommitResult:
-    """Write a validated file as one upload (refusing one with errors)."""
+def commit_prepared(
+    engine: Engine, prepared: Prepared, *, user: str, note: str = "", origin: str | None = None
+) -> store.CommitResult:
+    """Write a validated file as one upload (refusing one with errors), recording where its values came from."""
     if not prepared.ok:
         raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
     started = time.perf_counter()
@@ -31,6 +33,9 @@ def commit_prepared(engine: Engine, prepared: Prepared, *, user: str, note: str 
         uploaded_by=user,
         note=note,
         reference=prepared.reference,
+        origin=origin or prepared.origin,
+        source=prepared.format_label,
+        file_status=prepared.file_status,
     )
     log.info(
         "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs",
@@ -69,7 +74,28 @@ def load_demo(
     prepared = prepare(demo.DEMO_FILE_NAME, data, config, engine)
     if not prepared.ok:
         raise RuntimeError("demo data failed validation: " + "; ".join(p.describe() for p in prepared.errors[:5]))
-    return commit_prepared(engine, prepared, user=user, note=config.app.demo_label)
+    return commit_prepared(engine, prepared, user=user, note=config.app.demo_label, origin=store.ORIGIN_DEMO)
+
+
+DEMO_WITHDRAWN = "synthetic demo withdrawn: real data loaded"
+
+
+def demo_is_live(engine: Engine) -> bool:
+    """Whether synthetic demo values are still in the store (not withdrawn)."""
+    return bool(store.live_demo_uploads(engine))
+
+
+def needs_demo_decision(engine: Engine, prepared: list[Prepared]) -> bool:
+    """True when real files are about to land in a store that still holds the synthetic demo."""
+    real = any(p.ok and p.origin != store.ORIGIN_DEMO for p in prepared)
+    return real and demo_is_live(engine)
+
+
+def withdraw_demo(engine: Engine, *, user: str, reason: str = DEMO_WITHDRAWN) -> int:
+    """Withdraw every live synthetic demo upload, recorded like a rollback; returns the values withdrawn."""
+    return sum(
+        rollback_upload(engine, upload_id, user=user, reason=reason) for upload_id in store.live_demo_uploads(engine)
+    )
 
 
 def ensure_demo(engine: Engine, config: Config) -> bool:

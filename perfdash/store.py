@@ -20,7 +20,22 @@ from sqlalchemy.engine import Connection, Engine
 
 from perfdash.config import PROJECT_ROOT
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# What each schema version added, applied in order to an older database (SQLite and PostgreSQL alike).
+MIGRATIONS = {
+    2: [
+        "ALTER TABLE uploads ADD COLUMN origin VARCHAR(32) NOT NULL DEFAULT ''",
+        "ALTER TABLE uploads ADD COLUMN source VARCHAR(255) NOT NULL DEFAULT ''",
+        "ALTER TABLE uploads ADD COLUMN file_status VARCHAR(64) NOT NULL DEFAULT ''",
+        # Version 1 stores held the demo under its file name; say so, so it can be withdrawn.
+        "UPDATE uploads SET origin = 'synthetic demo', source = 'perfdash synthetic demo' "
+        "WHERE file_name = 'synthetic-demo-data.csv'",
+    ],
+}
+# Where a value came from: a published statistic, an organisation's own return, or made-up demo data.
+ORIGIN_PUBLICATION = "publication"
+ORIGIN_RETURN = "trust return"
+ORIGIN_DEMO = "synthetic demo"
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
 KEY = ["metric_id", "org_code", "period"]
 VALUE_COLUMNS = ["value", "numerator", "denominator"]
@@ -49,6 +64,10 @@ uploads = sa.Table(
     sa.Column("note", sa.Text, nullable=False, default=""),
     sa.Column("first_observation_id", sa.Integer),
     sa.Column("last_observation_id", sa.Integer),
+    # Provenance: publication / trust return / synthetic demo; the format's name; the file's own status.
+    sa.Column("origin", sa.String(32), nullable=False, default="", server_default=""),
+    sa.Column("source", sa.String(255), nullable=False, default="", server_default=""),
+    sa.Column("file_status", sa.String(64), nullable=False, default="", server_default=""),
 )
 rollbacks = sa.Table(
     "rollbacks",
@@ -200,11 +219,21 @@ def ensure_schema(engine: Engine) -> None:
                     {"key": "data_version", "value": "0"},
                 ],
             )
+        elif rows["schema_version"] in {str(v) for v in range(1, SCHEMA_VERSION)}:
+            _migrate(conn, int(rows["schema_version"]))
         elif rows["schema_version"] != str(SCHEMA_VERSION):
             raise StoreError(
                 f"The database has schema version {rows['schema_version']}, this perfdash expects "
                 f"{SCHEMA_VERSION}. Export with the older version and load into a new database."
             )
+
+
+def _migrate(conn: Connection, found: int) -> None:
+    """Bring an older database up to SCHEMA_VERSION in the same transaction that checked it."""
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version]:
+            conn.exec_driver_sql(statement)
+    conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
 
 def _lock(conn: Connection) -> None:
@@ -313,6 +342,9 @@ def commit_rows(
     uploaded_by: str,
     note: str = "",
     reference: pd.DataFrame | None = None,
+    origin: str = "",
+    source: str = "",
+    file_status: str = "",
 ) -> CommitResult:
     """Record an upload and its values in one serialised transaction; a repeat of a live file is a no-op."""
     rows = rows[[*KEY, *VALUE_COLUMNS]].reset_index(drop=True)
@@ -335,6 +367,9 @@ def commit_rows(
                 n_revised=int(counts.get("revised", 0)),
                 n_unchanged=int(counts.get("unchanged", 0)),
                 note=note,
+                origin=origin[:32],
+                source=source[:255],
+                file_status=file_status[:64],
             )
         ).inserted_primary_key[0]
         first_id, last_id = _insert_observations(conn, upload_id, rows)
@@ -552,6 +587,15 @@ def value_history(engine: Engine, metric_id: str, org_code: str, period: str) ->
     )
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in query.selected_columns])
+
+
+def live_demo_uploads(engine: Engine) -> list[int]:
+    """Ids of synthetic demo uploads that have not been withdrawn (rolled back)."""
+    with engine.connect() as conn:
+        query = sa.select(uploads.c.id).where(
+            uploads.c.origin == ORIGIN_DEMO, uploads.c.id.in_(_active_upload_ids(conn))
+        )
+        return [int(i) for i in conn.execute(query.order_by(uploads.c.id)).scalars()]
 
 
 def count_uploads(engine: Engine) -> int:

@@ -58,6 +58,8 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     # Provider/ICB/region lookup rows (code, name, icb_code, icb_name, region) for the reference importer.
     reference: pd.DataFrame | None = None
+    # The file's own status where it states one: 'provisional', 'final', 'revised' (words as the file has them).
+    status: str = ""
 
     @property
     def errors(self) -> list[Problem]:

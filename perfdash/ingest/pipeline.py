@@ -22,6 +22,8 @@ from perfdash.ingest.workbook import ReadError, Workbook, csv_sheet, read_sheets
 from perfdash.periods import add_months, label, parse_period
 
 log = logging.getLogger("perfdash")
+# perfdash's own forms, filled in by organisations (trust returns); every other format is a publication.
+OWN_FORMATS = ("canonical", "wide", "plan")
 
 
 @dataclass
@@ -40,6 +42,9 @@ class Prepared:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     reference: pd.DataFrame | None = None
     duplicate_of: int | None = None
+    # Provenance recorded on the upload: publication or trust return, and the file's own status.
+    origin: str = ""
+    file_status: str = ""
 
     @property
     def errors(self) -> list[Problem]:
@@ -261,6 +266,8 @@ def _prepare(
         return prepared
     prepared.format, prepared.format_label = read.format.name, read.format.label
     parsed = read.parsed
+    prepared.origin = store.ORIGIN_RETURN if prepared.format in OWN_FORMATS else store.ORIGIN_PUBLICATION
+    prepared.file_status = parsed.status
     prepared.problems.extend(parsed.problems)
     prepared.notes.extend(parsed.notes)
     prepared.reference = parsed.reference
@@ -271,7 +278,7 @@ def _prepare(
         return prepared
     # Our own formats must name NEL organisations (or providers in the loaded reference); NHS England's
     # publications list every English provider and are kept as benchmark data.
-    known_orgs = _known_orgs(config, engine) if prepared.format in ("canonical", "wide") else None
+    known_orgs = _known_orgs(config, engine) if prepared.format in OWN_FORMATS else None
     rows, problems = validate_rows(parsed.rows, config, known_orgs=known_orgs, today_month=today_month)
     prepared.problems.extend(problems)
     prepared.rows = rows

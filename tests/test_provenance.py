@@ -1,0 +1,109 @@
+"""Every value knows its origin, and the synthetic demo never mixes with real data unseen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from perfdash import service, store
+from perfdash.ingest.pipeline import prepare
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RETURN = b"period,org_code,metric_id,value,numerator,denominator\n2025-04,R1H,ae_4hr_all,,700,1000\n"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "analyst@nhs.net"},
+    )
+
+
+def uploads(engine) -> pd.DataFrame:
+    return store.list_uploads(engine).set_index("id")
+
+
+def test_each_upload_records_origin_source_and_status(engine, config):
+    service.load_demo(engine, config, last="2025-03")
+    prepared = prepare("nel-return.csv", RETURN, config, engine)
+    assert prepared.origin == "trust return" and prepared.format_label.startswith("perfdash canonical long form")
+    service.commit_prepared(engine, prepared, user="ann@nhs.net")
+    frame = uploads(engine)
+    assert frame.loc[1, "origin"] == "synthetic demo"
+    assert frame.loc[2, "origin"] == "trust return" and frame.loc[2, "source"] == prepared.format_label
+    current = store.read_current(engine, metric_ids=["ae_4hr_all"], org_codes=["R1H"])
+    april = current[current["period"] == "2025-04"]
+    assert april["upload_id"].tolist() == [2]
+
+
+def test_withdrawing_the_demo_is_recorded_like_a_rollback(engine, config):
+    service.load_demo(engine, config, last="2025-03")
+    before = len(store.read_current(engine))
+    assert service.demo_is_live(engine)
+    withdrawn = service.withdraw_demo(engine, user="ann@nhs.net")
+    assert withdrawn == before
+    assert store.read_current(engine).empty
+    assert not service.demo_is_live(engine)
+    row = uploads(engine).loc[1]
+    assert row["status"] == "rolled back"
+    assert row["rollback_reason"] == service.DEMO_WITHDRAWN
+    assert row["rolled_back_by"] == "ann@nhs.net"
+
+
+def test_cli_refuses_a_real_file_over_the_demo_until_told(tmp_path, config):
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert run("demo", "--database", db).returncode == 0
+    path = tmp_path / "nel-return.csv"
+    path.write_bytes(RETURN)
+    engine = store.get_engine(db)
+    counts = store.table_counts(engine)
+    refused = run("ingest", str(path), "--database", db)
+    assert refused.returncode == 3
+    assert "--withdraw-demo" in refused.stderr and "--keep-demo" in refused.stderr
+    assert store.table_counts(engine) == counts
+    loaded = run("ingest", str(path), "--database", db, "--withdraw-demo")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "withdrew the synthetic demo data" in loaded.stdout
+    # Previewed against the store without the demo: a new value, not a revision of a made-up one.
+    assert "added 1, revised 0, unchanged 0" in loaded.stdout
+    assert store.read_current(engine)["upload_id"].tolist() == [2]
+    store.dispose_engines()
+
+
+def test_cli_keep_demo_loads_beside_it(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    run("demo", "--database", db)
+    path = tmp_path / "nel-return.csv"
+    path.write_bytes(RETURN.replace(b"2025-04", b"1999-04"))
+    result = run("ingest", str(path), "--database", db, "--keep-demo")
+    assert result.returncode == 0, result.stderr
+    engine = store.get_engine(db)
+    assert service.demo_is_live(engine)
+    store.dispose_engines()
+
+
+def test_a_version_1_store_is_migrated_and_its_demo_recognised(tmp_path):
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    store.ensure_schema(engine)
+    with engine.begin() as conn:
+        for column in ("origin", "source", "file_status"):
+            conn.exec_driver_sql(f"ALTER TABLE uploads DROP COLUMN {column}")
+        conn.exec_driver_sql("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.exec_driver_sql(
+            "INSERT INTO uploads (file_name, sha256, format, uploaded_by, uploaded_at, n_rows, n_added, n_revised, "
+            "n_unchanged, note) VALUES ('synthetic-demo-data.csv', 'x', 'canonical', 'demo', '2025', 0, 0, 0, 0, '')"
+        )
+    store.ensure_schema(engine)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar_one()
+    assert version == str(store.SCHEMA_VERSION)
+    assert store.live_demo_uploads(engine) == [1]
+    store.dispose_engines()
