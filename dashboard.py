@@ -32,6 +32,7 @@ pages = {
         overview,
         st.Page("app_pages/metric.py", title="Metric", url_path="metric"),
         st.Page("app_pages/organisation.py", title="Organisation", url_path="organisation"),
+        st.Page("app_pages/sources.py", title="Sources", url_path="sources"),
     ],
 }
 

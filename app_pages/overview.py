@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, present, ui
+from perfdash import board, present, sources, ui
 from perfdash.boardpack import BoardPackError, pack_file_name
 from perfdash.periods import label
 
@@ -54,9 +54,10 @@ if ui.allowed(ui.current_user(), "boardpack"):
             icon=":material/download:",
         )
 
-late = present.stale_summary(ui.freshness())
+late = sources.late_summary(ui.sources_table())
 if late:
     st.warning(late)
+    st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/source:")
 
 st.subheader("Summary: variation and assurance")
 cells = present.summary_matrix(table)

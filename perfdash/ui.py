@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from perfdash import auth, board, markup, service, store
+from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
 
 
@@ -85,12 +85,50 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
     return value
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _uploads(version: int) -> pd.DataFrame:
+    return store.list_uploads(get_engine())
+
+
+def uploads() -> pd.DataFrame:
+    """Every upload with its provenance and rollback status, newest first."""
+    return _uploads(data_version())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _synthetic_metrics(version: int) -> list[str]:
+    return sources.synthetic_metrics(get_config(), _current(version), _uploads(version))
+
+
+def synthetic_metrics() -> list[str]:
+    """Catalogue metrics whose board values still include synthetic demo values."""
+    return _synthetic_metrics(data_version())
+
+
+def synthetic_points(frame: pd.DataFrame) -> pd.Series:
+    """For rows of the current values (with upload_id), True where the value is synthetic demo data."""
+    return sources.synthetic_mask(frame, uploads())
+
+
 def demo_banner(config: Config) -> None:
-    """Say plainly when the numbers are synthetic."""
-    uploads = store.list_uploads(get_engine())
-    live = uploads[uploads["status"] == "live"]
-    if not live.empty and (live["note"] == config.app.demo_label).any():
-        st.info(f"Showing {config.app.demo_label}: the numbers are made up for demonstration.", icon=":material/info:")
+    """Say plainly which numbers are synthetic, while any are."""
+    notice = sources.demo_notice(config, synthetic_metrics(), real_loaded=sources.real_data_loaded(uploads()))
+    if notice:
+        st.info(notice, icon=":material/info:")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _sources(version: int, today: str) -> pd.DataFrame:
+    from datetime import date
+
+    return sources.sources_table(get_config(), _current(version), _uploads(version), date.fromisoformat(today))
+
+
+def sources_table() -> pd.DataFrame:
+    """Per metric: publication, last month loaded, origin, last upload, next due, late."""
+    from datetime import date
+
+    return _sources(data_version(), date.today().isoformat())
 
 
 def signed_in_user(config: Config) -> auth.User | None:

@@ -6,11 +6,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from perfdash.config import load_config
+
 # In the default sign-in mode ("none") everyone is an analyst; the admin page is covered in test_roles.
 PAGES = [
     "app_pages/overview.py",
     "app_pages/metric.py",
     "app_pages/organisation.py",
+    "app_pages/sources.py",
     "app_pages/upload.py",
     "app_pages/data.py",
 ]
@@ -85,3 +88,13 @@ def test_changing_organisation_updates_the_url(app_env):
     at.selectbox(key="org").select("RQX").run()
     assert not at.exception
     assert at.query_params["org"] == ["RQX"] or at.query_params["org"] == "RQX"
+
+
+def test_sources_page_lists_every_metric_with_its_origin(app_env):
+    at = _app().run()
+    at.switch_page("app_pages/sources.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == len(load_config().metrics)
+    assert set(table["origin"]) == {"synthetic demo"}
+    assert any("every number is made up" in i.value for i in at.info)
