@@ -272,16 +272,23 @@ def _prepare(
     prepared.notes.extend(parsed.notes)
     prepared.reference = parsed.reference
     prepared.rows = parsed.rows
-    if parsed.errors or parsed.rows.empty:
-        if parsed.rows.empty and parsed.reference is None and not parsed.errors:
+    if parsed.rows.empty:
+        if parsed.reference is None and not parsed.errors:
             prepared.problems.append(Problem("The file has no data rows.", fix="add at least one row"))
         return prepared
     # Our own formats must name NEL organisations (or providers in the loaded reference); NHS England's
     # publications list every English provider and are kept as benchmark data.
     known_orgs = _known_orgs(config, engine) if prepared.format in OWN_FORMATS else None
-    rows, problems = validate_rows(parsed.rows, config, known_orgs=known_orgs, today_month=today_month)
+    # Every problem at once: rows whose cells could not be read are left out of the checks on values, which
+    # would only repeat the same fault in other words.
+    unreadable = {p.line for p in parsed.errors if p.line is not None}
+    readable = parsed.rows[~parsed.rows["line"].isin(unreadable)].reset_index(drop=True)
+    rows, problems = validate_rows(readable, config, known_orgs=known_orgs, today_month=today_month)
     prepared.problems.extend(problems)
     prepared.rows = rows
+    if parsed.errors:
+        prepared.problems.sort(key=lambda p: (p.line is not None, p.line or 0))
+        return prepared
     if prepared.errors or engine is None:
         return prepared
     with engine.connect() as conn:
@@ -325,12 +332,16 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
             continue
         reported = rows.loc[(rows["metric_id"] == metric_id) & (rows["period"] == period), "org_code"]
         nel = set(config.metric_orgs(config.metric_by_id[metric_id]))
-        missing = sorted((set(previous["org_code"]) & nel) - set(reported))
+        # Only organisations of a kind this file carries: an A&E file never has boroughs, a place return no trusts.
+        kinds = {config.org_kind(code) for code in rows.loc[rows["metric_id"] == metric_id, "org_code"].unique()}
+        expected = {code for code in nel if config.org_kind(code) in kinds}
+        missing = sorted((set(previous["org_code"]) & expected) - set(reported))
         if missing:
+            names = ", ".join(f"{config.org_names.get(code, code)} ({code})" for code in missing)
             warnings.append(
                 Problem(
-                    f"{', '.join(missing)} reported {metric_id} for {label(add_months(period, -1))} "
-                    f"but not for {label(period)}",
+                    f"{names} reported {config.metric_by_id[metric_id].name} ({metric_id}) for "
+                    f"{label(add_months(period, -1))} but not for {label(period)}",
                     column="org_code",
                     severity="warning",
                     fix="tick if the organisation has not submitted yet",
@@ -353,7 +364,8 @@ def _outliers(rows: pd.DataFrame, current: pd.DataFrame) -> list[Problem]:
     far = (joined["value"] - joined["median"]).abs() > 5 * spread + 1e-9
     return [
         Problem(
-            f"{row.value:g} is far outside this series' history (median {row.median:g})",
+            f"{row.org_code} {row.metric_id} {label(row.period)}: {row.value:g} is far outside this series' "
+            f"history (median {row.median:g} over {row.n} months)",
             line=int(row.line),
             column="value",
             value=f"{row.value:g}",

@@ -102,21 +102,35 @@ def validate_rows(
         "value",
         "leave value blank to have it computed, or correct the counts",
     )
-    rows["value"] = rows["value"].where(~(missing_value & usable), computed)
+    was_computed = missing_value & usable
+    rows["value"] = rows["value"].where(~was_computed, computed)
 
     for unit_name, (low, high) in UNIT_RANGES.items():
         in_unit = known_metric & (unit == unit_name)
-        if low is not None:
-            word = "cannot be negative" if low == 0 else f"is below {low:g}"
-            report(in_unit & (rows["value"] < low), f"{word} for a {UNIT_LABELS[unit_name]} metric", "value")
-        if high is not None:
-            fix = "percentages are 0-100: write 85 for 85%" if unit_name == "percent" else ""
-            report(
-                in_unit & (rows["value"] > high),
-                f"is above {high:g}, the most a {UNIT_LABELS[unit_name]} value can be",
-                "value",
-                fix,
-            )
+        # A value computed from the counts is described as such, so nobody hunts for a number in a blank cell.
+        for given, subject, column in (
+            (~was_computed, "", "value"),
+            (was_computed, "numerator / denominator ", "numerator"),
+        ):
+            if low is not None:
+                word = "cannot be negative" if low == 0 else f"is below {low:g}"
+                report(
+                    given & in_unit & (rows["value"] < low),
+                    f"{subject}{word} for a {UNIT_LABELS[unit_name]} metric",
+                    column,
+                    values=rows["value"],
+                )
+            if high is not None:
+                fix = "percentages are 0-100: write 85 for 85%" if unit_name == "percent" else ""
+                if subject:
+                    fix = "the value is blank, so perfdash computed it from the counts: check them"
+                report(
+                    given & in_unit & (rows["value"] > high),
+                    f"{subject}is above {high:g}, the most a {UNIT_LABELS[unit_name]} value can be",
+                    column,
+                    fix,
+                    values=rows["value"],
+                )
 
     now = today_month or current_month()
     report(rows["period"] > now, f"is in the future (this month is {label(now)})", "period", "check the year and month")

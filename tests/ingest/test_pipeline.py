@@ -109,3 +109,40 @@ def test_format_is_detected_and_named(config, sqlite_engine):
         "c.csv", (HEADER + "2025-04,R1H,ae_attendances,100,,\n").encode(), config, sqlite_engine, today_month="2026-11"
     )
     assert prepared.format == "canonical" and "canonical" in prepared.format_label
+
+
+def test_every_problem_in_a_file_is_reported_at_once(config, sqlite_engine):
+    data = (
+        HEADER + "2025-04,R1H,ae_4hr_all,abc,,\n2025-04,ZZZ99,ae_4hr_all,70,,\n2025-04,RF4,ae_4hr_all,170,,\n"
+    ).encode()
+    prepared = prepare("month.csv", data, config, sqlite_engine, today_month="2026-11")
+    located = sorted((p.line, p.column) for p in prepared.errors)
+    # Line 2's unreadable number, line 3's unknown organisation and line 4's impossible value, in one pass.
+    assert located == [(2, "value"), (3, "org_code"), (4, "value")], [p.describe() for p in prepared.errors]
+
+
+def test_a_value_computed_from_counts_is_described_as_computed(config):
+    prepared = prepare("month.csv", (HEADER + "2025-04,R1H,ae_4hr_all,,1200,1000\n").encode(), config, None)
+    computed = [p for p in prepared.errors if "numerator / denominator is above 100" in p.message]
+    assert computed and computed[0].value == "120"
+    assert not any(p.column == "value" for p in prepared.errors)
+
+
+def test_no_warning_for_organisations_a_file_of_this_kind_never_has(config, sqlite_engine):
+    # The demo has emergency admissions for trusts and places; a trusts-only file must not be told places are missing.
+    service.load_demo(sqlite_engine, config, last="2025-03")
+    trusts = [
+        o.code
+        for o in config.organisations
+        if o.code in config.metric_orgs(config.metric_by_id["emergency_admissions"])
+    ]
+    rows = "".join(f"2025-04,{code},emergency_admissions,5000,,\n" for code in trusts)
+    prepared = prepare("month.csv", (HEADER + rows).encode(), config, sqlite_engine, today_month="2026-11")
+    missing = [p.message for p in prepared.warnings if "but not for" in p.message]
+    assert missing == [], missing
+    # Drop one trust: exactly that one is named, with the metric and both months.
+    fewer = "".join(f"2025-04,{code},emergency_admissions,5000,,\n" for code in trusts[1:])
+    prepared = prepare("month.csv", (HEADER + fewer).encode(), config, sqlite_engine, today_month="2026-11")
+    missing = [p.message for p in prepared.warnings if "but not for" in p.message]
+    assert len(missing) == 1 and f"({trusts[0]})" in missing[0]
+    assert "Emergency" in missing[0] and "Mar 2025" in missing[0] and "Apr 2025" in missing[0]
