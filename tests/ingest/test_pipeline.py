@@ -93,7 +93,12 @@ def test_preview_and_warnings_against_history(config, sqlite_engine):
     assert prepared.ok
     assert prepared.counts() == {"new": 0, "revised": len(revised), "unchanged": 0}
     assert any("already loaded" in w.message for w in prepared.warnings)
-    assert any("RQX reported ae_attendances for May 2025 but not for Jun 2025" in w.message for w in prepared.warnings)
+    name = config.metric_by_id["ae_attendances"].name
+    assert any(
+        f"{config.org_names['RQX']} (RQX) reported {name} (ae_attendances) for May 2025 but not for "
+        "Jun 2025" in w.message
+        for w in prepared.warnings
+    ), [w.message for w in prepared.warnings]
 
 
 def test_outlier_warning(config, sqlite_engine):
