@@ -1,4 +1,4 @@
-"""Upload: validate files, show every problem, preview the change, then commit (analysts only)."""
+"""Upload: validate files as published, show every problem, preview the change, then commit (analysts only)."""
 
 import streamlit as st
 
@@ -10,8 +10,9 @@ config = ui.get_config()
 engine = ui.get_engine()
 st.title("Upload data")
 st.write(
-    "Load monthly CSV files: perfdash's canonical long form, the wide form (one column per metric id), "
-    "or NHS England's published files as downloaded. Nothing is written until you press **Commit**."
+    "Drop the month's files as you downloaded them, several at once: NHS England's and NHS Digital's publications "
+    "(CSV, Excel .xlsx or .xls, .ods, or a .zip holding one of them), or perfdash's canonical and wide forms as CSV "
+    "or .xlsx. Each file is checked and previewed on its own. Nothing is written until you press **Commit**."
 )
 st.download_button(
     "Download the canonical template (CSV)",
@@ -23,8 +24,8 @@ st.caption(f"Largest file accepted: {config.app.max_upload_mb} MB. Larger extrac
 
 generation = st.session_state.setdefault("upload_generation", 0)
 files = st.file_uploader(
-    "CSV files",
-    type=["csv", "txt"],
+    "Files",
+    type=["csv", "txt", "xlsx", "xls", "ods", "zip"],
     accept_multiple_files=True,
     key=f"uploader-{generation}",
     max_upload_size=config.app.max_upload_mb,
@@ -33,20 +34,65 @@ files = st.file_uploader(
 for message in st.session_state.pop("upload_messages", []):
     st.success(message)
 
-for uploaded in files or []:
-    data = uploaded.getvalue()
+files = files or []
+if files and service.demo_is_live(engine):
+    st.warning(
+        "The store still holds the **synthetic demo data**. Loaded beside real files, made-up months would sit in "
+        "the same charts as real ones. Withdraw it first (recorded in the audit log like a rollback), or keep it: "
+        "its points are then marked synthetic and the banner names the metrics it still fills."
+    )
+    left, right = st.columns(2)
+    if left.button("Withdraw the demo data", type="primary", key="withdraw-demo"):
+        with st.spinner("Withdrawing the demo data…"):
+            withdrawn = service.withdraw_demo(engine, user=user.email)
+        st.session_state["upload_messages"] = [f"Withdrew the synthetic demo data ({withdrawn:,} values)."]
+        st.rerun()
+    keep_demo = right.checkbox("Keep the demo beside these files", key="keep-demo")
+    demo_decided = keep_demo
+else:
+    demo_decided = True
+
+# Prepared once per file and data version: a click elsewhere on the page must not re-read every file.
+version = ui.data_version()
+cache = st.session_state.setdefault("prepared", {})
+prepared_files = []
+pending = [f for f in files if (f.file_id, version) not in cache]
+progress = st.progress(0.0, text=f"Checking {len(pending)} file(s)…") if pending else None
+for done, uploaded in enumerate(pending, start=1):
+    progress.progress(
+        (done - 1) / len(pending), text=f"Checking {markup.plain(uploaded.name)} ({done} of {len(pending)})…"
+    )
+    cache[(uploaded.file_id, version)] = prepare(uploaded.name, uploaded.getvalue(), config, engine)
+if progress is not None:
+    progress.empty()
+st.session_state["prepared"] = {key: value for key, value in cache.items() if key[1] == version}
+
+seen: dict[str, str] = {}
+for index, uploaded in enumerate(files):
+    prepared = st.session_state["prepared"][(uploaded.file_id, version)]
     # A file name is the uploader's text: shown literally, stored as text, never used as a path.
     st.subheader(markup.plain(uploaded.name))
-    prepared = prepare(uploaded.name, data, config, engine)
+    if prepared.sha256 in seen:
+        st.info(f"Identical to {markup.plain(seen[prepared.sha256])} above; it is shown and loaded once.")
+        continue
+    seen[prepared.sha256] = uploaded.name
+    key = f"{index}-{prepared.sha256[:16]}"
     if prepared.format != "unknown":
         st.write(
             f"Read as **{prepared.format_label}**"
             + (f", encoding {prepared.encoding}." if prepared.encoding else ".")
             + (f" Fills {prepared.filled()}." if prepared.ok else "")
+            + (
+                f" The file says its status is **{markup.plain(prepared.file_status)}**."
+                if prepared.file_status
+                else ""
+            )
         )
     for note in prepared.notes:
         st.caption(markup.plain(note))  # notes quote the file's own text
     problems = prepared.problem_table()
+    if problems["sheet"].eq("").all():
+        problems = problems.drop(columns="sheet")
     if prepared.errors:
         st.error(
             f"{len(prepared.errors)} problem(s) must be fixed before this file can be loaded. Nothing has been written."
@@ -56,9 +102,9 @@ for uploaded in files or []:
         st.download_button(
             "Download the problems (CSV)",
             ui.safe_csv(problems),
-            file_name=f"problems-{uploaded.name}",
+            file_name=f"problems-{uploaded.name}.csv",
             mime="text/csv",
-            key=f"problems-{prepared.sha256}",
+            key=f"problems-{key}",
         )
     if not prepared.ok:
         continue
@@ -66,15 +112,12 @@ for uploaded in files or []:
         st.info(f"This exact file was already loaded as upload {prepared.duplicate_of}; committing changes nothing.")
     counts = prepared.counts()
     a, b, c = st.columns(3)
-    a.metric("New values", counts["new"])
-    b.metric("Revised values", counts["revised"])
-    c.metric("Unchanged values", counts["unchanged"])
+    a.metric("New values", f"{counts['new']:,}")
+    b.metric("Revised values", f"{counts['revised']:,}")
+    c.metric("Unchanged values", f"{counts['unchanged']:,}")
     if not prepared.changes.empty:
-        summary = (
-            prepared.changes.groupby(["metric_id", "org_code", "change"]).size().unstack(fill_value=0).reset_index()
-        )
         with st.expander("Preview by metric and organisation", expanded=counts["revised"] > 0):
-            st.dataframe(summary, hide_index=True, width="stretch")
+            st.dataframe(prepared.preview_summary(), hide_index=True, width="stretch")
             revised = prepared.changes[prepared.changes["change"] == "revised"]
             if not revised.empty:
                 st.markdown("**Revisions (old value to new)**")
@@ -83,17 +126,20 @@ for uploaded in files or []:
     if prepared.warnings:
         accepted = st.checkbox(
             f"I have checked the {len(prepared.warnings)} warning(s) above and want to load anyway",
-            key=f"accept-{prepared.sha256}",
+            key=f"accept-{key}",
         )
-    note = st.text_input("Note for the audit log (optional)", key=f"note-{prepared.sha256}")
-    if st.button("Commit", type="primary", disabled=not accepted, key=f"commit-{prepared.sha256}"):
-        result = service.commit_prepared(engine, prepared, user=user.email, note=note)
+    note = st.text_input("Note for the audit log (optional)", key=f"note-{key}")
+    if not demo_decided:
+        st.caption("Withdraw the demo data, or tick to keep it, before committing.")
+    if st.button("Commit", type="primary", disabled=not (accepted and demo_decided), key=f"commit-{key}"):
+        with st.spinner(f"Writing {len(prepared.rows):,} values in one transaction…"):
+            result = service.commit_prepared(engine, prepared, user=user.email, note=note)
         if result.duplicate_of is not None:
             message = f"{markup.plain(uploaded.name)}: identical to upload {result.duplicate_of}; nothing changed."
         else:
             message = (
-                f"{markup.plain(uploaded.name)} loaded as upload {result.upload_id}: {result.added} new, "
-                f"{result.revised} revised, {result.unchanged} unchanged. Every page now shows it."
+                f"{markup.plain(uploaded.name)} loaded as upload {result.upload_id}: {result.added:,} new, "
+                f"{result.revised:,} revised, {result.unchanged:,} unchanged. Every page now shows it."
             )
         st.session_state["upload_messages"] = [*st.session_state.get("upload_messages", []), message]
         # A new uploader key clears the file so a rerun cannot commit it twice.

@@ -79,6 +79,13 @@ class Prepared:
         counts = self.changes["change"].value_counts()
         return {key: int(counts.get(key, 0)) for key in ("new", "revised", "unchanged")}
 
+    def preview_summary(self) -> pd.DataFrame:
+        """New, revised and unchanged value counts per metric and organisation, for the preview."""
+        if self.changes.empty:
+            return pd.DataFrame(columns=["metric_id", "org_code", "new", "revised", "unchanged"])
+        summary = self.changes.groupby(["metric_id", "org_code", "change"]).size().unstack(fill_value=0)
+        return summary.reindex(columns=["new", "revised", "unchanged"], fill_value=0).reset_index()
+
     def problem_table(self) -> pd.DataFrame:
         """Every problem as a table: severity, line, column, value, what is wrong, how to fix it."""
         return pd.DataFrame(
