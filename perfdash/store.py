@@ -20,6 +20,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from perfdash.config import PROJECT_ROOT
 
+# The rest of perfdash names SQLAlchemy's types through these aliases: only this module imports sqlalchemy
+# (an import-linter contract in pyproject.toml holds us to it).
+__all__ = ["DatabaseError", "Engine"]
+DatabaseError = sa.exc.SQLAlchemyError
+
 SCHEMA_VERSION = 2
 # What each schema version added, applied in order to an older database (SQLite and PostgreSQL alike).
 MIGRATIONS = {
@@ -155,6 +160,13 @@ def database_url(url: str | None = None) -> str:
         return url
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist (checking must not create an empty one)."""
+    parsed = sa.engine.make_url(url)
+    is_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    return parsed.database if is_file and not os.path.exists(parsed.database) else None
 
 
 def _configure_sqlite(engine: Engine) -> None:

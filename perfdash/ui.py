@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
+from perfdash.store import Engine
 
 
 @st.cache_resource
