@@ -478,13 +478,30 @@ def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = ""
 
 
 def _recompute_current(conn: Connection, upload_id: int) -> int:
-    """Rebuild current_values for the keys an upload touched, from the latest live observation."""
+    """Rebuild current_values for the keys an upload touched, from the latest live observation.
+
+    Returns how many current values changed: an upload's unchanged rows, and keys a later upload has set
+    since, keep their value and are not counted.
+    """
     first_id, last_id = conn.execute(
         sa.select(uploads.c.first_observation_id, uploads.c.last_observation_id).where(uploads.c.id == upload_id)
     ).one()
     if first_id is None:
         return 0
     span = {"first_id": first_id, "last_id": last_id}
+    # What the touched keys show now, kept in a temporary table to count afterwards what really changed.
+    conn.execute(
+        sa.text(
+            """
+            CREATE TEMPORARY TABLE rollback_before AS
+            SELECT metric_id, org_code, period, value, numerator, denominator FROM current_values WHERE EXISTS (
+                SELECT 1 FROM observations o WHERE o.id BETWEEN :first_id AND :last_id
+                AND o.metric_id = current_values.metric_id AND o.org_code = current_values.org_code
+                AND o.period = current_values.period)
+            """
+        ),
+        span,
+    )
     # Delete the touched keys from the index, then re-insert the latest live observation for each.
     conn.execute(
         sa.text(
@@ -518,7 +535,18 @@ def _recompute_current(conn: Connection, upload_id: int) -> int:
         ),
         span,
     )
-    return last_id - first_id + 1
+    differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    # Every key left with a live value was current before, so comparing from the "before" side counts them all.
+    changed = conn.exec_driver_sql(
+        f"""
+        SELECT COUNT(*) FROM rollback_before b LEFT JOIN current_values c
+          ON c.metric_id = b.metric_id AND c.org_code = b.org_code AND c.period = b.period
+        WHERE c.metric_id IS NULL OR c.value {differs} b.value
+           OR c.numerator {differs} b.numerator OR c.denominator {differs} b.denominator
+        """
+    ).scalar_one()
+    conn.exec_driver_sql("DROP TABLE rollback_before")
+    return int(changed)
 
 
 def read_current(

@@ -1,5 +1,6 @@
 """The store, on SQLite and on a real PostgreSQL server: versioned values, rollback, duplicates, audit."""
 
+import random
 import threading
 
 import pandas as pd
@@ -78,6 +79,34 @@ def test_rolling_back_an_older_upload_keeps_the_newer_value(engine):
     _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 120}), "b")
     store.rollback_upload(engine, first.upload_id, by="x")
     assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120}
+
+
+def test_rollback_counts_only_the_values_it_changes(engine):
+    r1h, rf4, may = ("ae_attendances", "R1H", "2025-04"), ("ae_attendances", "RF4", "2025-04"), ("x", "R1H", "2025-05")
+    _commit(engine, _rows({r1h: 100, rf4: 50}), "a")
+    second = _commit(engine, _rows({r1h: 120, rf4: 50, may: 7}), "b")
+    assert (second.added, second.revised, second.unchanged) == (1, 1, 1)
+    # R1H goes back to 100 and May's new value goes; RF4 was loaded unchanged, so it is not counted.
+    assert store.rollback_upload(engine, second.upload_id, by="x") == 2
+
+
+def test_rollback_counts_equal_what_a_reader_sees_change(engine):
+    """Random uploads (values from a tiny set, so repeats are common) then every rollback in random order."""
+    chance = random.Random(14)
+    keys = [("ae_attendances", org, "2025-04") for org in ("R1H", "RF4", "RQX", "RAT")]
+    upload_ids = []
+    for number in range(8):
+        chosen = chance.sample(keys, chance.randint(1, len(keys)))
+        result = _commit(engine, _rows({key: float(chance.choice([1, 2])) for key in chosen}), f"u{number}")
+        upload_ids.append(result.upload_id)
+    chance.shuffle(upload_ids)
+    for upload_id in upload_ids:
+        before = _current(engine)
+        counted = store.rollback_upload(engine, upload_id, by="x")
+        after = _current(engine)
+        seen = sum(before.get(key) != after.get(key) for key in before.keys() | after.keys())
+        assert counted == seen, f"rolling back upload {upload_id}"
+    assert _current(engine) == {}
 
 
 def test_same_file_twice_changes_nothing(engine):
