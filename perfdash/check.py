@@ -74,7 +74,7 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
         return report
     try:
         engine = store.get_engine(url)
-        version = store.data_version(engine)
+        version = store.versions(engine)
         counts = store.table_counts(engine)
         uploads = store.list_uploads(engine)
         nel = sorted({config.system.code, *(c for m in config.metrics for c in config.metric_orgs(m))})
@@ -88,7 +88,8 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
     live = uploads[uploads["status"] == "live"]
     report.lines.append(
         f"database  ok: {engine.url.render_as_string(hide_password=True)}: schema version {store.SCHEMA_VERSION}, "
-        f"data version {version}, {len(uploads)} uploads ({len(live)} live), "
+        f"values version {version.values}, commentary version {version.commentary}, "
+        f"{len(uploads)} uploads ({len(live)} live), "
         f"{counts['current_values']:,} current values, {counts['observations']:,} observations kept"
     )
     if not live.empty:
