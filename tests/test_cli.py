@@ -74,6 +74,7 @@ def test_ingest_rejects_bad_files_without_traceback(tmp_path, db, bad):
     store.dispose_engines()
 
 
+@pytest.mark.slow  # several interpreter starts (5 to 9 s of CPU): `make test` runs it, `make check` does not
 def test_export_ingest_export_round_trip(tmp_path, db):
     assert run("demo", "--database", db).returncode == 0
     first = tmp_path / "first.csv"
@@ -87,6 +88,7 @@ def test_export_ingest_export_round_trip(tmp_path, db):
     assert first.read_text().count("\n") > 5000
 
 
+@pytest.mark.slow  # several interpreter starts (5 to 9 s of CPU): `make test` runs it, `make check` does not
 def test_uploads_and_rollback(tmp_path, db):
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + "2025-04,R1H,ae_attendances,100,,\n")
