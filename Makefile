@@ -1,11 +1,12 @@
-# Two commands: `make run` (set up and start the app on demo data) and `make test` (set up and run every test).
+# `make run` sets up and starts the app on demo data; `make check` is the one-minute loop (lint and every test
+# that needs neither a browser nor PostgreSQL, nor is marked slow); `make test` sets up and runs every test (CI).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test lint format system-deps bench clean-data
+.PHONY: run check test lint format system-deps bench clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +22,24 @@ system-deps:
 run: $(STAMP) system-deps
 	$(BIN)/python -m streamlit run dashboard.py --server.port $(PORT)
 
+# lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Two xdist workers: the machine's two cores. Every server a test starts takes a free port and a temporary
+# directory, and PostgreSQL databases are named by worker process, so workers never collide.
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not browser and not postgres and not slow"
+
 # PERFDASH_REQUIRE_* make a missing PostgreSQL or Chromium fail the run instead of skipping tests.
 test: $(STAMP) system-deps lint
-	PERFDASH_REQUIRE_POSTGRES=1 PERFDASH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	PERFDASH_REQUIRE_POSTGRES=1 PERFDASH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n 2
 
 bench: $(STAMP) system-deps
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

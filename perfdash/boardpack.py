@@ -30,11 +30,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from sqlalchemy.engine import Engine
 
 from perfdash import board, present, spc, spc_chart, store
 from perfdash.config import Config, Metric, Target
 from perfdash.periods import label
+from perfdash.store import Engine
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian fonts-dejavu-core (scripts/system-deps.sh)
 NHS_BLUE = (0, 94, 184)

@@ -10,10 +10,8 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from perfdash import store
 from perfdash.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
@@ -46,13 +44,6 @@ class CheckReport:
         return EXIT_STALE if not self.stale.empty else EXIT_OK
 
 
-def _missing_sqlite_file(url: str) -> str | None:
-    """The path of a SQLite database file that does not exist (checking must not create an empty one)."""
-    parsed = sa.engine.make_url(url)
-    is_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
-    return parsed.database if is_file and not Path(parsed.database).exists() else None
-
-
 def _status(row) -> str:
     if pd.isna(row.latest_loaded):
         return "STALE: nothing loaded"
@@ -77,13 +68,13 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
     )
 
     url = store.database_url(database_url)
-    missing = _missing_sqlite_file(url)
+    missing = store.missing_sqlite_file(url)
     if missing is not None:
         report.problems.append(f"database: there is no SQLite file at {missing} (check --database / the URL)")
         return report
     try:
         engine = store.get_engine(url)
-        version = store.data_version(engine)
+        version = store.versions(engine)
         counts = store.table_counts(engine)
         uploads = store.list_uploads(engine)
         nel = sorted({config.system.code, *(c for m in config.metrics for c in config.metric_orgs(m))})
@@ -91,13 +82,14 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
     except store.StoreError as error:
         report.problems.append(f"database: {error}")
         return report
-    except (sa.exc.SQLAlchemyError, ImportError) as error:
+    except (store.DatabaseError, ImportError) as error:
         report.problems.append(f"database: cannot use {url.split('@')[-1]}: {error}")
         return report
     live = uploads[uploads["status"] == "live"]
     report.lines.append(
         f"database  ok: {engine.url.render_as_string(hide_password=True)}: schema version {store.SCHEMA_VERSION}, "
-        f"data version {version}, {len(uploads)} uploads ({len(live)} live), "
+        f"values version {version.values}, commentary version {version.commentary}, "
+        f"{len(uploads)} uploads ({len(live)} live), "
         f"{counts['current_values']:,} current values, {counts['observations']:,} observations kept"
     )
     if not live.empty:

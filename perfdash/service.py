@@ -7,12 +7,12 @@ import logging
 import time
 
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from perfdash import demo, store
 from perfdash.config import Config
 from perfdash.ingest.model import CANONICAL_COLUMNS
 from perfdash.ingest.pipeline import Prepared, prepare
+from perfdash.store import Engine
 
 log = logging.getLogger("perfdash")
 

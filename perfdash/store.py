@@ -2,7 +2,8 @@
 
 Every load is an upload; every value row is kept for ever. `current_values` is an index of which
 observation is current for each (metric, organisation, month): the latest upload not rolled back.
-`data_version` goes up on every write so caches in every process can key on it.
+Two versions in `meta` go up on every write so caches in every process can key on them: `values_version`
+for uploads and rollbacks, `commentary_version` for comments (a comment must not make replicas re-read values).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from perfdash.config import PROJECT_ROOT
 
+# The rest of perfdash names SQLAlchemy's types through these aliases: only this module imports sqlalchemy
+# (an import-linter contract in pyproject.toml holds us to it).
+__all__ = ["DatabaseError", "Engine"]
+DatabaseError = sa.exc.SQLAlchemyError
+
 SCHEMA_VERSION = 2
 # What each schema version added, applied in order to an older database (SQLite and PostgreSQL alike).
 MIGRATIONS = {
@@ -36,6 +42,8 @@ MIGRATIONS = {
 ORIGIN_PUBLICATION = "publication"
 ORIGIN_RETURN = "trust return"
 ORIGIN_DEMO = "synthetic demo"
+VALUES_VERSION = "values_version"
+COMMENTARY_VERSION = "commentary_version"
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
 KEY = ["metric_id", "org_code", "period"]
 VALUE_COLUMNS = ["value", "numerator", "denominator"]
@@ -157,6 +165,13 @@ def database_url(url: str | None = None) -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist (checking must not create an empty one)."""
+    parsed = sa.engine.make_url(url)
+    is_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    return parsed.database if is_file and not os.path.exists(parsed.database) else None
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -212,13 +227,7 @@ def ensure_schema(engine: Engine) -> None:
         metadata.create_all(conn)
         rows = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
         if "schema_version" not in rows:
-            conn.execute(
-                meta_table.insert(),
-                [
-                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                    {"key": "data_version", "value": "0"},
-                ],
-            )
+            conn.execute(meta_table.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
         elif rows["schema_version"] in {str(v) for v in range(1, SCHEMA_VERSION)}:
             _migrate(conn, int(rows["schema_version"]))
         elif rows["schema_version"] != str(SCHEMA_VERSION):
@@ -226,6 +235,13 @@ def ensure_schema(engine: Engine) -> None:
                 f"The database has schema version {rows['schema_version']}, this perfdash expects "
                 f"{SCHEMA_VERSION}. Export with the older version and load into a new database."
             )
+        if VALUES_VERSION not in rows and "data_version" in rows:
+            # A store from before the split: its single data_version carries on as the values version.
+            conn.execute(meta_table.update().where(meta_table.c.key == "data_version").values(key=VALUES_VERSION))
+            rows[VALUES_VERSION] = rows.pop("data_version")
+        missing = [{"key": key, "value": "0"} for key in (VALUES_VERSION, COMMENTARY_VERSION) if key not in rows]
+        if missing:
+            conn.execute(meta_table.insert(), missing)
 
 
 def _migrate(conn: Connection, found: int) -> None:
@@ -246,28 +262,42 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _bump_version(conn: Connection) -> None:
+def _bump_version(conn: Connection, key: str) -> None:
     conn.execute(
         meta_table.update()
-        .where(meta_table.c.key == "data_version")
+        .where(meta_table.c.key == key)
         .values(value=sa.cast(sa.cast(meta_table.c.value, sa.Integer) + 1, sa.String))
     )
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One serialised write transaction: all of it lands, or none of it."""
+def write_transaction(engine: Engine, *, bumps: str = VALUES_VERSION) -> Iterator[Connection]:
+    """One serialised write transaction: all of it lands, or none of it; it bumps one version on success."""
     with engine.begin() as conn:
         _lock(conn)
         yield conn
-        _bump_version(conn)
+        _bump_version(conn, bumps)
 
 
-def data_version(engine: Engine) -> int:
-    """A number that changes on every write; cheap enough to read on every page render."""
+@dataclass(frozen=True)
+class Versions:
+    """The store's versions: `values` changes on uploads and rollbacks, `commentary` when a comment is saved."""
+
+    values: int
+    commentary: int
+
+
+def versions(engine: Engine) -> Versions:
+    """Both versions in one single-row-per-key query, cheap enough to read on every page render."""
     with engine.connect() as conn:
-        value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "data_version")).scalar_one()
-    return int(value)
+        rows = dict(
+            conn.execute(
+                sa.select(meta_table.c.key, meta_table.c.value).where(
+                    meta_table.c.key.in_([VALUES_VERSION, COMMENTARY_VERSION])
+                )
+            ).all()
+        )
+    return Versions(values=int(rows[VALUES_VERSION]), commentary=int(rows[COMMENTARY_VERSION]))
 
 
 def _active_upload_ids(conn: Connection) -> sa.Select:
@@ -466,13 +496,30 @@ def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = ""
 
 
 def _recompute_current(conn: Connection, upload_id: int) -> int:
-    """Rebuild current_values for the keys an upload touched, from the latest live observation."""
+    """Rebuild current_values for the keys an upload touched, from the latest live observation.
+
+    Returns how many current values changed: an upload's unchanged rows, and keys a later upload has set
+    since, keep their value and are not counted.
+    """
     first_id, last_id = conn.execute(
         sa.select(uploads.c.first_observation_id, uploads.c.last_observation_id).where(uploads.c.id == upload_id)
     ).one()
     if first_id is None:
         return 0
     span = {"first_id": first_id, "last_id": last_id}
+    # What the touched keys show now, kept in a temporary table to count afterwards what really changed.
+    conn.execute(
+        sa.text(
+            """
+            CREATE TEMPORARY TABLE rollback_before AS
+            SELECT metric_id, org_code, period, value, numerator, denominator FROM current_values WHERE EXISTS (
+                SELECT 1 FROM observations o WHERE o.id BETWEEN :first_id AND :last_id
+                AND o.metric_id = current_values.metric_id AND o.org_code = current_values.org_code
+                AND o.period = current_values.period)
+            """
+        ),
+        span,
+    )
     # Delete the touched keys from the index, then re-insert the latest live observation for each.
     conn.execute(
         sa.text(
@@ -506,7 +553,18 @@ def _recompute_current(conn: Connection, upload_id: int) -> int:
         ),
         span,
     )
-    return last_id - first_id + 1
+    differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    # Every key left with a live value was current before, so comparing from the "before" side counts them all.
+    changed = conn.exec_driver_sql(
+        f"""
+        SELECT COUNT(*) FROM rollback_before b LEFT JOIN current_values c
+          ON c.metric_id = b.metric_id AND c.org_code = b.org_code AND c.period = b.period
+        WHERE c.metric_id IS NULL OR c.value {differs} b.value
+           OR c.numerator {differs} b.numerator OR c.denominator {differs} b.denominator
+        """
+    ).scalar_one()
+    conn.exec_driver_sql("DROP TABLE rollback_before")
+    return int(changed)
 
 
 def read_current(
@@ -640,8 +698,8 @@ def add_commentary(
     due: str = "",
     author: str,
 ) -> int:
-    """Save a new version of the commentary for a metric, organisation and month."""
-    with write_transaction(engine) as conn:
+    """Save a new version of the commentary for a metric, organisation and month (values caches stay valid)."""
+    with write_transaction(engine, bumps=COMMENTARY_VERSION) as conn:
         return conn.execute(
             commentary.insert().values(
                 metric_id=metric_id,

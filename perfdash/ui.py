@@ -1,17 +1,18 @@
-"""The one perfdash module that imports Streamlit: cached readers keyed on the data version, shared widgets.
+"""The one perfdash module that imports Streamlit: cached readers keyed on the store's versions, shared widgets.
 
-Caches sit at the storage boundary and take the store's data_version as a key, so an upload in any
-process shows at once everywhere (every render reads the version, a cheap single-row query).
+Caches sit at the storage boundary and take the store's versions as keys, so a write in any process shows at
+once everywhere (every render reads them, a cheap query). Values caches key on the values version only and
+commentary caches on the commentary version, so saving a comment never makes a replica re-read the values.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
+from perfdash.store import Engine
 
 
 @st.cache_resource
@@ -28,14 +29,29 @@ def get_engine() -> Engine:
     return engine
 
 
-def data_version() -> int:
-    """The store's current data version."""
-    return store.data_version(get_engine())
+def versions() -> store.Versions:
+    """The store's values and commentary versions, read once per call."""
+    return store.versions(get_engine())
+
+
+def values_version() -> int:
+    """Changes on every upload and rollback: the key of every cache of values."""
+    return versions().values
+
+
+def commentary_version() -> int:
+    """Changes whenever a comment is saved: the key of every cache of commentary."""
+    return versions().commentary
+
+
+def data_version() -> store.Versions:
+    """Changes on every write of any kind (for a page that keeps something made from values and comments)."""
+    return versions()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _current(version: int) -> pd.DataFrame:
-    # One shared frame per data version for every session. cache_data would give each page run its own copy
+    # One shared frame per values version for every session. cache_data would give each page run its own copy
     # (80 MB at national scale) and a session keeps its last run's copy alive through its widgets' callbacks:
     # a replica peaked at 1.9 GB in benchmarks/bench_app.py. Numbers are made read-only as a guard.
     return _read_only(store.read_current(get_engine()))
@@ -56,7 +72,7 @@ def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
 
 def current() -> pd.DataFrame:
     """Current values, re-read whenever any process has written. Shared by every session: filter, never modify."""
-    return _current(data_version())
+    return _current(values_version())
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -66,7 +82,7 @@ def _overview(version: int, org_code: str, period: str) -> pd.DataFrame:
 
 def overview(org_code: str, period: str) -> pd.DataFrame:
     """The overview table for an organisation and month."""
-    return _overview(data_version(), org_code, period)
+    return _overview(values_version(), org_code, period)
 
 
 def query_param(name: str, choices: list[str], default: str) -> str:
@@ -92,7 +108,7 @@ def _uploads(version: int) -> pd.DataFrame:
 
 def uploads() -> pd.DataFrame:
     """Every upload with its provenance and rollback status, newest first."""
-    return _uploads(data_version())
+    return _uploads(values_version())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -102,7 +118,7 @@ def _synthetic_metrics(version: int) -> list[str]:
 
 def synthetic_metrics() -> list[str]:
     """Catalogue metrics whose board values still include synthetic demo values."""
-    return _synthetic_metrics(data_version())
+    return _synthetic_metrics(values_version())
 
 
 def synthetic_points(frame: pd.DataFrame) -> pd.Series:
@@ -128,7 +144,7 @@ def sources_table() -> pd.DataFrame:
     """Per metric: publication, last month loaded, origin, last upload, next due, late."""
     from datetime import date
 
-    return _sources(data_version(), date.today().isoformat())
+    return _sources(values_version(), date.today().isoformat())
 
 
 def signed_in_user(config: Config) -> auth.User | None:
@@ -217,28 +233,30 @@ def _commentary(version: int, metric_id: str | None, org_code: str | None) -> pd
 
 def commentary(metric_id: str | None = None, org_code: str | None = None) -> pd.DataFrame:
     """The latest commentary per month for a metric and organisation."""
-    return _commentary(data_version(), metric_id, org_code)
+    return _commentary(commentary_version(), metric_id, org_code)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _boardpack_pdf(version: int, org_code: str, period: str, generated_by: str) -> bytes:
+def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, generated_by: str) -> bytes:
     from perfdash import boardpack
 
     return boardpack.build_pack(
-        _current(version),
+        _current(values),
         get_config(),
         org_code,
         period,
-        commentary=_commentary(version, None, org_code),
+        commentary=_commentary(comments, None, org_code),
         uploads=store.list_uploads(get_engine()),
         generated_by=generated_by,
     )
 
 
 def boardpack_pdf(org_code: str, period: str) -> bytes:
-    """The board pack PDF, made once per data version and person (raises boardpack.BoardPackError)."""
+    """The board pack PDF, made once per version of values and comments and per person (raises BoardPackError)."""
     user = current_user()
-    return _boardpack_pdf(data_version(), org_code, period, (user.name or user.email) if user else "unknown")
+    version = versions()
+    by = (user.name or user.email) if user else "unknown"
+    return _boardpack_pdf(version.values, version.commentary, org_code, period, by)
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
@@ -261,7 +279,7 @@ def freshness() -> pd.DataFrame:
     """Per metric: latest month loaded for NEL, the month due by today, and whether it is late."""
     from datetime import date
 
-    return _freshness(data_version(), date.today().isoformat())
+    return _freshness(values_version(), date.today().isoformat())
 
 
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
@@ -340,4 +358,4 @@ def _reference(version: int) -> pd.DataFrame:
 
 def reference() -> pd.DataFrame:
     """The provider-to-ICB-and-region lookup from the latest live reference upload."""
-    return _reference(data_version())
+    return _reference(values_version())

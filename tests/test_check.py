@@ -43,7 +43,7 @@ def test_fresh_store_exits_zero(demo_url):
     result = run("--database", demo_url, "--today", "2025-10-20")
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     assert "config    ok" in result.stdout and "database  ok" in result.stdout
-    assert "schema version 1" in result.stdout and "1 uploads (1 live)" in result.stdout
+    assert f"schema version {store.SCHEMA_VERSION}" in result.stdout and "1 uploads (1 live)" in result.stdout
     assert "all 38 metrics are up to date" in result.stdout
 
 

@@ -740,6 +740,7 @@ def assert_batch_matches_single(frame: pd.DataFrame, options: dict) -> None:
         assert s["icon"] == single.icon
 
 
+@pytest.mark.slow  # 200 generated cases, about 30 s of CPU: `make test` runs it, `make check` leaves it out
 @given(batch_frames())
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_batch_equals_single(case: tuple[pd.DataFrame, dict]) -> None:

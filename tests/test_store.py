@@ -1,5 +1,6 @@
 """The store, on SQLite and on a real PostgreSQL server: versioned values, rollback, duplicates, audit."""
 
+import random
 import threading
 
 import pandas as pd
@@ -36,8 +37,8 @@ def _current(engine) -> dict[tuple[str, str, str], float]:
 
 def test_schema_is_made_with_a_version(engine):
     counts = store.table_counts(engine)
-    assert counts["meta"] == 2
-    assert store.data_version(engine) == 0
+    assert counts["meta"] == 3
+    assert store.versions(engine) == store.Versions(values=0, commentary=0)
 
 
 def test_latest_upload_wins_and_nothing_is_overwritten(engine):
@@ -53,7 +54,7 @@ def test_latest_upload_wins_and_nothing_is_overwritten(engine):
     history = store.value_history(engine, "ae_attendances", "R1H", "2025-04")
     assert history["value"].tolist() == [100, 120]
     assert store.table_counts(engine)["observations"] == 4
-    assert store.data_version(engine) == 2
+    assert store.versions(engine) == store.Versions(values=2, commentary=0)
 
 
 def test_rollback_restores_previous_values_and_is_recorded(engine):
@@ -80,13 +81,41 @@ def test_rolling_back_an_older_upload_keeps_the_newer_value(engine):
     assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120}
 
 
+def test_rollback_counts_only_the_values_it_changes(engine):
+    r1h, rf4, may = ("ae_attendances", "R1H", "2025-04"), ("ae_attendances", "RF4", "2025-04"), ("x", "R1H", "2025-05")
+    _commit(engine, _rows({r1h: 100, rf4: 50}), "a")
+    second = _commit(engine, _rows({r1h: 120, rf4: 50, may: 7}), "b")
+    assert (second.added, second.revised, second.unchanged) == (1, 1, 1)
+    # R1H goes back to 100 and May's new value goes; RF4 was loaded unchanged, so it is not counted.
+    assert store.rollback_upload(engine, second.upload_id, by="x") == 2
+
+
+def test_rollback_counts_equal_what_a_reader_sees_change(engine):
+    """Random uploads (values from a tiny set, so repeats are common) then every rollback in random order."""
+    chance = random.Random(14)
+    keys = [("ae_attendances", org, "2025-04") for org in ("R1H", "RF4", "RQX", "RAT")]
+    upload_ids = []
+    for number in range(8):
+        chosen = chance.sample(keys, chance.randint(1, len(keys)))
+        result = _commit(engine, _rows({key: float(chance.choice([1, 2])) for key in chosen}), f"u{number}")
+        upload_ids.append(result.upload_id)
+    chance.shuffle(upload_ids)
+    for upload_id in upload_ids:
+        before = _current(engine)
+        counted = store.rollback_upload(engine, upload_id, by="x")
+        after = _current(engine)
+        seen = sum(before.get(key) != after.get(key) for key in before.keys() | after.keys())
+        assert counted == seen, f"rolling back upload {upload_id}"
+    assert _current(engine) == {}
+
+
 def test_same_file_twice_changes_nothing(engine):
     rows = _rows({("ae_attendances", "R1H", "2025-04"): 100})
     first = _commit(engine, rows, "same")
-    version = store.data_version(engine)
+    version = store.versions(engine)
     again = _commit(engine, rows, "same")
     assert again.duplicate_of == first.upload_id and again.upload_id is None
-    assert store.data_version(engine) == version
+    assert store.versions(engine) == version
     assert store.count_uploads(engine) == 1
 
 
@@ -133,6 +162,29 @@ def test_commentary_is_versioned(engine):
     latest = store.read_commentary(engine, metric_id="ae_4hr_all")
     assert latest["narrative"].tolist() == ["Second"]
     assert len(store.read_commentary(engine, history=True)) == 2
+
+
+def test_a_comment_moves_only_the_commentary_version(engine):
+    upload = _commit(engine, _rows({("ae_attendances", "R1H", "2025-04"): 100}), "a")
+    assert store.versions(engine) == store.Versions(values=1, commentary=0)
+    store.add_commentary(
+        engine, metric_id="ae_attendances", org_code="R1H", period="2025-04", narrative="Hi", author="a"
+    )
+    assert store.versions(engine) == store.Versions(values=1, commentary=1)
+    store.rollback_upload(engine, upload.upload_id, by="x")
+    assert store.versions(engine) == store.Versions(values=2, commentary=1)
+
+
+def test_a_store_from_before_the_split_keeps_its_version_as_the_values_version(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with store.get_engine(url).begin() as conn:
+        conn.execute(store.meta_table.delete().where(store.meta_table.c.key != "schema_version"))
+        conn.execute(store.meta_table.insert().values(key="data_version", value="41"))
+    store.dispose_engines()
+    engine = store.get_engine(url)
+    assert store.versions(engine) == store.Versions(values=41, commentary=0)
+    assert store.table_counts(engine)["meta"] == 3  # schema, values and commentary versions; no stray key
+    store.dispose_engines()
 
 
 def test_reference_table_follows_the_latest_live_upload(engine):

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from perfdash.config import Config
 from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
+from perfdash.ingest.guard import never_raises
 from perfdash.ingest.model import Importer, Parsed, Problem
 
 LONG_REQUIRED = ["period", "org_code", "metric_id", "value"]
@@ -45,6 +46,7 @@ def is_wide(header: list[str], metric_ids: set[str]) -> bool:
     return {"period", "org_code"} <= set(names) and "metric_id" not in names and any(n in metric_ids for n in names)
 
 
+@never_raises("canonical")
 def parse_long(text: str, config: Config) -> Parsed:
     """Parse the canonical long form into rows and problems."""
     parsed = Parsed(format="canonical")
@@ -82,6 +84,7 @@ def parse_long(text: str, config: Config) -> Parsed:
     return parsed
 
 
+@never_raises("wide")
 def parse_wide(text: str, config: Config) -> Parsed:
     """Parse the wide form (period, org_code, then one column per metric id) into long rows."""
     parsed = Parsed(format="wide")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from perfdash import store
 from perfdash.config import Config
@@ -20,6 +19,7 @@ from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem, 
 from perfdash.ingest.validate import validate_rows
 from perfdash.ingest.workbook import ReadError, Workbook, csv_sheet, read_sheets, sniff
 from perfdash.periods import add_months, label, parse_period
+from perfdash.store import Engine
 
 log = logging.getLogger("perfdash")
 # perfdash's own forms, filled in by organisations (trust returns); every other format is a publication.

@@ -1,12 +1,14 @@
-"""The current values are read once per data version and shared by every session, read-only."""
+"""The current values are read once per values version and shared by every session, read-only."""
 
+import pandas as pd
 import pytest
+import streamlit as st
 
 from perfdash import service, store, ui
 from perfdash.config import load_config
 
 
-def test_one_shared_read_only_frame_per_data_version(app_env):
+def test_one_shared_read_only_frame_per_values_version(app_env):
     first = ui.current()
     assert ui.current() is first  # every page run gets the same frame, not its own copy
     with pytest.raises(ValueError, match="read-only"):
@@ -23,3 +25,35 @@ def test_a_write_gives_a_new_frame(app_env, tmp_path, monkeypatch):
     after = ui.current()
     assert after is not before
     assert after["period"].max() == "2025-09" and before["period"].max() == "2025-08"
+
+
+def test_a_comment_leaves_the_values_and_their_caches_alone(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    engine = store.get_engine(url)
+    rows = pd.DataFrame(
+        {"period": ["2025-04"], "org_code": ["R1H"], "metric_id": ["ae_attendances"], "value": [100.0]}
+    ).assign(numerator=float("nan"), denominator=float("nan"))
+    store.commit(engine, rows, file_name="a.csv", sha256="a", file_format="canonical", uploaded_by="a")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    values_before, comments_before = ui.current(), ui.commentary("ae_attendances", "R1H")
+    version_before = ui.versions()
+    reads: list[int] = []
+    real_read_current = store.read_current
+    # Count the reads of values while the real reader still does them (no stand-in data).
+    monkeypatch.setattr(store, "read_current", lambda *a, **k: reads.append(1) or real_read_current(*a, **k))
+
+    assert ui.save_commentary("ae_attendances", "R1H", "2025-04", "Winter pressures", "", "", "", author="a") is None
+
+    assert ui.versions().values == version_before.values
+    assert ui.versions().commentary == version_before.commentary + 1
+    assert ui.current() is values_before and reads == []  # the values cache was not re-read
+    assert comments_before.empty and ui.commentary("ae_attendances", "R1H")["narrative"].tolist() == [
+        "Winter pressures"
+    ]
+    store.commit(
+        engine, rows.assign(value=120.0), file_name="b.csv", sha256="b", file_format="canonical", uploaded_by="a"
+    )
+    assert ui.current()["value"].tolist() == [120.0] and reads == [1]  # an upload still re-reads the values
+    store.dispose_engines()

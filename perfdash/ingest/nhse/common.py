@@ -6,13 +6,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
 
 import numpy as np
 import pandas as pd
 
-from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
-from perfdash.ingest.model import ROW_COLUMNS, Parsed, Problem, empty_rows
+from perfdash.ingest.csvtext import LINE, read_cells
+
+# Importers take never_raises from here; it lives in ingest.guard so the canonical importer shares it.
+from perfdash.ingest.guard import never_raises as never_raises
+from perfdash.ingest.model import ROW_COLUMNS, Problem, empty_rows
 from perfdash.periods import MONTH_NAMES, label, parse_month_name
 
 # Cells meaning "no figure": NHS England writes '-' for not applicable; blank when not submitted.
@@ -325,33 +327,3 @@ def build_rows(parts: Sequence[pd.DataFrame], metric_order: Sequence[str]) -> pd
             "line": "int64",
         }
     )
-
-
-# --- never raise ---------------------------------------------------------------------------------------
-
-
-def never_raises(name: str) -> Callable[[Callable[[str], Parsed]], Callable[[str], Parsed]]:
-    """Wrap a parse function so unreadable CSV (or a bug) comes back as a problem instead of an exception."""
-
-    def decorate(parse: Callable[[str], Parsed]) -> Callable[[str], Parsed]:
-        @wraps(parse)
-        def safe(text: str) -> Parsed:
-            try:
-                return parse(text)
-            except CsvShapeError as error:
-                return Parsed(format=name, problems=[error.problem])
-            except Exception as error:  # the contract is to report, never to break the upload page
-                return Parsed(
-                    format=name,
-                    problems=[
-                        Problem(
-                            f"perfdash could not read this file ({type(error).__name__}: {error})",
-                            fix="check the file is the unchanged NHS England download; if it is, report this to "
-                            "the perfdash team with the file attached",
-                        )
-                    ],
-                )
-
-        return safe
-
-    return decorate
