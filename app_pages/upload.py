@@ -53,7 +53,7 @@ else:
     demo_decided = True
 
 # Prepared once per file and data version: a click elsewhere on the page must not re-read every file.
-version = ui.data_version()
+version = ui.values_version()
 cache = st.session_state.setdefault("prepared", {})
 prepared_files = []
 pending = [f for f in files if (f.file_id, version) not in cache]
