@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from perfdash import benchmark, board, present, spc_chart, ui
+from perfdash import benchmark, board, present, spc_chart, ui, vocabulary
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -35,8 +35,10 @@ with c3:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
 st.markdown(f"**{metric.name}**: {metric.definition}")
-better = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "Neither higher nor lower is better"}
-st.caption(f"Source: {metric.source}. Unit: {metric.unit}. {better[metric.direction]}.")
+st.caption(
+    f"Source: {metric.source}. Unit: {vocabulary.unit_name(metric.unit)}. "
+    f"{vocabulary.direction_sentence(metric.direction)}"
+)
 
 values = board.series(current, config, metric, org)
 values = values[values["period"] <= month]
@@ -51,8 +53,9 @@ commentary = ui.commentary(metric.id, org)
 annotations = [(row.period, row.narrative) for row in commentary.itertuples() if row.period in reading.periods]
 title = f"{metric.name}, {config.org_names.get(org, org)}"
 # spc_figure draws a run chart itself when the series is too short for SPC.
+rebases = [(r.month, r.reason) for r in config.spc.rebase_months(metric.id, org)]
 figure = spc_chart.spc_figure(
-    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
+    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations, rebases=rebases
 )
 
 chart, icons = st.columns([4, 1])
@@ -64,32 +67,36 @@ with icons:
         st.image(
             present.variation_icon_uri(result.variation, metric.direction),
             width=110,
-            caption=present.reading_text(result.variation, None),
-            alt=f"Variation icon: {present.reading_text(result.variation, None)}",
+            caption=vocabulary.variation_text(result.variation),
+            alt=f"Variation icon: {vocabulary.variation_text(result.variation)}",
         )
     st.image(
         present.assurance_icon_uri(result.assurance),
         width=110,
-        caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"),
-        alt=f"Assurance icon: {present.ASSURANCE_WORDS.get(result.assurance or '', 'no assurance reading')}",
+        caption=vocabulary.assurance_text(result.assurance),
+        alt=f"Assurance icon: {vocabulary.assurance_text(result.assurance)}",
     )
 
 last_value = values["value"].iloc[-1] if not values.empty else None
 target_now = metric.target_for(month, org)
 st.caption(
     f"Text alternative: {metric.name} for {config.org_names.get(org, org)} was "
-    f"{board.format_value(last_value, metric.unit)} in {label(values['period'].iloc[-1])}; "
-    f"target {board.format_value(target_now.value, metric.unit) if target_now else 'none in force'}"
+    f"{vocabulary.format_value(last_value, metric.unit)} in {label(values['period'].iloc[-1])}; "
+    f"target {vocabulary.format_value(target_now.value, metric.unit) if target_now else 'none in force'}"
     f"{f' ({target_now.kind})' if target_now else ''}. "
-    f"SPC: {present.reading_text(result.variation, result.assurance, result.message)}."
+    f"SPC: {vocabulary.reading_text(result.variation, result.assurance, result.message)}."
 )
 if result.message:
     st.info(result.message)
-runs = present.rule_runs(reading.periods, result.points["rule"].tolist(), result.points["special_cause"].tolist())
+points = result.points
+runs = vocabulary.fired_rules(
+    reading.periods, points["rule"].tolist(), points["point_type"].tolist(), points["special_cause"].tolist()
+)
 if runs:
     st.markdown("**Rules that fired:** " + "; ".join(runs))
 targets_text = [
-    f"{t.value:g} ({t.kind}, from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
+    f"{vocabulary.format_value(t.value, metric.unit)} ({t.kind}, "
+    f"from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
     f"{f': {t.note}' if t.note else ''}"
     for t in metric.targets
     if t.org in (None, org)
@@ -98,8 +105,8 @@ st.markdown("**Targets:** " + ("; ".join(targets_text) if targets_text else metr
 
 st.subheader(f"All organisations, {label(month)}")
 compare = board.comparison(current, config, metric, month)
-compare["shown"] = [board.format_value(v, metric.unit) for v in compare["value"]]
-compare["met"] = [present.met_label(m) for m in compare["met"]]
+compare["shown"] = [vocabulary.format_value(v, metric.unit) for v in compare["value"]]
+compare["met"] = [vocabulary.met_label(m) for m in compare["met"]]
 st.dataframe(
     compare[["organisation", "shown", "met"]].rename(
         columns={"organisation": "Organisation", "shown": "Value", "met": "Met"}
@@ -119,7 +126,7 @@ if national_months and org in set(config.org_names):
     compare_table = benchmark.comparison(current, lookup, config, metric, focus, bench_month)
     if org == config.system.code:
         compare_table = compare_table[compare_table["level"] != "This organisation"]
-    compare_table["shown"] = [board.format_value(v, metric.unit) for v in compare_table["value"]]
+    compare_table["shown"] = [vocabulary.format_value(v, metric.unit) for v in compare_table["value"]]
     st.dataframe(
         compare_table[["level", "name", "shown", "providers"]].rename(
             columns={"level": "Level", "name": "Name", "shown": "Value", "providers": "Providers"}

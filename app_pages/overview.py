@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, present, sources, ui
+from perfdash import board, present, sources, ui, vocabulary
 from perfdash.boardpack import BoardPackError, pack_file_name
 from perfdash.periods import label
 
@@ -62,11 +62,11 @@ if late:
 st.subheader("Summary: variation and assurance")
 cells = present.summary_matrix(table)
 names = dict(zip(table["metric_id"], table["metric"], strict=True))
-header = "| Variation \\ Assurance | " + " | ".join(text for _, text in present.ASSURANCE_COLUMNS) + " |"
-lines = [header, "|" + "---|" * (len(present.ASSURANCE_COLUMNS) + 1)]
-for variation, row_label in present.VARIATION_ROWS:
+header = "| Variation \\ Assurance | " + " | ".join(text for _, text in vocabulary.ASSURANCE_COLUMNS) + " |"
+lines = [header, "|" + "---|" * (len(vocabulary.ASSURANCE_COLUMNS) + 1)]
+for variation, row_label in vocabulary.VARIATION_ROWS:
     row = [f"**{row_label}**"]
-    for assurance, _ in present.ASSURANCE_COLUMNS:
+    for assurance, _ in vocabulary.ASSURANCE_COLUMNS:
         ids = cells[(variation, assurance)]
         links = ", ".join(f"[{names[i]}]({present.metric_link(i, org, month)})" for i in ids)
         row.append(f"**{len(ids)}**: {links}" if ids else "0")

@@ -31,19 +31,19 @@ import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from perfdash import board, present, spc, spc_chart, store
+from perfdash import board, present, spc, spc_chart, store, theme, vocabulary
 from perfdash.config import Config, Metric, Target
 from perfdash.periods import label
 from perfdash.store import Engine
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian fonts-dejavu-core (scripts/system-deps.sh)
-NHS_BLUE = (0, 94, 184)
-NHS_DARK_BLUE = (0, 48, 135)
-NHS_GREY = (66, 85, 99)
-NHS_PALE_GREY = (232, 237, 238)
-WHITE = (255, 255, 255)
-BLACK = (33, 43, 50)
-DEMO_AMBER = (255, 184, 28)
+NHS_BLUE = theme.rgb(theme.NHS_BLUE)
+NHS_DARK_BLUE = theme.rgb(theme.NHS_DARK_BLUE)
+NHS_GREY = theme.rgb(theme.NHS_DARK_GREY)
+NHS_PALE_GREY = theme.rgb(theme.NHS_PALE_GREY)
+WHITE = theme.rgb(theme.WHITE)
+BLACK = theme.rgb(theme.NHS_TEXT)
+DEMO_AMBER = theme.rgb(theme.NHS_WARM_YELLOW)
 
 PAGE_W, PAGE_H = 297.0, 210.0
 MARGIN = 12.0
@@ -99,8 +99,8 @@ class MetricEntry:
             return "no data"
         result = self.result
         if result is None:
-            return present.reading_text(None, None)
-        return present.reading_text(result.variation, result.assurance, result.message)
+            return vocabulary.reading_text(None, None)
+        return vocabulary.reading_text(result.variation, result.assurance, result.message)
 
 
 @dataclass(frozen=True)
@@ -219,48 +219,15 @@ def summary_table(entries: list[MetricEntry]) -> pd.DataFrame:
 
 def target_text(metric: Metric, target: Target | None) -> str:
     """'≥ 78.0%' for a higher-is-better target, '≤ 10.0%' for lower, 'no target' when none is in force."""
-    if target is None:
-        return "no target"
-    sign = {"higher": "≥ ", "lower": "≤ ", "neutral": ""}[metric.direction]
-    return sign + board.format_value(target.value, metric.unit)
-
-
-def _month_span(first: str, last: str) -> str:
-    return label(first) if first == last else f"{label(first)}–{label(last)}"
-
-
-POINT_WORDS = {
-    "special_cause_improvement": "improvement",
-    "special_cause_concern": "concern",
-    "special_cause_neutral_high": "unusually high",
-    "special_cause_neutral_low": "unusually low",
-}
+    return vocabulary.target_text(metric.direction, None if target is None else target.value, metric.unit)
 
 
 def fired_rules(reading: board.SpcReading, limit: int = 4) -> list[str]:
-    """Runs of special-cause months, newest first: 'Jan 2025–Sep 2025: improvement (Above UCL; 7 Points Above CL)'."""
+    """Runs of special-cause months, newest first, in plain English (as on the Metric page)."""
     points = reading.result.points
-    runs: list[dict] = []
-    for index, row in enumerate(points.itertuples()):
-        if not row.special_cause:
-            continue
-        if runs and runs[-1]["kind"] == row.point_type and runs[-1]["last"] == index - 1:
-            run = runs[-1]
-            run["last"] = index
-        else:
-            run = {"kind": row.point_type, "first": index, "last": index, "rules": []}
-            runs.append(run)
-        if row.rule not in run["rules"]:
-            run["rules"].append(row.rule)
-    periods = reading.periods
-    lines = [
-        f"{_month_span(periods[r['first']], periods[r['last']])}: {POINT_WORDS.get(r['kind'], r['kind'])} "
-        f"({'; '.join(r['rules'])})"
-        for r in reversed(runs)
-    ]
-    if len(lines) > limit:
-        lines = [*lines[:limit], f"… and {len(lines) - limit} earlier"]
-    return lines
+    return vocabulary.fired_rules(
+        reading.periods, points["rule"].tolist(), points["point_type"].tolist(), points["special_cause"].tolist(), limit
+    )
 
 
 def targets_in_force(metric: Metric, org_code: str, period: str) -> list[str]:
@@ -428,8 +395,15 @@ def chart_figure(entry: MetricEntry, config: Config, org_code: str) -> go.Figure
         (row.period, _short(row.narrative)) for row in entry.commentary.itertuples() if row.period in reading.periods
     ]
     title = f"{entry.metric.name}, {config.org_names.get(org_code, org_code)}"
+    rebases = [(r.month, r.reason) for r in config.spc.rebase_months(entry.metric.id, org_code)]
     figure = spc_chart.spc_figure(
-        reading.periods, reading.result, title=title, unit=entry.metric.unit, targets=targets, annotations=annotations
+        reading.periods,
+        reading.result,
+        title=title,
+        unit=entry.metric.unit,
+        targets=targets,
+        annotations=annotations,
+        rebases=rebases,
     )
     # The block's title bar names the metric, so the chart gives its title's room to the plot.
     top = 34 if reading.result.run_chart_only or annotations else 14
@@ -450,14 +424,14 @@ def draw_variation_icon(pdf: FPDF, cx: float, cy: float, icon: str | None, d: fl
     """The MDC variation icon centred at (cx, cy); a dashed ring when there is no reading."""
     name = icon or "none"
     svg = _svg(spc_chart.variation_icon_svg(name))
-    pdf.image(svg, x=cx - d / 2, y=cy - d / 2, w=d, h=d, alt_text=spc.VARIATION_DESCRIPTIONS[name])
+    pdf.image(svg, x=cx - d / 2, y=cy - d / 2, w=d, h=d, alt_text=vocabulary.VARIATION_ICON_DESCRIPTIONS[name])
 
 
 def draw_assurance_icon(pdf: FPDF, cx: float, cy: float, assurance: str | None, d: float = 6.0) -> None:
     """The MDC assurance icon centred at (cx, cy); a dashed ring when there is none."""
     value = None if assurance is None or (isinstance(assurance, float) and np.isnan(assurance)) else assurance
     svg = _svg(spc_chart.assurance_icon_svg(value))
-    pdf.image(svg, x=cx - d / 2, y=cy - d / 2, w=d, h=d, alt_text=spc.ASSURANCE_DESCRIPTIONS[value])
+    pdf.image(svg, x=cx - d / 2, y=cy - d / 2, w=d, h=d, alt_text=vocabulary.ASSURANCE_DESCRIPTIONS[value])
 
 
 def _variation_icon(entry: MetricEntry) -> str | None:
@@ -627,7 +601,7 @@ def _data_to(entry: MetricEntry) -> str:
 def _met_text(entry: MetricEntry) -> str:
     if entry.value is None:
         return "–"
-    return present.met_label(entry.met) if entry.target is not None else "– no target"
+    return vocabulary.met_label(entry.met) if entry.target is not None else f"– {vocabulary.NO_TARGET}"
 
 
 def _summary_pages(pdf: _Pack, entries: list[MetricEntry], config: Config, period: str) -> None:
@@ -666,7 +640,7 @@ def _summary_pages(pdf: _Pack, entries: list[MetricEntry], config: Config, perio
             metric = entry.metric
             texts = [
                 metric.name,
-                board.format_value(entry.value, metric.unit),
+                vocabulary.format_value(entry.value, metric.unit),
                 target_text(metric, entry.target),
                 _met_text(entry),
                 "",
@@ -707,7 +681,7 @@ def _matrix_page(pdf: _Pack, entries: list[MetricEntry], period: str) -> None:
     )
     pdf.ln(2)
     first = 56.0
-    other = (CONTENT_W - first) / len(present.ASSURANCE_COLUMNS)
+    other = (CONTENT_W - first) / len(vocabulary.ASSURANCE_COLUMNS)
     header_h = 12.0
     top = pdf.get_y()
     pdf.set_fill_color(*NHS_BLUE)
@@ -717,7 +691,7 @@ def _matrix_page(pdf: _Pack, entries: list[MetricEntry], period: str) -> None:
     pdf.set_xy(MARGIN + 2, top + 3.5)
     pdf.cell(first - 4, 5, "Variation \\ Assurance")
     x = MARGIN + first
-    for key, text in present.ASSURANCE_COLUMNS:
+    for key, text in vocabulary.ASSURANCE_COLUMNS:
         offset = 2.0
         if key != "none":
             draw_assurance_icon(pdf, x + 5.5, top + header_h / 2, key, d=7)
@@ -731,9 +705,9 @@ def _matrix_page(pdf: _Pack, entries: list[MetricEntry], period: str) -> None:
     pdf.set_text_color(*BLACK)
     y = top + header_h
     line = 7 * 0.48
-    for row_key, row_text in present.VARIATION_ROWS:
+    for row_key, row_text in vocabulary.VARIATION_ROWS:
         texts = [
-            "\n".join(f"• {names[i]}" for i in cells[(row_key, column)]) for column, _ in present.ASSURANCE_COLUMNS
+            "\n".join(f"• {names[i]}" for i in cells[(row_key, column)]) for column, _ in vocabulary.ASSURANCE_COLUMNS
         ]
         needed = max(pdf.text_height(t, other - 4, 7) if t else 0.0 for t in texts)
         height = max(needed + 10, pdf.text_height(row_text, first - 14, 8, bold=True) + 6, 15)
@@ -750,7 +724,7 @@ def _matrix_page(pdf: _Pack, entries: list[MetricEntry], period: str) -> None:
         pdf.set_xy(MARGIN + 12, y + 2.5)
         pdf.multi_cell(first - 14, 4, row_text, align="L")
         x = MARGIN + first
-        for (column, _), text in zip(present.ASSURANCE_COLUMNS, texts, strict=True):
+        for (column, _), text in zip(vocabulary.ASSURANCE_COLUMNS, texts, strict=True):
             count = len(cells[(row_key, column)])
             pdf.line(x, y, x, y + height)
             pdf.set_font("DejaVu", "B", 12)
@@ -776,10 +750,9 @@ def _matrix_page(pdf: _Pack, entries: list[MetricEntry], period: str) -> None:
 def _block_parts(entry: MetricEntry, org_code: str, period: str) -> list[tuple[str, str]]:
     """(label, text) pairs for the column beside a chart."""
     metric = entry.metric
-    better = {"higher": "Higher is better.", "lower": "Lower is better.", "neutral": "Neither way is better."}
     result = entry.result
     parts = [
-        ("Definition", f"{_sentence(metric.definition)} {better[metric.direction]}"),
+        ("Definition", f"{_sentence(metric.definition)} {vocabulary.direction_sentence(metric.direction)}"),
         ("Source", _sentence(metric.source)),
         ("Targets", "\n".join(targets_in_force(metric, org_code, entry.value_period or period))),
     ]
@@ -818,7 +791,7 @@ def _metric_block(pdf: _Pack, entry: MetricEntry, png: bytes, org_code: str, per
     pdf.set_text_color(*BLACK)
     stale = " ⚠ stale" if entry.stale else ""
     summary = (
-        f"{label(entry.value_period or period)}{stale}: {board.format_value(entry.value, metric.unit)}   "
+        f"{label(entry.value_period or period)}{stale}: {vocabulary.format_value(entry.value, metric.unit)}   "
         f"Target {target_text(metric, entry.target)}   {_met_text(entry)}   {entry.reading_text()}"
     )
     pdf.set_font("DejaVu", "", 8)
@@ -829,7 +802,7 @@ def _metric_block(pdf: _Pack, entry: MetricEntry, png: bytes, org_code: str, per
     body = top + BLOCK_TITLE_H
     kind = "Run" if entry.result is not None and entry.result.run_chart_only else "SPC"
     alt = (
-        f"{kind} chart of {metric.name} for {org_code}: {board.format_value(entry.value, metric.unit)} in "
+        f"{kind} chart of {metric.name} for {org_code}: {vocabulary.format_value(entry.value, metric.unit)} in "
         f"{label(entry.value_period or period)}; {entry.reading_text()}"
     )
     pdf.image(io.BytesIO(png), x=MARGIN, y=body, w=CHART_W, h=CHART_H, alt_text=alt)
@@ -885,14 +858,6 @@ def profile_text(profile_name: str) -> str:
 
 
 APPENDIX_COLUMNS = [("Metric", 52.0, "L"), ("Definition", 92.0, "L"), ("Source", 58.0, "L"), ("Targets", 71.0, "L")]
-UNIT_WORDS = {
-    "percent": "per cent",
-    "count": "count",
-    "minutes": "minutes",
-    "gbp_thousands": "£ thousands",
-    "rate": "rate",
-    "wte": "whole-time equivalents",
-}
 
 
 def _appendix(pdf: _Pack, entries: list[MetricEntry], config: Config, org_code: str, period: str) -> None:
@@ -902,9 +867,8 @@ def _appendix(pdf: _Pack, entries: list[MetricEntry], config: Config, org_code: 
     widths = [w for _, w, _ in APPENDIX_COLUMNS]
     for index, entry in enumerate(entries):
         metric = entry.metric
-        better = f", {metric.direction} is better" if metric.direction != "neutral" else ""
         texts = [
-            f"{metric.name}\n({UNIT_WORDS.get(metric.unit, metric.unit)}{better})",
+            f"{metric.name}\n({vocabulary.unit_name(metric.unit)}; {vocabulary.DIRECTION_WORDS[metric.direction]})",
             metric.definition,
             metric.source,
             "\n".join(targets_in_force(metric, org_code, period)),
@@ -963,7 +927,7 @@ def _appendix(pdf: _Pack, entries: list[MetricEntry], config: Config, org_code: 
         draw_variation_icon(pdf, MARGIN + 4, y + 3, name, d=6.5)
         pdf.set_font("DejaVu", "", 8)
         pdf.set_xy(MARGIN + 10, y)
-        pdf.cell(CONTENT_W / 2 - 12, 6, spc.VARIATION_DESCRIPTIONS[name])
+        pdf.cell(CONTENT_W / 2 - 12, 6, vocabulary.VARIATION_ICON_DESCRIPTIONS[name])
     half = MARGIN + CONTENT_W / 2
     assurances = [*spc.ASSURANCES[1:], None]
     for index, name in enumerate(assurances):
@@ -971,7 +935,7 @@ def _appendix(pdf: _Pack, entries: list[MetricEntry], config: Config, org_code: 
         draw_assurance_icon(pdf, half + 4, y + 3, name, d=6.5)
         pdf.set_font("DejaVu", "", 8)
         pdf.set_xy(half + 10, y)
-        pdf.cell(CONTENT_W / 2 - 12, 6, spc.ASSURANCE_DESCRIPTIONS[name])
+        pdf.cell(CONTENT_W / 2 - 12, 6, vocabulary.ASSURANCE_DESCRIPTIONS[name])
     pdf.set_xy(half, top + len(assurances) * 7.5 + 2)
     pdf.para(
         "The icons carry letters as well as colour: H and L, with an arrow, say a special cause is high or low; P, "

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from perfdash.vocabulary import TOO_FEW_POINTS
+
 LIMIT = 2.66  # 3 sigma in mean moving ranges (3 / d2, d2 = 1.128)
 NEAR = 2 * (LIMIT / 3)  # the 2-sigma line, written as R writes it so the floats agree
 MR_SCREEN = 3.267  # upper range limit used to screen moving-range outliers
@@ -54,23 +56,6 @@ VARIATION_ICONS: tuple[str, ...] = (
     "neutral_high",
     "neutral_low",
 )
-VARIATION_DESCRIPTIONS: dict[str, str] = {
-    "common_cause": "Common cause variation: no significant change",
-    "improvement_high": "Special cause variation of an improving nature, high values",
-    "improvement_low": "Special cause variation of an improving nature, low values",
-    "concern_high": "Special cause variation of a concerning nature, high values",
-    "concern_low": "Special cause variation of a concerning nature, low values",
-    "neutral_high": "Special cause variation of a neutral nature, high values",
-    "neutral_low": "Special cause variation of a neutral nature, low values",
-    "none": "No variation icon: too few points for SPC",
-}
-ASSURANCE_DESCRIPTIONS: dict[str | None, str] = {
-    "consistent_pass": "Pass: the target will consistently be met",
-    "consistent_fail": "Fail: the target will consistently not be met",
-    "inconsistent": "Hit and miss: the target may or may not be met",
-    None: "No assurance: no target, a neutral metric or too few points",
-}
-
 POINT_COLUMNS: tuple[str, ...] = (
     "value",
     "mean",
@@ -131,19 +116,9 @@ class XmrResult:
         """MDC variation icon name of the last usable point."""
         return variation_icon(self.variation, self.improvement)
 
-    @property
-    def variation_text(self) -> str:
-        """Human description of the variation."""
-        return describe_variation(self.variation, self.improvement)
-
-    @property
-    def assurance_text(self) -> str:
-        """Human description of the assurance."""
-        return describe_assurance(self.assurance)
-
 
 # --------------------------------------------------------------------------------------------------
-# Icons and descriptions
+# Icons (their words are in perfdash.vocabulary)
 
 
 def variation_icon(variation: str | None, improvement: str) -> str:
@@ -162,18 +137,6 @@ def variation_icon(variation: str | None, improvement: str) -> str:
         high = improving == (direction > 0)  # improvement is high for increase metrics, concern low
         return f"{'improvement' if improving else 'concern'}_{'high' if high else 'low'}"
     raise ValueError(f"no icon for variation {variation!r} with improvement {improvement!r}")
-
-
-def describe_variation(variation: str | None, improvement: str) -> str:
-    """Human description of a variation (point type), e.g. for a tooltip or alt text."""
-    return VARIATION_DESCRIPTIONS[variation_icon(variation, improvement)]
-
-
-def describe_assurance(assurance: str | None) -> str:
-    """Human description of an assurance result."""
-    if assurance not in ASSURANCE_DESCRIPTIONS:
-        raise ValueError(f"unknown assurance {assurance!r}")
-    return ASSURANCE_DESCRIPTIONS[assurance]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -368,7 +331,7 @@ def _frame(columns: dict[str, Any]) -> pd.DataFrame:
 
 def _run_chart_message(min_points: int) -> str:
     """The message shown instead of SPC."""
-    return f"too few points for SPC (n < {min_points})"
+    return f"{TOO_FEW_POINTS} (n < {min_points})"
 
 
 # --------------------------------------------------------------------------------------------------

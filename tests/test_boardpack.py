@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from perfdash import board, boardpack, demo, present, service, store
+from perfdash import board, boardpack, demo, present, service, store, vocabulary
 from perfdash.config import Config
 from perfdash.periods import label
 
@@ -174,13 +174,13 @@ def test_summary_text_matches_the_board_numbers(pack: boardpack.BoardPack, curre
     text = _summary_text(pack.pdf)
     for row in table.itertuples():
         metric = config.metric_by_id[row.metric_id]
-        value = board.format_value(row.value, row.unit)
+        value = vocabulary.format_value(row.value, row.unit)
         if row.target is None or np.isnan(row.target):
             target, met = "no target", "– no target"
         else:
-            sign = {"higher": "≥ ", "lower": "≤ ", "neutral": ""}[metric.direction]
-            target, met = sign + board.format_value(row.target, row.unit), present.met_label(row.met)
-        reading = present.reading_text(row.variation, row.assurance, row.spc_note)
+            target = vocabulary.target_text(metric.direction, row.target, row.unit)
+            met = vocabulary.met_label(row.met)
+        reading = vocabulary.reading_text(row.variation, row.assurance, row.spc_note)
         # One row reads: name, latest value, target, met in words and symbol, SPC reading, data month.
         assert f"{row.metric} {value} {target} {met} {reading} {label(PERIOD)}" in text, row.metric
     assert ("✓ Met" in text) or ("✗ Not met" in text)
