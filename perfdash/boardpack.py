@@ -222,14 +222,6 @@ def target_text(metric: Metric, target: Target | None) -> str:
     return vocabulary.target_text(metric.direction, None if target is None else target.value, metric.unit)
 
 
-def fired_rules(reading: board.SpcReading, limit: int = 4) -> list[str]:
-    """Runs of special-cause months, newest first, in plain English (as on the Metric page)."""
-    points = reading.result.points
-    return vocabulary.fired_rules(
-        reading.periods, points["rule"].tolist(), points["point_type"].tolist(), points["special_cause"].tolist(), limit
-    )
-
-
 def targets_in_force(metric: Metric, org_code: str, period: str) -> list[str]:
     """Each target in force in the month, the one the board is held to first."""
     held = metric.target_for(period, org_code)
@@ -759,7 +751,7 @@ def _block_parts(entry: MetricEntry, org_code: str, period: str) -> list[tuple[s
     if result is not None and result.run_chart_only:
         parts.append(("SPC", f"Run chart only: {result.message}."))
     elif entry.reading is not None:
-        rules = fired_rules(entry.reading)
+        rules = present.rules_fired(entry.reading, limit=4)
         text = "\n".join(rules) if rules else "None: common cause variation only."
         if result is not None and result.message:
             text += f"\nNote: {result.message}."

@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from perfdash import spc, spc_chart
+from perfdash.board import SpcReading
+from perfdash.config import Config
 from perfdash.periods import label
-from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_DATA, VARIATION_ROWS
+from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_DATA, VARIATION_ROWS, fired_rules
 
 
 def variation_group(variation: str | None) -> str:
@@ -43,6 +45,48 @@ def summary_matrix(table: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     return cells
 
 
+def summary_matrix_markdown(table: pd.DataFrame, org_code: str, period: str) -> str:
+    """The summary matrix as a Markdown table: a count in each cell and a link to each metric's chart."""
+    cells = summary_matrix(table)
+    names = dict(zip(table["metric_id"], table["metric"], strict=True))
+    header = "| Variation \\ Assurance | " + " | ".join(text for _, text in ASSURANCE_COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(ASSURANCE_COLUMNS) + 1)]
+    for variation, row_label in VARIATION_ROWS:
+        row = [f"**{row_label}**"]
+        for assurance, _ in ASSURANCE_COLUMNS:
+            ids = cells[(variation, assurance)]
+            links = ", ".join(f"[{names[i]}]({metric_link(i, org_code, period)})" for i in ids)
+            row.append(f"**{len(ids)}**: {links}" if ids else "0")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def organisation_description(config: Config, org_code: str) -> str:
+    """Who the organisation is, in one Markdown sentence: its kind, and the places or trusts it works with."""
+    kind = config.org_kind(org_code)
+    if kind == "trust":
+        trust = next(o for o in config.organisations if o.code == org_code)
+        places = ", ".join(config.org_names[p] for p in trust.places)
+        return f"**{trust.name}** ({trust.code}), {trust.type.replace('_', ' ')} trust. Mainly serves: {places}."
+    if kind == "place":
+        trusts = ", ".join(o.short_name for o in config.organisations if org_code in o.places)
+        return (
+            f"**{config.org_names[org_code]}** ({org_code}), a place (borough) in {config.system.short_name}. "
+            f"Served mainly by: {trusts}."
+        )
+    return f"**{config.system.name}** ({org_code}): figures rolled up from its trusts and places."
+
+
+def target_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many metrics have a value this month, and how many meet and miss their target."""
+    met = table["met"].value_counts(dropna=True)
+    return {
+        "Metrics reported": int(table["value"].notna().sum()),
+        "Meeting target": int(met.get(True, 0)),
+        "Missing target": int(met.get(False, 0)),
+    }
+
+
 def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -65,6 +109,14 @@ def assurance_icon_uri(assurance: str | None) -> str:
     """A data URI of the assurance icon."""
     value = None if assurance is None or (isinstance(assurance, float) and pd.isna(assurance)) else assurance
     return _data_uri(spc_chart.assurance_icon_svg(value))
+
+
+def rules_fired(reading: SpcReading, limit: int | None = None) -> list[str]:
+    """Runs of special-cause months in a reading, newest first, in plain English (Metric page and pack alike)."""
+    points = reading.result.points
+    return fired_rules(
+        reading.periods, points["rule"].tolist(), points["point_type"].tolist(), points["special_cause"].tolist(), limit
+    )
 
 
 def metric_link(metric_id: str, org_code: str, period: str) -> str:
