@@ -125,7 +125,7 @@ def _board_pack(scale: str, current: pd.DataFrame, engine, config) -> None:
     try:
         from perfdash import boardpack
     except ImportError:
-        print("  (no perfdash/boardpack.py: board pack not timed)")
+        print("  (no perfdash.boardpack: board pack not timed)")
         return
     commentary = store.read_commentary(engine)
     uploads = store.list_uploads(engine)

@@ -26,6 +26,7 @@ from perfdash.theme import (
 )
 from perfdash.vocabulary import (
     GHOSTED,
+    NO_DATA,
     RUN_CHART_RULE,
     TOO_FEW_POINTS,
     VARIATION_ICON_DESCRIPTIONS,
@@ -288,7 +289,7 @@ def _meta(result: XmrResult, title: str, unit: str, dates: Sequence[str]) -> dic
     latest = (
         f"latest {month_label(dates[last])}: {format_value(float(result.points['value'].iat[last]), unit)}"
         if last is not None
-        else "no data"
+        else NO_DATA
     )
     description = (
         f"{title}: {latest}. {VARIATION_ICON_DESCRIPTIONS[result.icon]}. {describe_assurance(result.assurance)}."
