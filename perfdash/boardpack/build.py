@@ -72,7 +72,7 @@ def make_pack(
         ("Generated", f"{content.uk_time(generated_at or datetime.now(UTC))} by {generated_by}"),
         ("SPC profile", config.app.spc_profile.upper()),
     ]
-    layout.cover(pdf, config, name, period, facts, config.app.demo_label if demo else None, content.long_month(period))
+    layout.cover(pdf, config, name, facts, config.app.demo_label if demo else None, content.long_month(period))
     # The rest of the cover is kept for the contents, which fpdf2 writes once every section's page is known.
     pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
     pdf.insert_toc_placeholder(layout.contents, pages=1)

@@ -240,7 +240,6 @@ def cover(
     pdf: Pack,
     config: Config,
     name: str,
-    period: str,
     facts: Sequence[tuple[str, str]],
     demo_label: str | None,
     long_month: str,
