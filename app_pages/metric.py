@@ -1,9 +1,8 @@
 """Metric: the SPC chart against its target, every organisation side by side, and the data."""
 
-import pandas as pd
 import streamlit as st
 
-from perfdash import benchmark, board, present, spc_chart, ui
+from perfdash import benchmark, board, metric_detail, present, spc_chart, ui, vocabulary
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -35,8 +34,7 @@ with c3:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
 st.markdown(f"**{metric.name}**: {metric.definition}")
-better = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "Neither higher nor lower is better"}
-st.caption(f"Source: {metric.source}. Unit: {metric.unit}. {better[metric.direction]}.")
+st.caption(metric_detail.caption(metric))
 
 values = board.series(current, config, metric, org)
 values = values[values["period"] <= month]
@@ -51,8 +49,9 @@ commentary = ui.commentary(metric.id, org)
 annotations = [(row.period, row.narrative) for row in commentary.itertuples() if row.period in reading.periods]
 title = f"{metric.name}, {config.org_names.get(org, org)}"
 # spc_figure draws a run chart itself when the series is too short for SPC.
+rebases = metric_detail.rebases(config, metric, org)
 figure = spc_chart.spc_figure(
-    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations
+    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations, rebases=rebases
 )
 
 chart, icons = st.columns([4, 1])
@@ -64,74 +63,39 @@ with icons:
         st.image(
             present.variation_icon_uri(result.variation, metric.direction),
             width=110,
-            caption=present.reading_text(result.variation, None),
-            alt=f"Variation icon: {present.reading_text(result.variation, None)}",
+            caption=vocabulary.variation_text(result.variation),
+            alt=f"Variation icon: {vocabulary.variation_text(result.variation)}",
         )
     st.image(
         present.assurance_icon_uri(result.assurance),
         width=110,
-        caption=present.ASSURANCE_WORDS.get(result.assurance or "", "no assurance reading"),
-        alt=f"Assurance icon: {present.ASSURANCE_WORDS.get(result.assurance or '', 'no assurance reading')}",
+        caption=vocabulary.assurance_text(result.assurance),
+        alt=f"Assurance icon: {vocabulary.assurance_text(result.assurance)}",
     )
 
-last_value = values["value"].iloc[-1] if not values.empty else None
-target_now = metric.target_for(month, org)
-st.caption(
-    f"Text alternative: {metric.name} for {config.org_names.get(org, org)} was "
-    f"{board.format_value(last_value, metric.unit)} in {label(values['period'].iloc[-1])}; "
-    f"target {board.format_value(target_now.value, metric.unit) if target_now else 'none in force'}"
-    f"{f' ({target_now.kind})' if target_now else ''}. "
-    f"SPC: {present.reading_text(result.variation, result.assurance, result.message)}."
-)
+st.caption(metric_detail.text_alternative(metric, config.org_names.get(org, org), values, reading, org, month))
 if result.message:
     st.info(result.message)
-runs = present.rule_runs(reading.periods, result.points["rule"].tolist(), result.points["special_cause"].tolist())
+runs = present.rules_fired(reading)
 if runs:
     st.markdown("**Rules that fired:** " + "; ".join(runs))
-targets_text = [
-    f"{t.value:g} ({t.kind}, from {label(t.from_month)}{f' to {label(t.to_month)}' if t.to_month else ''})"
-    f"{f': {t.note}' if t.note else ''}"
-    for t in metric.targets
-    if t.org in (None, org)
-]
-st.markdown("**Targets:** " + ("; ".join(targets_text) if targets_text else metric.no_target_reason))
+st.markdown("**Targets:** " + metric_detail.targets_text(metric, org))
 
 st.subheader(f"All organisations, {label(month)}")
-compare = board.comparison(current, config, metric, month)
-compare["shown"] = [board.format_value(v, metric.unit) for v in compare["value"]]
-compare["met"] = [present.met_label(m) for m in compare["met"]]
-st.dataframe(
-    compare[["organisation", "shown", "met"]].rename(
-        columns={"organisation": "Organisation", "shown": "Value", "met": "Met"}
-    ),
-    hide_index=True,
-)
+st.dataframe(metric_detail.organisations_table(current, config, metric, month), hide_index=True)
 
-lookup = ui.reference()
-national = current[(current["metric_id"] == metric.id) & ~current["org_code"].isin(set(config.org_names))]
-national_months = sorted(national.loc[national["period"] <= month, "period"].unique())
-if national_months and org in set(config.org_names):
-    bench_month = national_months[-1]
-    st.subheader(f"Benchmark, {label(bench_month)}")
-    if bench_month != month:
-        st.caption(f"Latest month with national data up to {label(month)}.")
-    focus = org if org != config.system.code else config.metric_orgs(metric)[0]
-    compare_table = benchmark.comparison(current, lookup, config, metric, focus, bench_month)
-    if org == config.system.code:
-        compare_table = compare_table[compare_table["level"] != "This organisation"]
-    compare_table["shown"] = [board.format_value(v, metric.unit) for v in compare_table["value"]]
-    st.dataframe(
-        compare_table[["level", "name", "shown", "providers"]].rename(
-            columns={"level": "Level", "name": "Name", "shown": "Value", "providers": "Providers"}
-        ),
-        hide_index=True,
-    )
-    ranked = benchmark.peer_rank(current, lookup, config, metric, focus, bench_month)
-    if ranked and org != config.system.code:
-        st.markdown(f"**Rank among peers** (same region and kind of trust): {ranked[0]} of {ranked[1]}, best first.")
-    providers = benchmark.providers_for(current, lookup, config, metric, bench_month)
+bench = metric_detail.benchmark_view(current, ui.reference(), config, metric, org, month)
+if bench is not None:
+    st.subheader(f"Benchmark, {label(bench.month)}")
+    if bench.note:
+        st.caption(bench.note)
+    st.dataframe(bench.table, hide_index=True)
+    if bench.rank:
+        st.markdown(
+            f"**Rank among peers** (same region and kind of trust): {bench.rank[0]} of {bench.rank[1]}, best first."
+        )
     st.plotly_chart(
-        benchmark.caterpillar(providers, metric, set(config.org_names), title=f"{metric.name}: every provider"),
+        benchmark.caterpillar(bench.providers, metric, set(config.org_names), title=f"{metric.name}: every provider"),
         width="stretch",
         config={"displaylogo": False},
     )
@@ -141,9 +105,7 @@ if national_months and org in set(config.org_names):
     )
 
 st.subheader("Data")
-table = values.merge(pd.DataFrame({"period": reading.periods, "target": targets}), on="period", how="left")
-points = result.points.assign(period=reading.periods)[["period", "mean", "lpl", "upl", "rule"]]
-table = table.merge(points, on="period", how="left")
+table = metric_detail.data_table(values, reading, targets)
 st.dataframe(table, hide_index=True, width="stretch")
 st.download_button("Download this data (CSV)", ui.safe_csv(table), file_name=f"{metric.id}-{org}.csv", mime="text/csv")
 

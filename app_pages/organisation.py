@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, ui
+from perfdash import board, present, ui
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -26,27 +26,12 @@ months = sorted(current["period"].unique().tolist(), reverse=True)
 with right:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
-kind = config.org_kind(org)
-if kind == "trust":
-    trust = next(o for o in config.organisations if o.code == org)
-    places = ", ".join(config.org_names[p] for p in trust.places)
-    st.markdown(f"**{trust.name}** ({trust.code}), {trust.type.replace('_', ' ')} trust. Mainly serves: {places}.")
-elif kind == "place":
-    trusts = ", ".join(o.short_name for o in config.organisations if org in o.places)
-    st.markdown(
-        f"**{config.org_names[org]}** ({org}), a place (borough) in {config.system.short_name}. "
-        f"Served mainly by: {trusts}."
-    )
-else:
-    st.markdown(f"**{config.system.name}** ({org}): figures rolled up from its trusts and places.")
+st.markdown(present.organisation_description(config, org))
 
 table = ui.overview(org, month)
 if table.empty:
     st.info("No metrics are reported for this organisation.")
     st.stop()
-counts = table["met"].value_counts(dropna=True)
-a, b, c = st.columns(3)
-a.metric("Metrics reported", int(table["value"].notna().sum()))
-b.metric("Meeting target", int(counts.get(True, 0)))
-c.metric("Missing target", int(counts.get(False, 0)))
+for column, (name, count) in zip(st.columns(3), present.target_counts(table).items(), strict=True):
+    column.metric(name, count)
 ui.overview_table(table, org, month, show_domain=True)

@@ -60,18 +60,7 @@ if late:
     st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/source:")
 
 st.subheader("Summary: variation and assurance")
-cells = present.summary_matrix(table)
-names = dict(zip(table["metric_id"], table["metric"], strict=True))
-header = "| Variation \\ Assurance | " + " | ".join(text for _, text in present.ASSURANCE_COLUMNS) + " |"
-lines = [header, "|" + "---|" * (len(present.ASSURANCE_COLUMNS) + 1)]
-for variation, row_label in present.VARIATION_ROWS:
-    row = [f"**{row_label}**"]
-    for assurance, _ in present.ASSURANCE_COLUMNS:
-        ids = cells[(variation, assurance)]
-        links = ", ".join(f"[{names[i]}]({present.metric_link(i, org, month)})" for i in ids)
-        row.append(f"**{len(ids)}**: {links}" if ids else "0")
-    lines.append("| " + " | ".join(row) + " |")
-st.markdown("\n".join(lines))
+st.markdown(present.summary_matrix_markdown(table, org, month))
 
 for domain in config.domains:
     part = table[table["domain"] == domain.id]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(PROJECT_ROOT))  # run as a script from anywhere
 
 import pandas as pd  # noqa: E402
 
-from perfdash import board, national, service, spc, store  # noqa: E402
+from perfdash import board, national, service, store  # noqa: E402
 from perfdash.config import load_config  # noqa: E402
 from perfdash.ingest.pipeline import prepare  # noqa: E402
 from tests.support import app_server  # noqa: E402
@@ -93,14 +93,6 @@ def server_side(scale: str, url: str) -> None:
         scale,
         f"{best(lambda: board.overview(current, config, config.system.code, nel_period)):.2f} s",
     )
-    # SPC for every series in the store, as one batch.
-    improvement = {m.id: m.improvement for m in config.metrics}
-    frame = current.assign(improvement=current["metric_id"].map(improvement), target=float("nan"))
-    frame = frame.sort_values(["metric_id", "org_code", "period"]).reset_index(drop=True)
-    n_series = frame.groupby(["metric_id", "org_code"]).ngroups
-    seconds = best(lambda: spc.xmr_batch(frame, profile=config.app.spc_profile), repeats=3)
-    figure = f"{n_series:,} series in {seconds:.2f} s ({n_series / seconds:,.0f}/s)"
-    record("SPC, every series in the store", scale, figure)
     # The overview page as Streamlit runs it (AppTest: the real script, no browser), in a fresh process.
     for line in _apptest_in_subprocess(url):
         measure, figure = line.split("=", 1)
@@ -133,7 +125,7 @@ def _board_pack(scale: str, current: pd.DataFrame, engine, config) -> None:
     try:
         from perfdash import boardpack
     except ImportError:
-        print("  (no perfdash/boardpack.py: board pack not timed)")
+        print("  (no perfdash.boardpack: board pack not timed)")
         return
     commentary = store.read_commentary(engine)
     uploads = store.list_uploads(engine)

@@ -11,10 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from perfdash.config import Config, Metric
+from perfdash.theme import NHS_BLUE, NHS_GREY_3, NHS_PALE_GREY, WHITE
+from perfdash.vocabulary import format_value, unit_words
 
-NHS_BLUE = "#005EB8"
-NHS_DARK_GREY = "#425563"
-NHS_PALE_GREY = "#AEB7BD"
 Z_95 = 1.959964
 
 
@@ -103,11 +102,11 @@ def caterpillar(providers: pd.DataFrame, metric: Metric, highlight: set[str], *,
             "symmetric": False,
             "array": (high - data["value"]).clip(lower=0),
             "arrayminus": (data["value"] - low).clip(lower=0),
-            "color": NHS_PALE_GREY,
+            "color": NHS_GREY_3,
             "thickness": 1,
         }
     for mask, name, colour, symbol in (
-        (~is_nel, "Other providers", NHS_PALE_GREY, "circle"),
+        (~is_nel, "Other providers", NHS_GREY_3, "circle"),
         (is_nel, "North East London", NHS_BLUE, "diamond"),
     ):
         part = data[mask]
@@ -123,16 +122,24 @@ def caterpillar(providers: pd.DataFrame, metric: Metric, highlight: set[str], *,
                 error_y=None
                 if error is None
                 else {**error, "array": error["array"][mask], "arrayminus": error["arrayminus"][mask]},
-                hovertemplate="%{customdata}<br>%{y:.1f}<extra></extra>",
-                customdata=part["name"],
+                hovertext=[
+                    f"{n}<br>{format_value(v, metric.unit)}" for n, v in zip(part["name"], part["value"], strict=True)
+                ],
+                hoverinfo="text",
             )
         )
     figure.update_layout(
         title={"text": title, "font": {"color": NHS_BLUE}},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        plot_bgcolor=WHITE,
+        paper_bgcolor=WHITE,
         xaxis={"title": "Providers ranked by value", "showticklabels": False},
-        yaxis={"title": metric.name, "ticksuffix": "%" if metric.unit == "percent" else "", "gridcolor": "#E8EDEE"},
+        yaxis={
+            "title": metric.name,
+            "tickprefix": unit_words(metric.unit).tick_prefix,
+            "ticksuffix": unit_words(metric.unit).tick_suffix,
+            "tickformat": unit_words(metric.unit).tick_format,
+            "gridcolor": NHS_PALE_GREY,
+        },
         legend={"orientation": "h"},
         margin={"t": 50, "l": 60, "r": 20, "b": 40},
         height=380,

@@ -164,32 +164,6 @@ def overview(current: pd.DataFrame, config: Config, org_code: str, period: str) 
     return pd.DataFrame(rows)
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A value as a board reads it: '78.5%', '1,234', '£12.3m', '7.4 min'; missing is 'no data'."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "no data"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "minutes":
-        minutes, seconds = divmod(round(value * 60), 60)
-        return f"{minutes}:{seconds:02d} min"
-    if unit == "gbp_thousands":
-        sign = "-" if value < 0 else ""
-        return f"{sign}£{abs(value) / 1000:,.1f}m" if abs(value) >= 1000 else f"{sign}£{abs(value):,.0f}k"
-    if unit == "wte":
-        return f"{value:,.1f} WTE"
-    return f"{value:,.0f}"
-
-
-def format_change(change: float | None, unit: str) -> str:
-    """Month-on-month change with a sign; percentages in points."""
-    if change is None or np.isnan(change):
-        return "–"
-    if unit == "percent":
-        return f"{change:+.1f} pts"
-    return f"{change:+,.1f}" if abs(change) < 100 else f"{change:+,.0f}"
-
-
 def latest_period(current: pd.DataFrame) -> str | None:
     """The most recent month with any data."""
     return None if current.empty else str(current["period"].max())

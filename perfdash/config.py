@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from perfdash.periods import parse_period
+from perfdash.vocabulary import UNITS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
@@ -25,14 +26,8 @@ OrgType = Literal["acute", "mental_health_community", "ambulance"]
 Role = Literal["viewer", "analyst", "admin"]
 SpcProfile = Literal["ptd", "mdc"]
 
-UNIT_LABELS: dict[str, str] = {
-    "percent": "%",
-    "count": "count",
-    "minutes": "minutes",
-    "gbp_thousands": "£ thousands",
-    "rate": "rate",
-    "wte": "WTE",
-}
+# Unit names in messages, as perfdash.vocabulary writes them.
+UNIT_LABELS: dict[str, str] = {unit: words.name for unit, words in UNITS.items()}
 # Values outside these bounds are errors in an upload (None: unbounded on that side).
 UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "percent": (0.0, 100.0),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from perfdash.config import UNIT_LABELS, Config
+from perfdash.config import Config
 from perfdash.periods import label
+from perfdash.vocabulary import DIRECTION_WORDS, unit_name
 
-DIRECTION_WORDS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither (activity)"}
 ROLLUP_WORDS = {
     "ratio": "summed numerators over summed denominators",
     "sum": "sum of organisations",
@@ -30,7 +30,7 @@ def metrics_markdown(config: Config) -> str:
                 "",
                 metric.definition,
                 "",
-                f"- Unit: {UNIT_LABELS[metric.unit]}; direction: {DIRECTION_WORDS[metric.direction]}",
+                f"- Unit: {unit_name(metric.unit)}; direction: {DIRECTION_WORDS[metric.direction]}",
                 f"- ICS roll-up: {ROLLUP_WORDS[metric.rollup]}; level: {metric.level}; "
                 f"reported for: {', '.join(metric.applies_to)}",
                 f"- Source: {metric.source} (expected by day {metric.publication_day} of the following month)",

@@ -1,4 +1,7 @@
-"""Presentation helpers shared by pages and the board pack: labels, icon data URIs, summary matrix. Pure."""
+"""Presentation helpers shared by pages and the board pack: icon data URIs, the summary matrix, links. Pure.
+
+The words themselves are in perfdash.vocabulary.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,10 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from perfdash import spc, spc_chart
-
-VARIATION_ROWS = [
-    ("improvement", "Special cause: improvement"),
-    ("common_cause", "Common cause"),
-    ("concern", "Special cause: concern"),
-    ("neutral", "Special cause: neither"),
-    ("none", "Too few points for SPC"),
-]
-ASSURANCE_COLUMNS = [
-    ("consistent_pass", "Pass (consistently met)"),
-    ("inconsistent", "Hit and miss"),
-    ("consistent_fail", "Fail (consistently missed)"),
-    ("none", "No target"),
-]
+from perfdash.board import SpcReading
+from perfdash.config import Config
+from perfdash.periods import label
+from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_DATA, VARIATION_ROWS, fired_rules
 
 
 def variation_group(variation: str | None) -> str:
@@ -52,6 +45,48 @@ def summary_matrix(table: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     return cells
 
 
+def summary_matrix_markdown(table: pd.DataFrame, org_code: str, period: str) -> str:
+    """The summary matrix as a Markdown table: a count in each cell and a link to each metric's chart."""
+    cells = summary_matrix(table)
+    names = dict(zip(table["metric_id"], table["metric"], strict=True))
+    header = "| Variation \\ Assurance | " + " | ".join(text for _, text in ASSURANCE_COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(ASSURANCE_COLUMNS) + 1)]
+    for variation, row_label in VARIATION_ROWS:
+        row = [f"**{row_label}**"]
+        for assurance, _ in ASSURANCE_COLUMNS:
+            ids = cells[(variation, assurance)]
+            links = ", ".join(f"[{names[i]}]({metric_link(i, org_code, period)})" for i in ids)
+            row.append(f"**{len(ids)}**: {links}" if ids else "0")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def organisation_description(config: Config, org_code: str) -> str:
+    """Who the organisation is, in one Markdown sentence: its kind, and the places or trusts it works with."""
+    kind = config.org_kind(org_code)
+    if kind == "trust":
+        trust = next(o for o in config.organisations if o.code == org_code)
+        places = ", ".join(config.org_names[p] for p in trust.places)
+        return f"**{trust.name}** ({trust.code}), {trust.type.replace('_', ' ')} trust. Mainly serves: {places}."
+    if kind == "place":
+        trusts = ", ".join(o.short_name for o in config.organisations if org_code in o.places)
+        return (
+            f"**{config.org_names[org_code]}** ({org_code}), a place (borough) in {config.system.short_name}. "
+            f"Served mainly by: {trusts}."
+        )
+    return f"**{config.system.name}** ({org_code}): figures rolled up from its trusts and places."
+
+
+def target_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many metrics have a value this month, and how many meet and miss their target."""
+    met = table["met"].value_counts(dropna=True)
+    return {
+        "Metrics reported": int(table["value"].notna().sum()),
+        "Meeting target": int(met.get(True, 0)),
+        "Missing target": int(met.get(False, 0)),
+    }
+
+
 def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -76,11 +111,12 @@ def assurance_icon_uri(assurance: str | None) -> str:
     return _data_uri(spc_chart.assurance_icon_svg(value))
 
 
-def met_label(met: bool | None) -> str:
-    """Met or not in words and a symbol, never colour alone."""
-    if met is None or (isinstance(met, float) and pd.isna(met)):
-        return "–"
-    return "✓ Met" if met else "✗ Not met"
+def rules_fired(reading: SpcReading, limit: int | None = None) -> list[str]:
+    """Runs of special-cause months in a reading, newest first, in plain English (Metric page and pack alike)."""
+    points = reading.result.points
+    return fired_rules(
+        reading.periods, points["rule"].tolist(), points["point_type"].tolist(), points["special_cause"].tolist(), limit
+    )
 
 
 def metric_link(metric_id: str, org_code: str, period: str) -> str:
@@ -88,55 +124,14 @@ def metric_link(metric_id: str, org_code: str, period: str) -> str:
     return "/metric?" + urlencode({"metric": metric_id, "org": org_code, "month": period})
 
 
-VARIATION_WORDS = {
-    "special_cause_improvement": "improvement",
-    "special_cause_concern": "concern",
-    "special_cause_neutral_high": "unusually high",
-    "special_cause_neutral_low": "unusually low",
-    "common_cause": "common cause",
-}
-ASSURANCE_WORDS = {
-    "consistent_pass": "target consistently met",
-    "consistent_fail": "target consistently missed",
-    "inconsistent": "hit and miss",
-}
-
-
-def reading_text(variation: str | None, assurance: str | None, note: str | None = None) -> str:
-    """The SPC reading in words, so the icons are never the only way to tell."""
-    if variation is None or (isinstance(variation, float) and pd.isna(variation)):
-        return note or "too few points for SPC"
-    text = VARIATION_WORDS.get(variation, variation)
-    if assurance is not None and not (isinstance(assurance, float) and pd.isna(assurance)):
-        text += "; " + ASSURANCE_WORDS.get(assurance, assurance)
-    return text
-
-
-def rule_runs(periods: list[str], rules: list[str], special: list[bool]) -> list[str]:
-    """Consecutive months where the same rule fired, as 'Mar 2022 to Sep 2022: 7 Points Above CL'."""
-    from perfdash.periods import add_months, label
-
-    runs: list[tuple[str, str, str]] = []
-    for period, rule, flagged in zip(periods, rules, special, strict=True):
-        if not flagged:
-            continue
-        if runs and runs[-1][2] == rule and add_months(runs[-1][1], 1) == period:
-            runs[-1] = (runs[-1][0], period, rule)
-        else:
-            runs.append((period, period, rule))
-    return [f"{label(first)}{'' if first == last else ' to ' + label(last)}: {rule}" for first, last, rule in runs]
-
-
 def data_to(metric_ids: pd.Series, fresh: pd.DataFrame) -> list[str]:
     """'Sep 2025', with ' (late)' where the metric is behind its publication schedule."""
-    from perfdash.periods import label
-
     by_id = fresh.set_index("metric_id")
     cells = []
     for metric_id in metric_ids:
         latest = by_id.at[metric_id, "latest_loaded"] if metric_id in by_id.index else None
         if latest is None or (isinstance(latest, float) and pd.isna(latest)):
-            cells.append("no data")
+            cells.append(NO_DATA)
             continue
         cells.append(label(latest) + (" (late)" if bool(by_id.at[metric_id, "stale"]) else ""))
     return cells
@@ -144,8 +139,6 @@ def data_to(metric_ids: pd.Series, fresh: pd.DataFrame) -> list[str]:
 
 def stale_summary(fresh: pd.DataFrame) -> str | None:
     """One sentence naming the metrics behind their publication schedule, or None."""
-    from perfdash.periods import label
-
     late = fresh[fresh["stale"]]
     if late.empty:
         return None

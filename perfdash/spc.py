@@ -1,9 +1,7 @@
 """XmR (individuals) SPC charts as NHSRplotthedots 0.2.2 ("ptd") and NHS England's MDC SQL tool ("mdc").
 
-Two implementations share only the element-wise pieces (label choice, point types, assurance):
-- `xmr()` works on one series, period by period, with rule functions that mirror the R package one to one;
-- `xmr_batch()` works on many series at once with grouped NumPy arithmetic (bincount, run lengths).
-The tests check that they agree, so each guards the other.
+`xmr()` works on one series, period by period, with rule functions that mirror the R package one to one; the
+app, the board pack and the command line all call it (through `board.spc_reading`) for every series.
 See shared/reference/spc-making-data-count.md for the algorithm and the reference cases.
 """
 
@@ -15,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from perfdash.vocabulary import TOO_FEW_POINTS
 
 LIMIT = 2.66  # 3 sigma in mean moving ranges (3 / d2, d2 = 1.128)
 NEAR = 2 * (LIMIT / 3)  # the 2-sigma line, written as R writes it so the floats agree
@@ -54,23 +54,6 @@ VARIATION_ICONS: tuple[str, ...] = (
     "neutral_high",
     "neutral_low",
 )
-VARIATION_DESCRIPTIONS: dict[str, str] = {
-    "common_cause": "Common cause variation: no significant change",
-    "improvement_high": "Special cause variation of an improving nature, high values",
-    "improvement_low": "Special cause variation of an improving nature, low values",
-    "concern_high": "Special cause variation of a concerning nature, high values",
-    "concern_low": "Special cause variation of a concerning nature, low values",
-    "neutral_high": "Special cause variation of a neutral nature, high values",
-    "neutral_low": "Special cause variation of a neutral nature, low values",
-    "none": "No variation icon: too few points for SPC",
-}
-ASSURANCE_DESCRIPTIONS: dict[str | None, str] = {
-    "consistent_pass": "Pass: the target will consistently be met",
-    "consistent_fail": "Fail: the target will consistently not be met",
-    "inconsistent": "Hit and miss: the target may or may not be met",
-    None: "No assurance: no target, a neutral metric or too few points",
-}
-
 POINT_COLUMNS: tuple[str, ...] = (
     "value",
     "mean",
@@ -131,19 +114,9 @@ class XmrResult:
         """MDC variation icon name of the last usable point."""
         return variation_icon(self.variation, self.improvement)
 
-    @property
-    def variation_text(self) -> str:
-        """Human description of the variation."""
-        return describe_variation(self.variation, self.improvement)
-
-    @property
-    def assurance_text(self) -> str:
-        """Human description of the assurance."""
-        return describe_assurance(self.assurance)
-
 
 # --------------------------------------------------------------------------------------------------
-# Icons and descriptions
+# Icons (their words are in perfdash.vocabulary)
 
 
 def variation_icon(variation: str | None, improvement: str) -> str:
@@ -162,18 +135,6 @@ def variation_icon(variation: str | None, improvement: str) -> str:
         high = improving == (direction > 0)  # improvement is high for increase metrics, concern low
         return f"{'improvement' if improving else 'concern'}_{'high' if high else 'low'}"
     raise ValueError(f"no icon for variation {variation!r} with improvement {improvement!r}")
-
-
-def describe_variation(variation: str | None, improvement: str) -> str:
-    """Human description of a variation (point type), e.g. for a tooltip or alt text."""
-    return VARIATION_DESCRIPTIONS[variation_icon(variation, improvement)]
-
-
-def describe_assurance(assurance: str | None) -> str:
-    """Human description of an assurance result."""
-    if assurance not in ASSURANCE_DESCRIPTIONS:
-        raise ValueError(f"unknown assurance {assurance!r}")
-    return ASSURANCE_DESCRIPTIONS[assurance]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,7 +190,7 @@ def part_of_two_in_three(flags: Sequence[float], close: Sequence[float]) -> np.n
 
 
 # --------------------------------------------------------------------------------------------------
-# Element-wise pieces shared by the single and the batched form
+# Element-wise pieces: label choice, point types, assurance
 
 
 def _ptd_codes(
@@ -317,14 +278,6 @@ def _mean(x: np.ndarray) -> float:
     return float(m + np.cumsum(x - m)[-1] / x.size)
 
 
-def _group_mean(groups: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per-group `_mean` with bincount: the same sequential sums, so results match bit for bit."""
-    count = np.bincount(groups, minlength=n_groups).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.bincount(groups, weights=x, minlength=n_groups) / count
-        return m + np.bincount(groups, weights=x - m[groups], minlength=n_groups) / count
-
-
 def _direction(improvement: str) -> int:
     """+1, -1 or 0 for 'increase', 'decrease' or 'neutral'."""
     try:
@@ -368,7 +321,7 @@ def _frame(columns: dict[str, Any]) -> pd.DataFrame:
 
 def _run_chart_message(min_points: int) -> str:
     """The message shown instead of SPC."""
-    return f"too few points for SPC (n < {min_points})"
+    return f"{TOO_FEW_POINTS} (n < {min_points})"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -542,286 +495,3 @@ def _trends(y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
         down[at] = part_of_seven_trend(t == -1) == 1
         next_sign[at] = np.r_[np.sign(np.diff(y[at])), 0]
     return up, down, next_sign
-
-
-# --------------------------------------------------------------------------------------------------
-# Many series at once
-
-
-def _starts(groups: np.ndarray) -> np.ndarray:
-    """True where a run of equal group ids begins."""
-    return np.r_[True, groups[1:] != groups[:-1]] if groups.size else np.zeros(0, dtype=bool)
-
-
-def _run_lengths(starts: np.ndarray) -> np.ndarray:
-    """Length of the run each element belongs to, given where runs start."""
-    run = np.cumsum(starts) - 1
-    return np.bincount(run)[run] if run.size else np.zeros(0, dtype=np.int64)
-
-
-def _engine(
-    y_all: np.ndarray,
-    series: np.ndarray,
-    rebase: np.ndarray,
-    ghost: np.ndarray,
-    direction_by_series: np.ndarray,
-    *,
-    prof: Profile,
-    fix: int | None,
-    screen: bool,
-    need: int,
-) -> dict[str, np.ndarray]:
-    """All per-point columns for series stored one after another (`series` ids sorted, rows in time order)."""
-    n = y_all.size
-    n_series = direction_by_series.size
-    series_start = _starts(series)
-    rebase = rebase & ~series_start
-    cum = np.cumsum(rebase)
-    first_row = np.maximum.accumulate(np.where(series_start, np.arange(n), 0))
-    period = cum - cum[first_row]
-    group = np.cumsum(series_start | rebase) - 1  # one id per (series, period)
-    n_groups = int(group[-1]) + 1 if n else 0
-    usable = ~np.isnan(y_all) & ~ghost
-    run_chart = np.bincount(series[usable], minlength=n_series) < need
-
-    # Compress to the points that enter the calculations; gaps (NaN, ghosts) join their neighbours.
-    idx = np.flatnonzero(usable & ~run_chart[series])
-    y, g, s = y_all[idx], group[idx], series[idx]
-    m = idx.size
-    g_start = _starts(g)
-    pos = np.arange(m) - np.maximum.accumulate(np.where(g_start, np.arange(m), 0))
-    base = pos < fix if fix is not None else np.ones(m, dtype=bool)
-
-    mean = _group_mean(g[base], y[base], n_groups)
-    mr = np.abs(y - np.r_[np.nan, y[:-1]]) if m else np.zeros(0)
-    has_mr = ~g_start & base  # base is a prefix of each group, so the previous point is in it too
-    amr = _group_mean(g[has_mr], mr[has_mr], n_groups)
-    if screen:
-        cut = MR_SCREEN * amr[g]
-        active = amr[g] > 0  # as in _period_limits: a zero mean MR screens nothing
-        if prof.screen_mean_too:
-            outlier = has_mr & active & ~(mr <= cut)
-            keep_point = base & ~outlier
-            mean = _group_mean(g[keep_point], y[keep_point], n_groups)
-        else:
-            outlier = has_mr & active & ~(mr < cut)
-        keep = has_mr & ~outlier
-        amr = _group_mean(g[keep], mr[keep], n_groups)
-    lpl, upl = mean - LIMIT * amr, mean + LIMIT * amr
-    nlpl, nupl = mean - NEAR * amr, mean + NEAR * amr
-
-    above_ucl, below_lcl = y > upl[g], y < lpl[g]
-    outside = above_ucl | below_lcl
-    signs = np.sign(y - mean[g]).astype(np.int8)
-    close = ~outside & ((y < nlpl[g]) | (y > nupl[g]))
-
-    # Shift: every point of a run of >= 7 equal non-zero signs within a period.
-    shift = (signs != 0) & (_run_lengths(g_start | (signs != np.r_[0, signs[:-1]])) >= RUN)
-
-    # Two in three: windows of 3 inside one period, >= 2 close, all 3 strictly on one side.
-    in_window = np.zeros(m, dtype=bool)
-    if m >= 3:
-        c = close.astype(np.int8)
-        one_side = np.abs(signs[:-2] + signs[1:-1] + signs[2:]) == 3
-        w = (g[:-2] == g[2:]) & (c[:-2] + c[1:-1] + c[2:] >= 2) & one_side
-        in_window[:-2] |= w
-        in_window[1:-1] |= w
-        in_window[2:] |= w
-    two = close & in_window
-
-    # Trend: a run of >= 6 equal non-zero differences marks its 7+ points.
-    t_group = s if prof.trend_across_periods else g
-    t_start = _starts(t_group)
-    d = np.zeros(m, dtype=np.int8)
-    if m:
-        d[1:] = np.sign(np.diff(y))
-    d[t_start] = 0
-    long_run = (d != 0) & (_run_lengths(t_start | (d != np.r_[0, d[:-1]])) >= RUN - 1)
-    up, down = long_run & (d > 0), long_run & (d < 0)
-    trend_up = up | np.r_[up[1:], False]
-    trend_down = down | np.r_[down[1:], False]
-    next_d = np.r_[d[1:], 0]
-
-    direction = direction_by_series[s]
-    if not prof.improvement_wins:
-        trend = trend_up | trend_down
-        right = trend & np.r_[trend[1:], False] & ~np.r_[g_start[1:], True]
-        codes = _ptd_codes(outside, signs, trend, np.where(right, next_d, d), two, shift)
-    else:
-        codes = _mdc_codes(above_ucl, below_lcl, signs, trend_up, trend_down, next_d, two, shift, direction)
-
-    # Back to every row: period values on all rows, rule results on the usable ones.
-    count = np.bincount(g, minlength=n_groups)
-    computed = ~run_chart[series]
-    out: dict[str, np.ndarray] = {"value": y_all}
-    for name, values in (("mean", mean), ("lpl", lpl), ("upl", upl), ("near_lpl", nlpl), ("near_upl", nupl)):
-        out[name] = np.where(computed, values[group], np.nan)
-    rule = np.zeros(n, dtype=np.int8)
-    rule[idx] = codes
-    point_type = np.zeros(n, dtype=np.int8)
-    point_type[idx] = _point_type_codes(codes, direction)
-    out["special_cause"] = rule != _COMMON
-    out["rule"] = rule
-    out["point_type"] = point_type
-    out["period"] = period.astype(np.int64)
-    out["ghosted"] = ghost
-    for name, values in (
-        ("relative_to_mean", signs),
-        ("outside_limits", outside),
-        ("close_to_limits", close),
-    ):
-        full = np.zeros(n, dtype=values.dtype)
-        full[idx] = values
-        out[name] = full
-    out["short_group_warning"] = computed & (count[group] < prof.short_group)
-    out["run_chart_only"] = run_chart[series]
-    return out
-
-
-def xmr_batch(
-    frame: pd.DataFrame,
-    *,
-    key_cols: Sequence[str] = ("metric_id", "org_code"),
-    value_col: str = "value",
-    improvement_col: str = "improvement",
-    target_col: str | None = "target",
-    profile: str = "ptd",
-    rebase_col: str | None = None,
-    ghost_col: str | None = None,
-    fix_after: int | None = None,
-    screen_outliers: bool | None = None,
-    min_points: int | None = None,
-) -> pd.DataFrame:
-    """XmR columns for many series in one vectorised pass; rows keep their order, time order within each key.
-
-    `rebase_col` (bool) marks rows that open a new period, `ghost_col` (bool) rows left out of the
-    calculations. The improvement is read from each key's first row. Returns the frame plus the
-    per-point columns of `xmr()` and `run_chart_only`; `summarise_batch()` gives one row per key.
-    """
-    prof = _profile(profile)
-    fix = _check_fix_after(fix_after)
-    screen = prof.screen_outliers if screen_outliers is None else bool(screen_outliers)
-    need = max(prof.min_points if min_points is None else int(min_points), 2)
-    keys = list(key_cols)
-    result = frame.copy()
-    if frame.empty:
-        for name in (*POINT_COLUMNS[1:], "run_chart_only"):
-            result[name] = pd.Series(dtype=float)
-        result.attrs["spc"] = _batch_attrs(keys, value_col, improvement_col, target_col, prof.name)
-        return result
-
-    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")  # stable: keeps time order within a key
-    series = codes[order]
-    firsts = order[_starts(series)]
-    raw = frame[improvement_col].to_numpy(dtype=object)[firsts]
-    # One direction per key (a Python loop over keys, not rows).
-    direction_by_series = np.array([_direction(str(v)) for v in raw], dtype=np.int8)
-
-    def column(name: str | None) -> np.ndarray:
-        """A bool column in calculation order (all False when not given)."""
-        if name is None:
-            return np.zeros(len(frame), dtype=bool)
-        return frame[name].fillna(False).to_numpy(dtype=bool)[order]
-
-    y = frame[value_col].to_numpy(dtype=float, na_value=np.nan)[order]
-    out = _engine(
-        y,
-        series,
-        column(rebase_col),
-        column(ghost_col),
-        direction_by_series,
-        prof=prof,
-        fix=fix,
-        screen=screen,
-        need=need,
-    )
-    out["rule"] = np.asarray(LABELS, dtype=object)[out["rule"]]
-    out["point_type"] = np.asarray(POINT_TYPES, dtype=object)[out["point_type"]]
-    for name in (*POINT_COLUMNS[1:], "run_chart_only"):
-        values = np.empty_like(out[name])
-        values[order] = out[name]  # back to the caller's row order
-        result[name] = values
-    result.attrs["spc"] = _batch_attrs(keys, value_col, improvement_col, target_col, prof.name)
-    return result
-
-
-def _batch_attrs(keys: list[str], value: str, improvement: str, target: str | None, profile: str) -> dict:
-    """What summarise_batch needs to know about a batch result."""
-    return {
-        "key_cols": keys,
-        "value_col": value,
-        "improvement_col": improvement,
-        "target_col": target,
-        "profile": profile,
-    }
-
-
-def summarise_batch(result: pd.DataFrame, *, key_cols: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per key of an `xmr_batch` result: variation, assurance, last value, limits, n.
-
-    Variation and last value come from the last usable (non-missing, non-ghosted) point; the limits from the
-    last row's period; the target is the latest one given for the key.
-    """
-    info = result.attrs.get("spc") or {}
-    keys = list(key_cols if key_cols is not None else info.get("key_cols", ("metric_id", "org_code")))
-    value_col = info.get("value_col", "value")
-    improvement_col = info.get("improvement_col", "improvement")
-    target_col = info.get("target_col", "target")
-    prof = _profile(info.get("profile", "ptd"))
-
-    grouped = result.groupby(keys, sort=False, dropna=False)
-    value = result[value_col].to_numpy(dtype=float, na_value=np.nan)
-    usable = ~np.isnan(value) & ~result["ghosted"].to_numpy(dtype=bool)
-    per_key = (
-        result[keys]
-        .assign(_value=np.where(usable, value, np.nan), _type=result["point_type"].where(usable))
-        .assign(_usable=usable)
-        .groupby(keys, sort=False, dropna=False)
-        .agg(last_value=("_value", "last"), variation=("_type", "last"), n=("_usable", "sum"))
-    )
-    last_row = grouped.tail(1).set_index(keys)
-    summary = pd.DataFrame(index=per_key.index)
-    summary["improvement"] = grouped[improvement_col].first()
-    if target_col is not None and target_col in result:
-        summary["target"] = grouped[target_col].last().astype(float)
-    else:
-        summary["target"] = np.nan
-    summary["n"] = per_key["n"].astype(np.int64)
-    summary["last_value"] = per_key["last_value"]
-    for name in ("mean", "lpl", "upl"):
-        summary[name] = last_row[name]
-    summary["run_chart_only"] = last_row["run_chart_only"].astype(bool)
-    summary["short_group_warning"] = grouped["short_group_warning"].any()
-
-    improvements = [str(v) for v in summary["improvement"]]
-    direction = np.array([_direction(v) for v in improvements], dtype=np.int8)
-    run_chart = summary["run_chart_only"].to_numpy(dtype=bool)
-    types = per_key["variation"].astype(object).to_numpy()
-    variation = np.where(run_chart | pd.isna(types), None, types)
-    assurance = _assurance_codes(
-        summary["target"].to_numpy(dtype=float, na_value=np.nan),
-        summary["lpl"].to_numpy(dtype=float, na_value=np.nan),
-        summary["upl"].to_numpy(dtype=float, na_value=np.nan),
-        direction,
-        prof.inclusive_assurance,
-    )
-    # object dtype keeps None as None (a str column would turn it into NaN)
-    summary["variation"] = pd.Series(variation, index=summary.index, dtype=object)
-    assurance_names = np.asarray(ASSURANCES, dtype=object)[assurance]
-    summary["assurance"] = pd.Series(assurance_names, index=summary.index, dtype=object)
-    icons = [variation_icon(v, imp) for v, imp in zip(variation, improvements, strict=True)]
-    summary["icon"] = pd.Series(icons, index=summary.index, dtype=object)
-    columns = [
-        "variation",
-        "assurance",
-        "icon",
-        "last_value",
-        "mean",
-        "lpl",
-        "upl",
-        "n",
-        "target",
-        "improvement",
-    ]
-    return summary[[*columns, "run_chart_only", "short_group_warning"]].reset_index()

@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
 
 from perfdash.periods import label as month_label
-from perfdash.spc import VARIATION_DESCRIPTIONS, XmrResult, describe_assurance, describe_variation
-
-NHS_BLUE = "#005EB8"
-NHS_DARK_GREY = "#425563"
-NHS_MID_GREY = "#768692"
-NHS_PALE_GREY = "#E8EDEE"
-FONT = "Arial, Helvetica, sans-serif"
-
-# MDC / NHSRplotthedots colours (ptd_spc_colours)
-COMMON = "#a6a6a6"
-IMPROVEMENT = "#00b0f0"
-CONCERN = "#e46c0a"
-NEUTRAL = "#490092"
-TARGET = "#de1b1b"
+from perfdash.spc import VARIATION_ICONS, XmrResult
+from perfdash.theme import (
+    COMMON,
+    CONCERN,
+    FONT,
+    IMPROVEMENT,
+    NEUTRAL,
+    NHS_BLUE,
+    NHS_DARK_GREY,
+    NHS_MID_GREY,
+    NHS_PALE_GREY,
+    TARGET,
+    WHITE,
+)
+from perfdash.vocabulary import (
+    GHOSTED,
+    NO_DATA,
+    RUN_CHART_RULE,
+    TOO_FEW_POINTS,
+    VARIATION_ICON_DESCRIPTIONS,
+    describe_assurance,
+    format_value,
+    point_type_name,
+    rule_text,
+    unit_words,
+)
 
 POINT_COLOURS = {
     "common_cause": COMMON,
@@ -41,48 +52,7 @@ POINT_SYMBOLS = {
     "special_cause_neutral_high": "triangle-up",
     "special_cause_neutral_low": "triangle-down",
 }
-POINT_NAMES = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: high",
-    "special_cause_neutral_low": "Special cause: low",
-}
-GHOST_NAME = "Ghosted (left out of calculations)"
-
-
-@dataclass(frozen=True)
-class Unit:
-    """How one unit shows on the y axis and in hover text."""
-
-    prefix: str
-    suffix: str  # in hover text
-    decimals: int
-    axis_title: str
-    tick_suffix: str = ""  # on the axis ticks, where it is short enough
-    tick_format: str | None = None  # d3 format; money must not get Plotly's SI "k" on top of "thousands"
-
-
-UNITS: dict[str, Unit] = {
-    "percent": Unit("", "%", 1, "Percent", "%"),
-    "minutes": Unit("", " min", 0, "Minutes"),
-    "gbp_thousands": Unit("£", "k", 0, "£ thousands", "", ",.0f"),
-    "count": Unit("", "", 0, "Count"),
-    "wte": Unit("", " WTE", 1, "Whole-time equivalent (WTE)"),
-}
-
-
-def _unit(unit: str) -> Unit:
-    """The unit's formatting; unknown units show plain numbers titled with the unit name."""
-    return UNITS.get(unit, Unit("", "", 2, unit))
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value as people read it, e.g. '76.5%', '£1,234k', '12 min'."""
-    if value is None or not math.isfinite(value):
-        return "no data"
-    u = _unit(unit)
-    return f"{u.prefix}{value:,.{u.decimals}f}{u.suffix}"
+GHOST_NAME = GHOSTED
 
 
 def _finite(values: Sequence[float | None]) -> list[float | None]:
@@ -115,7 +85,7 @@ def _segments(dates: Sequence[str], values: np.ndarray, period: np.ndarray) -> t
 def _hover(date: str, value: float, unit: str, rule: str, target: float | None, ghosted: bool) -> str:
     """Hover text for one point: month, value, the rule that fired, and the target."""
     lines = [f"<b>{month_label(date)}</b>", f"Value: {format_value(value, unit)}"]
-    lines.append("Ghosted: left out of the calculations" if ghosted else f"Rule: {rule}")
+    lines.append("Ghosted: left out of the calculations" if ghosted else f"Rule: {rule_text(rule)}")
     if target is not None:
         lines.append(f"Target: {format_value(target, unit)}")
     return "<br>".join(lines)
@@ -149,13 +119,14 @@ def _point_traces(
     types = p["point_type"].astype(str).to_numpy()
     rules = p["rule"].astype(str).to_numpy()
     if run_chart:
-        rules = np.full(len(p), "none (run chart)", dtype=object)
+        rules = np.full(len(p), RUN_CHART_RULE, dtype=object)
 
     def hover(rows: np.ndarray) -> list[str]:
         """Hover texts for some rows."""
         return [_hover(dates[i], values[i], unit, rules[i], targets[i], bool(ghosted[i])) for i in rows]
 
-    for point_type, name in POINT_NAMES.items():
+    for point_type in POINT_COLOURS:
+        name = point_type_name(point_type)
         rows = np.flatnonzero(present & ~ghosted & (types == point_type))
         if rows.size == 0:
             continue
@@ -170,7 +141,7 @@ def _point_traces(
                     "color": POINT_COLOURS[point_type],
                     "symbol": POINT_SYMBOLS[point_type],
                     "size": 11 if special else 8,
-                    "line": {"color": "#ffffff", "width": 1},
+                    "line": {"color": WHITE, "width": 1},
                 },
                 hovertext=hover(rows),
                 hoverinfo="text",
@@ -251,16 +222,45 @@ def _annotations(
         )
 
 
+def _rebase_marks(fig: go.Figure, dates: Sequence[str], rebases: Sequence[tuple[str, str]]) -> None:
+    """A dotted line where the limits were recalculated, labelled with the reason, so no one reads the step as data."""
+    for period, reason in rebases:
+        if period not in dates:
+            continue
+        fig.add_shape(
+            type="line",
+            x0=period,
+            x1=period,
+            xref="x",
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": NHS_MID_GREY, "width": 1, "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=period,
+            y=1,
+            xref="x",
+            yref="paper",
+            yanchor="bottom",
+            xanchor="left",
+            text=escape(f"Limits recalculated: {reason.rstrip('.')}", quote=False),
+            showarrow=False,
+            font={"size": 10, "color": NHS_DARK_GREY},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
 def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
     """NHS styling: white background, Arial, NHS Blue title, unit on the y axis."""
-    u = _unit(unit)
+    u = unit_words(unit)
     fig.update_layout(
         title={"text": escape(title, quote=False), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
         font={"family": FONT, "color": NHS_DARK_GREY, "size": 13},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
+        plot_bgcolor=WHITE,
+        paper_bgcolor=WHITE,
         hovermode="closest",
-        hoverlabel={"bgcolor": "#ffffff", "font": {"family": FONT, "color": NHS_DARK_GREY}},
+        hoverlabel={"bgcolor": WHITE, "font": {"family": FONT, "color": NHS_DARK_GREY}},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         margin={"l": 60, "r": 20, "t": 70, "b": 60},
         meta=meta,
@@ -268,7 +268,7 @@ def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
     fig.update_xaxes(type="date", tickformat="%b %Y", showgrid=False, linecolor=NHS_MID_GREY, ticks="outside")
     fig.update_yaxes(
         title={"text": u.axis_title},
-        tickprefix=u.prefix,
+        tickprefix=u.tick_prefix,
         ticksuffix=u.tick_suffix,
         tickformat=u.tick_format,
         gridcolor=NHS_PALE_GREY,
@@ -289,11 +289,10 @@ def _meta(result: XmrResult, title: str, unit: str, dates: Sequence[str]) -> dic
     latest = (
         f"latest {month_label(dates[last])}: {format_value(float(result.points['value'].iat[last]), unit)}"
         if last is not None
-        else "no data"
+        else NO_DATA
     )
     description = (
-        f"{title}: {latest}. {describe_variation(result.variation, result.improvement)}. "
-        f"{describe_assurance(result.assurance)}."
+        f"{title}: {latest}. {VARIATION_ICON_DESCRIPTIONS[result.icon]}. {describe_assurance(result.assurance)}."
     )
     if result.run_chart_only:
         description = f"{title}: run chart, {result.message}; {latest}."
@@ -316,8 +315,9 @@ def spc_figure(
     targets: Sequence[float | None] | None = None,
     annotations: Sequence[tuple[str, str]] = (),
     show_near_limits: bool = False,
+    rebases: Sequence[tuple[str, str]] = (),
 ) -> go.Figure:
-    """XmR chart: points, mean, limits (broken at rebases), target steps, special causes by colour + shape."""
+    """XmR chart: points, mean, limits (broken at rebases, with the reason), target steps, special causes."""
     _check_lengths(dates, result, targets)
     if result.run_chart_only:
         return run_chart_figure(dates, result, title=title, unit=unit, targets=targets, annotations=annotations)
@@ -346,12 +346,14 @@ def spc_figure(
                 name=name,
                 line=style,
                 connectgaps=False,
-                hovertemplate=f"{name}: %{{y:,.{_unit(unit).decimals + 1}f}}<extra></extra>",
+                hovertext=[None if y is None else f"{name}: {format_value(y, unit)}" for y in ys],
+                hoverinfo="text",
             )
         )
     _target_trace(fig, dates, target_values)
     _point_traces(fig, dates, result, unit, target_values, run_chart=False)
     _annotations(fig, dates, p["value"].to_numpy(dtype=float), annotations)
+    _rebase_marks(fig, dates, rebases)
     _layout(fig, title, unit, _meta(result, title, unit, dates))
     return fig
 
@@ -365,9 +367,10 @@ def run_chart_figure(
     targets: Sequence[float | None] | None = None,
     annotations: Sequence[tuple[str, str]] = (),
     show_near_limits: bool = False,
+    rebases: Sequence[tuple[str, str]] = (),
 ) -> go.Figure:
     """Run chart for too-short series: points, median and target, no limits or rules."""
-    del show_near_limits  # same signature as spc_figure; a run chart has no limits
+    del show_near_limits, rebases  # same signature as spc_figure; a run chart has no limits to recalculate
     _check_lengths(dates, result, targets)
     dates = list(dates)
     target_values = _targets(targets, len(dates))
@@ -391,7 +394,7 @@ def run_chart_figure(
     _point_traces(fig, dates, result, unit, target_values, run_chart=True)
     _annotations(fig, dates, values, annotations)
     _layout(fig, title, unit, _meta(result, title, unit, dates))
-    note = result.message or "too few points for SPC"
+    note = result.message or TOO_FEW_POINTS
     fig.add_annotation(
         text=f"Run chart: {escape(note, quote=False)}",
         xref="paper",
@@ -429,7 +432,7 @@ def _svg(size: int, description: str, body: str) -> str:
 def _ring(colour: str, dashed: bool = False) -> str:
     """The icon's outer circle."""
     dash = ' stroke-dasharray="8 6"' if dashed else ""
-    return f'<circle cx="50" cy="50" r="44" fill="#ffffff" stroke="{colour}" stroke-width="6"{dash}/>'
+    return f'<circle cx="50" cy="50" r="44" fill="{WHITE}" stroke="{colour}" stroke-width="6"{dash}/>'
 
 
 def _letter(letter: str, colour: str, x: int, y: int, size: int) -> str:
@@ -452,9 +455,9 @@ def _dots(ys: Sequence[int], colours: Sequence[str]) -> str:
 
 def variation_icon_svg(icon_name: str, size: int = 48) -> str:
     """MDC-style variation icon as an SVG string (one of spc.VARIATION_ICONS, or 'none')."""
-    if icon_name not in VARIATION_DESCRIPTIONS:
+    if icon_name not in (*VARIATION_ICONS, "none"):
         raise ValueError(f"unknown variation icon {icon_name!r}")
-    description = VARIATION_DESCRIPTIONS[icon_name]
+    description = VARIATION_ICON_DESCRIPTIONS[icon_name]
     if icon_name == "none":
         return _svg(size, description, _ring(COMMON, dashed=True))
     if icon_name == "common_cause":

@@ -284,7 +284,7 @@ def freshness() -> pd.DataFrame:
 
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
     """Render overview rows: value, target, met, change, trend, MDC icons, the reading in words, a link."""
-    from perfdash import present
+    from perfdash import present, vocabulary
 
     config = get_config()
     domain_names = {d.id: d.name for d in config.domains}
@@ -294,20 +294,20 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
             "Metric": table["metric"],
             # Next to the name: at laptop widths a last column is scrolled out of sight in the grid.
             "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
-            "Latest": [board.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
+            "Latest": [vocabulary.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
             "Target": [
-                board.format_value(t, u) if t is not None and not pd.isna(t) else "no target"
+                vocabulary.format_value(t, u) if t is not None and not pd.isna(t) else vocabulary.NO_TARGET
                 for t, u in zip(table["target"], table["unit"], strict=True)
             ],
-            "Met": [present.met_label(m) for m in table["met"]],
-            "Change": [board.format_change(c, u) for c, u in zip(table["change"], table["unit"], strict=True)],
+            "Met": [vocabulary.met_label(m) for m in table["met"]],
+            "Change": [vocabulary.format_change(c, u) for c, u in zip(table["change"], table["unit"], strict=True)],
             "Trend (13 months)": table["trend"],
             "Variation": [
                 present.variation_icon_uri(v, d) for v, d in zip(table["variation"], table["direction"], strict=True)
             ],
             "Assurance": [present.assurance_icon_uri(a) for a in table["assurance"]],
             "SPC reading": [
-                present.reading_text(v, a, n)
+                vocabulary.reading_text(v, a, n)
                 for v, a, n in zip(table["variation"], table["assurance"], table["spc_note"], strict=True)
             ],
             "Data to": present.data_to(table["metric_id"], freshness()),

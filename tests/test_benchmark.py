@@ -69,3 +69,23 @@ def test_caterpillar_highlights_nel(april, config):
     others = next(t for t in figure.data if t.name == "Other providers")
     assert len(others.x) + len(nel.x) == len(providers)
     assert (pd.Series(others.error_y.array) >= 0).all()
+
+
+def test_benchmark_view_for_a_trust_and_for_the_ics(april, config):
+    from perfdash import metric_detail
+
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    # A later month than the file's: the view falls back to the latest month with national data and says so.
+    view = metric_detail.benchmark_view(current, reference, config, metric, "RF4", "2025-06")
+    assert view.month == "2025-04" and view.note == "Latest month with national data up to Jun 2025."
+    assert view.table["Level"].tolist() == ["This organisation", "ICB", "Region", "England"]
+    assert view.table["Value"].iloc[0] == "78.5%"
+    assert view.rank == benchmark.peer_rank(current, reference, config, metric, "RF4", "2025-04")
+    assert len(view.providers) == len(benchmark.providers_for(current, reference, config, metric, "2025-04"))
+    # The ICS: its first trust's ICB, region and England, without that trust's own row or a rank.
+    ics = metric_detail.benchmark_view(current, reference, config, metric, config.system.code, "2025-04")
+    assert ics.note is None and ics.rank is None
+    assert "This organisation" not in ics.table["Level"].tolist()
+    # A provider outside NEL has no Metric page benchmark.
+    assert metric_detail.benchmark_view(current, reference, config, metric, "RJ1", "2025-04") is None

@@ -1,6 +1,4 @@
-"""The board's numbers: ICS roll-ups, targets in force, met/not met, formatting; missing stays missing."""
-
-import math
+"""The board's numbers: ICS roll-ups, targets in force, met/not met; missing stays missing."""
 
 import numpy as np
 import pandas as pd
@@ -79,30 +77,7 @@ def test_overview_shows_missing_as_missing(config):
     assert table.at["ae_4hr_all", "target"] == 78
     assert table.at["ae_4hr_all", "met"] is False
     assert pd.isna(table.at["rtt_18wk_incomplete", "value"])  # no data: not zero
-    assert board.format_value(table.at["rtt_18wk_incomplete", "value"], "percent") == "no data"
     assert "amb_cat1_mean" not in table.index  # not reported by an acute trust
-
-
-def test_formatting():
-    assert board.format_value(78.456, "percent") == "78.5%"
-    assert board.format_value(7.5, "minutes") == "7:30 min"
-    assert board.format_value(-1500, "gbp_thousands") == "-£1.5m"
-    assert board.format_value(-250, "gbp_thousands") == "-£250k"
-    assert board.format_value(12345, "count") == "12,345"
-    assert board.format_value(math.nan, "count") == "no data"
-    assert board.format_change(1.25, "percent") == "+1.2 pts"
-
-
-def test_rule_runs_group_consecutive_months():
-    from perfdash.present import rule_runs
-
-    periods = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
-    rules = ["7 Points Above CL", "7 Points Above CL", "Common Cause", "Above UCL", "Above UCL"]
-    special = [True, True, False, True, True]
-    assert rule_runs(periods, rules, special) == [
-        "Jan 2025 to Feb 2025: 7 Points Above CL",
-        "Apr 2025 to May 2025: Above UCL",
-    ]
 
 
 def test_stale_metrics_are_named():

@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from perfdash import board, boardpack, demo, present, service, store
+from perfdash import board, boardpack, demo, present, service, store, vocabulary
 from perfdash.config import Config
 from perfdash.periods import label
 
@@ -174,13 +175,13 @@ def test_summary_text_matches_the_board_numbers(pack: boardpack.BoardPack, curre
     text = _summary_text(pack.pdf)
     for row in table.itertuples():
         metric = config.metric_by_id[row.metric_id]
-        value = board.format_value(row.value, row.unit)
+        value = vocabulary.format_value(row.value, row.unit)
         if row.target is None or np.isnan(row.target):
             target, met = "no target", "– no target"
         else:
-            sign = {"higher": "≥ ", "lower": "≤ ", "neutral": ""}[metric.direction]
-            target, met = sign + board.format_value(row.target, row.unit), present.met_label(row.met)
-        reading = present.reading_text(row.variation, row.assurance, row.spc_note)
+            target = vocabulary.target_text(metric.direction, row.target, row.unit)
+            met = vocabulary.met_label(row.met)
+        reading = vocabulary.reading_text(row.variation, row.assurance, row.spc_note)
         # One row reads: name, latest value, target, met in words and symbol, SPC reading, data month.
         assert f"{row.metric} {value} {target} {met} {reading} {label(PERIOD)}" in text, row.metric
     assert ("✓ Met" in text) or ("✗ Not met" in text)
@@ -474,3 +475,106 @@ def test_cli_without_chromium_says_how_to_install_it(demo_store: str, tmp_path: 
     assert "Chromium is needed to draw the charts" in result.stderr
     assert "apt-get install chromium" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# Layout: nothing runs into the footer, axis titles stay clear of tick labels
+
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+def _words(pdf: bytes, tmp_path: Path) -> list[list[tuple[float, float, str]]]:
+    """Per page, each word's top and bottom (in mm) and text, as poppler reads them."""
+    if shutil.which("pdftotext") is None:
+        _unavailable("pdftotext is needed to check the PDF: apt-get install poppler-utils")
+    path = tmp_path / "words.pdf"
+    path.write_bytes(pdf)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    pages = []
+    for page in html.split("<page ")[1:]:
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>', page)
+        pages.append([(float(top) / MM, float(bottom) / MM, text) for top, bottom, text in words])
+    return pages
+
+
+def _into_footer(pdf: bytes, tmp_path: Path) -> list[str]:
+    """Words below the body's bottom edge that are not the footer's own line."""
+    body_bottom = boardpack.layout.PAGE_H - boardpack.layout.BOTTOM
+    footer_top = boardpack.layout.FOOTER_Y
+    return [
+        f"page {number}: {text!r} at {top:.1f}-{bottom:.1f} mm"
+        for number, words in enumerate(_words(pdf, tmp_path), start=1)
+        for top, bottom, text in words
+        if bottom > body_bottom + 0.2 and top < footer_top
+    ]
+
+
+def test_nothing_in_a_pack_runs_into_the_footer(pack: boardpack.BoardPack, tmp_path: Path):
+    assert _into_footer(pack.pdf, tmp_path) == []
+
+
+def test_a_crowded_summary_matrix_continues_on_the_next_page_above_the_footer(tmp_path: Path):
+    # 90 metrics in one cell, many wrapping onto two lines: far more than one page holds.
+    names = [
+        f"Metric {i:02d}" + (" with a name long enough to wrap onto a second line" if i % 3 else "") for i in range(90)
+    ]
+    table = pd.DataFrame(
+        {"metric_id": [f"m{i}" for i in range(90)], "metric": names, "variation": "common_cause", "assurance": None}
+    )
+    pdf = boardpack.layout.Pack("Crowded", "the footer line")
+    pdf.add_page()
+    boardpack.pages.matrix_page(pdf, table, PERIOD)
+    data = bytes(pdf.output())
+    assert _into_footer(data, tmp_path) == []
+    text = _flat(" ".join(_pages_text(data)))
+    assert "90 metrics" in text
+    assert all(f"• {name}" in text for name in names)
+    assert len(_pages_text(data)) >= 3  # the cover-less first page, then the matrix over at least two pages
+    assert "Common cause (continued)" in text
+
+
+def _ink_box(png: bytes) -> tuple[int, int, int, int] | None:
+    """(left, right, top, bottom) of the dark pixels, None on a blank image."""
+    dark = np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 160
+    ys, xs = np.nonzero(dark)
+    return (int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max())) if xs.size else None
+
+
+def _only(figure: go.Figure, part: str) -> go.Figure:
+    """The figure with every mark white except the y axis' tick labels or its title; the layout is unchanged."""
+    copy = go.Figure(figure)
+    for trace in copy.data:
+        trace.opacity = 0  # still sets the axis range, unlike hiding it
+    copy.update_layout(font_color="white", annotations=[], shapes=[], legend_font_color="white")
+    copy.update_xaxes(showline=False, showgrid=False, ticks="", tickfont_color="white")
+    copy.update_yaxes(
+        showline=False,
+        showgrid=False,
+        zeroline=False,
+        ticks="",
+        tickfont_color="black" if part == "ticks" else "white",
+        title_font_color="black" if part == "title" else "white",
+    )
+    return copy
+
+
+def test_axis_titles_never_overprint_tick_labels(chromium: str, current, config: Config):
+    # One chart per unit, with the widest tick labels the pack draws (money in £ thousands, negative too).
+    ids = [
+        "ae_4hr_all",
+        "rtt_waiting_list",
+        "amb_cat2_mean",
+        "fin_cash_balance",
+        "fin_ie_variance_ytd",
+        "wf_agency_wte",
+    ]
+    entries = {e.metric.id: e for e in boardpack.collect(current, current.iloc[0:0], config, "QMF", PERIOD)}
+    figures = [boardpack.chart_figure(entries[i], config, "QMF") for i in ids]
+    pngs = boardpack.render_charts([_only(f, part) for f in figures for part in ("ticks", "title")])
+    for index, metric_id in enumerate(ids):
+        ticks, title = _ink_box(pngs[2 * index]), _ink_box(pngs[2 * index + 1])
+        assert ticks and title, f"{metric_id}: nothing drawn"
+        assert title[0] > 0, f"{metric_id}: the axis title is cut off at the left edge"
+        assert title[1] < ticks[0], f"{metric_id}: axis title {title} overprints tick labels {ticks}"

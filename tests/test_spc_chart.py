@@ -15,11 +15,11 @@ from perfdash.periods import month_range
 from perfdash.spc import VARIATION_ICONS, xmr
 from perfdash.spc_chart import (
     assurance_icon_svg,
-    format_value,
     run_chart_figure,
     spc_figure,
     variation_icon_svg,
 )
+from perfdash.vocabulary import rule_text
 
 BASE = [10, 12, 11, 9, 10, 11, 9, 10, 12, 11]
 TAIL_G = [10, 11, 20, 22, 21, 19, 20, 21, 19, 20, 22, 21, 20, 21]
@@ -87,7 +87,7 @@ def test_common_and_neutral_markers() -> None:
     fig = spc_figure(dates_for(18), xmr(values, improvement="neutral"), title="t", unit="count")
     assert trace(fig, "Common cause").marker.color == "#a6a6a6"
     assert trace(fig, "Common cause").marker.symbol == "circle"
-    high = trace(fig, "Special cause: high")
+    high = trace(fig, "Special cause: unusually high")
     assert (high.marker.color, high.marker.symbol) == ("#490092", "triangle-up")
     assert fig.layout.meta["icon"] == "neutral_high"
 
@@ -109,11 +109,13 @@ def test_hover_names_month_value_and_rule(mixed: tuple) -> None:
     concern = trace(fig, "Special cause: concern")
     first = concern.hovertext[0]
     assert "Apr 2023" in first and "10.0%" in first
-    assert "Below LCL" in first or "7 Points Below CL" in first
+    # The rule in plain English, never the package's label.
+    assert "a month below the lower process limit" in first or "seven months in a row below the average" in first
+    assert "Below LCL" not in first and "7 Points" not in first
     assert "Target: 15.0%" in first
     rules = set(result.points["rule"][result.points["point_type"] == "special_cause_improvement"])
     texts = trace(fig, "Special cause: improvement").hovertext
-    assert all(any(rule in text for rule in rules) for text in texts)
+    assert all(any(rule_text(rule) in text for rule in rules) for text in texts)
 
 
 def test_rebase_breaks_the_lines() -> None:
@@ -147,23 +149,41 @@ def test_target_is_a_red_step_that_breaks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("unit", "prefix", "suffix", "value", "text"),
+    ("unit", "prefix", "suffix", "title"),
     [
-        ("percent", "", "%", 76.54, "76.5%"),
-        ("gbp_thousands", "£", "", 1234.4, "£1,234k"),
-        ("minutes", "", "", 12.4, "12 min"),
-        ("count", "", "", 1500, "1,500"),
-        ("wte", "", "", 3.25, "3.2 WTE"),
+        ("percent", "", "%", "Percentage"),
+        ("gbp_thousands", "£", "", "£ thousands"),
+        ("minutes", "", "", "Minutes"),
+        ("count", "", "", "Count"),
+        ("wte", "", "", "Whole-time equivalents (WTE)"),
     ],
 )
-def test_units(unit: str, prefix: str, suffix: str, value: float, text: str) -> None:
+def test_units(unit: str, prefix: str, suffix: str, title: str) -> None:
     fig = spc_figure(dates_for(15), xmr(BASE + BASE[:5], improvement="increase"), title="t", unit=unit)
     assert (fig.layout.yaxis.tickprefix or "") == prefix
     assert (fig.layout.yaxis.ticksuffix or "") == suffix
-    assert format_value(value, unit) == text
-    assert fig.layout.yaxis.title.text
+    assert fig.layout.yaxis.title.text == title
     if unit == "gbp_thousands":
         assert fig.layout.yaxis.tickformat == ",.0f"  # no SI "k" on top of "£ thousands"
+
+
+def test_hover_uses_the_tables_formats() -> None:
+    dates = dates_for(15)
+    fig = spc_figure(dates, xmr([12.4] * 15, improvement="decrease"), title="t", unit="minutes")
+    assert "Value: 12:24 min" in trace(fig, "Common cause").hovertext[0]
+    assert trace(fig, "Mean").hovertext[0] == "Mean: 12:24 min"
+    money = spc_figure(dates, xmr([1234.4] * 15, improvement="increase"), title="t", unit="gbp_thousands")
+    assert "Value: £1.2m" in trace(money, "Common cause").hovertext[0]
+
+
+def test_rebase_reason_is_on_the_chart() -> None:
+    values = [*BASE, *TAIL_G]
+    dates = dates_for(len(values))
+    result = xmr(values, improvement="increase", rebase=[len(BASE)])
+    fig = spc_figure(dates, result, title="t", unit="count", rebases=[(dates[len(BASE)], "New triage model.")])
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Limits recalculated: New triage model" in texts
+    assert [s.x0 for s in fig.layout.shapes] == [dates[len(BASE)]]
 
 
 def test_layout_is_nhs_styled(mixed: tuple) -> None:

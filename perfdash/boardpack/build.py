@@ -1,0 +1,140 @@
+"""Make the board pack: content from the board, charts from kaleido, pages laid out by fpdf2."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from perfdash import store
+from perfdash.boardpack import charts, content, layout, pages
+from perfdash.config import Config
+from perfdash.periods import label
+from perfdash.store import Engine
+
+log = logging.getLogger("perfdash")
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    """The PDF and what went into it (the tests check the PDF against this)."""
+
+    pdf: bytes
+    org_code: str
+    period: str
+    pages: int
+    summary: tuple[str, ...]  # metric ids in the summary table, in order
+    charted: tuple[str, ...]  # metric ids with a chart, in order
+    file_name: str
+
+
+def make_pack(
+    current: pd.DataFrame,
+    config: Config,
+    org_code: str,
+    period: str | None = None,
+    *,
+    commentary: pd.DataFrame,
+    uploads: pd.DataFrame,
+    generated_by: str,
+    generated_at: datetime | None = None,
+) -> BoardPack:
+    """Build the pack from frames the caller already has (the app passes its cached ones)."""
+    # current: store.read_current's frame; commentary: store.read_commentary's (latest per month); uploads:
+    # store.list_uploads' (latest upload time, demo label). period: default the latest month with data.
+    started = time.perf_counter()
+    name = content.org_name(config, org_code)
+    period = content.pack_period(current, config, org_code, period)
+    charts.chromium_path()  # fail before the slow part when the charts cannot be drawn
+    entries = content.collect(current, commentary, config, org_code, period)
+    charted = [e for e in entries if e.reading is not None]
+    pngs = charts.render_charts([charts.chart_figure(e, config, org_code) for e in charted])
+    images = dict(zip([e.metric.id for e in charted], pngs, strict=True))
+    data_month = max(e.latest_loaded for e in entries if e.latest_loaded)
+    uploaded = content.latest_upload(uploads)
+    demo = content.is_demo(uploads, config)
+    short = config.org_names.get(org_code, org_code)
+    footer = f"{short} · data as of {label(data_month)}" + (f", latest upload {uploaded}" if uploaded else "")
+    if demo:
+        footer += f" · {config.app.demo_label}"
+    pdf = layout.Pack(f"{short} · Board performance pack · {label(period)}", footer)
+    pdf.set_title(f"Board performance pack: {name}, {label(period)}")
+    pdf.set_author(generated_by)
+    pdf.set_creator("perfdash")
+    pdf.set_lang("en-GB")
+    facts = [
+        ("Month", label(period)),
+        ("Data as of", f"{label(data_month)} (latest month loaded)"),
+        ("Latest upload", uploaded or "none recorded"),
+        ("Generated", f"{content.uk_time(generated_at or datetime.now(UTC))} by {generated_by}"),
+        ("SPC profile", config.app.spc_profile.upper()),
+    ]
+    layout.cover(pdf, config, name, facts, config.app.demo_label if demo else None, content.long_month(period))
+    # The rest of the cover is kept for the contents, which fpdf2 writes once every section's page is known.
+    pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
+    pdf.insert_toc_placeholder(layout.contents, pages=1)
+    pages.summary_pages(pdf, entries, config, period, new_page=False)
+    pages.matrix_page(pdf, content.summary_table(entries), period)
+    pages.domain_pages(pdf, entries, images, config, org_code, period)
+    pages.appendix(pdf, entries, config, org_code, period)
+    data = bytes(pdf.output())
+    log.info(
+        "board pack %s %s for %s: %d pages, %d charts in %.1fs",
+        org_code,
+        period,
+        generated_by,
+        pdf.pages_count,
+        len(charted),
+        time.perf_counter() - started,
+    )
+    return BoardPack(
+        pdf=data,
+        org_code=org_code,
+        period=period,
+        pages=pdf.pages_count,
+        summary=tuple(e.metric.id for e in entries),
+        charted=tuple(e.metric.id for e in charted),
+        file_name=content.pack_file_name(org_code, period),
+    )
+
+
+def build_pack(
+    current: pd.DataFrame,
+    config: Config,
+    org_code: str,
+    period: str | None = None,
+    *,
+    commentary: pd.DataFrame,
+    uploads: pd.DataFrame,
+    generated_by: str,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """The pack's PDF bytes (see make_pack)."""
+    return make_pack(
+        current,
+        config,
+        org_code,
+        period,
+        commentary=commentary,
+        uploads=uploads,
+        generated_by=generated_by,
+        generated_at=generated_at,
+    ).pdf
+
+
+def pack_from_store(
+    engine: Engine, config: Config, org_code: str, period: str | None = None, *, generated_by: str
+) -> BoardPack:
+    """Read current values, commentary and uploads from the store, then build the pack."""
+    return make_pack(
+        store.read_current(engine),
+        config,
+        org_code,
+        period,
+        commentary=store.read_commentary(engine, org_code=org_code),
+        uploads=store.list_uploads(engine),
+        generated_by=generated_by,
+    )

@@ -1,0 +1,132 @@
+"""What the Metric page shows, computed: the data table, the targets, the benchmark rows and the text alternative.
+
+Pure pandas; the page only wires these to widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from perfdash import benchmark, board
+from perfdash.config import Config, Metric
+from perfdash.periods import label
+from perfdash.vocabulary import direction_sentence, format_value, met_label, reading_text, rule_text, unit_name
+
+DATA_COLUMNS = ["period", "value", "numerator", "denominator", "target", "mean", "lpl", "upl", "rule"]
+
+
+def data_table(values: pd.DataFrame, reading: board.SpcReading, targets: list[float | None]) -> pd.DataFrame:
+    """Each month of the chart: the value with its numerator and denominator, the target, the limits and the rule."""
+    points = reading.result.points
+    chart = pd.DataFrame(
+        {
+            "period": reading.periods,
+            "target": pd.Series(targets, dtype="float64").to_numpy(),
+            "mean": points["mean"].to_numpy(),
+            "lpl": points["lpl"].to_numpy(),
+            "upl": points["upl"].to_numpy(),
+            "rule": [rule_text(r) if s else "" for r, s in zip(points["rule"], points["special_cause"], strict=True)],
+        }
+    )
+    # Months the chart shows as gaps have no row in values: keep the values' months, in order.
+    table = values.merge(chart, on="period", how="left")
+    return table[DATA_COLUMNS]
+
+
+def caption(metric: Metric) -> str:
+    """'Source: …. Unit: £ thousands. Higher is better.'"""
+    return f"Source: {metric.source}. Unit: {unit_name(metric.unit)}. {direction_sentence(metric.direction)}"
+
+
+def targets_text(metric: Metric, org_code: str) -> str:
+    """Every target that applies to the organisation, or why there is none."""
+    lines = [
+        f"{format_value(t.value, metric.unit)} ({t.kind}, from {label(t.from_month)}"
+        f"{f' to {label(t.to_month)}' if t.to_month else ''}){f': {t.note}' if t.note else ''}"
+        for t in metric.targets
+        if t.org in (None, org_code)
+    ]
+    return "; ".join(lines) if lines else metric.no_target_reason
+
+
+def text_alternative(
+    metric: Metric, org_name: str, values: pd.DataFrame, reading: board.SpcReading, org_code: str, month: str
+) -> str:
+    """The chart in one sentence: latest value, the target in force and the SPC reading."""
+    result = reading.result
+    target = metric.target_for(month, org_code)
+    target_words = f"{format_value(target.value, metric.unit)} ({target.kind})" if target else "none in force"
+    return (
+        f"Text alternative: {metric.name} for {org_name} was {format_value(values['value'].iloc[-1], metric.unit)} "
+        f"in {label(values['period'].iloc[-1])}; target {target_words}. "
+        f"SPC: {reading_text(result.variation, result.assurance, result.message)}."
+    )
+
+
+def rebases(config: Config, metric: Metric, org_code: str) -> list[tuple[str, str]]:
+    """(month, reason) for each recalculation of the limits, to mark on the chart."""
+    return [(r.month, r.reason) for r in config.spc.rebase_months(metric.id, org_code)]
+
+
+def organisations_table(current: pd.DataFrame, config: Config, metric: Metric, month: str) -> pd.DataFrame:
+    """Every NEL organisation's value and whether it met its target, as the page shows them."""
+    compare = board.comparison(current, config, metric, month)
+    return pd.DataFrame(
+        {
+            "Organisation": compare["organisation"],
+            "Value": [format_value(v, metric.unit) for v in compare["value"]],
+            "Met": [met_label(m) for m in compare["met"]],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """The benchmark section: its month, the rows shown, the rank among peers and every provider's value."""
+
+    month: str
+    table: pd.DataFrame
+    rank: tuple[int, int] | None
+    providers: pd.DataFrame
+    note: str | None  # why the month differs from the one chosen
+
+
+def benchmark_view(
+    current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, org_code: str, month: str
+) -> Benchmark | None:
+    """The organisation against its ICB, region and England in the latest month with national data; None if none.
+
+    The ICS is benchmarked through its first member trust's ICB and region, without that trust's own row.
+    """
+    nel = set(config.org_names)
+    if org_code not in nel:
+        return None
+    national = current[(current["metric_id"] == metric.id) & ~current["org_code"].isin(nel)]
+    months = sorted(national.loc[national["period"] <= month, "period"].unique())
+    members = config.metric_orgs(metric)
+    if not months or not members:
+        return None
+    bench_month = str(months[-1])
+    is_system = org_code == config.system.code
+    focus = members[0] if is_system else org_code
+    rows = benchmark.comparison(current, reference, config, metric, focus, bench_month)
+    if is_system:
+        rows = rows[rows["level"] != "This organisation"]
+    table = pd.DataFrame(
+        {
+            "Level": rows["level"],
+            "Name": rows["name"],
+            "Value": [format_value(v, metric.unit) for v in rows["value"]],
+            "Providers": rows["providers"],
+        }
+    ).reset_index(drop=True)
+    rank = None if is_system else benchmark.peer_rank(current, reference, config, metric, focus, bench_month)
+    return Benchmark(
+        month=bench_month,
+        table=table,
+        rank=rank,
+        providers=benchmark.providers_for(current, reference, config, metric, bench_month),
+        note=None if bench_month == month else f"Latest month with national data up to {label(month)}.",
+    )
