@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfdash import spc
+from perfdash import spc, vocabulary
 from perfdash.config import Config, Metric, Target
-from perfdash.periods import add_months, month_range
+from perfdash.periods import add_months, label, month_range
 
 
 def member_orgs(config: Config, metric: Metric, org_code: str) -> list[str]:
@@ -140,7 +140,10 @@ def overview(current: pd.DataFrame, config: Config, org_code: str, period: str) 
         target = metric.target_for(period, org_code)
         reading = spc_reading(config, metric, org_code, upto) if value is not None else None
         result = reading.result if reading else None
-        trend = by_period.reindex(month_range(add_months(period, -12), period)).tolist()
+        # The months of the last 13 that have a value: gaps are left out (a sparkline cannot draw a blank), and
+        # fewer than two points draw no sparkline at all.
+        window = by_period.reindex(month_range(add_months(period, -12), period)).dropna()
+        trend = [float(v) for v in window] if len(window) >= 2 else None
         latest_loaded = values["period"].max() if not values.empty else None
         rows.append(
             {
@@ -157,7 +160,9 @@ def overview(current: pd.DataFrame, config: Config, org_code: str, period: str) 
                 "trend": trend,
                 "variation": None if result is None else result.variation,
                 "assurance": None if result is None else result.assurance,
-                "spc_note": None if result is None else (result.message or ""),
+                "spc_note": (f"{vocabulary.NO_DATA} for {label(period)}" if value is None else (result.message or ""))
+                if result is not None or value is None
+                else "",
                 "latest_loaded": latest_loaded,
             }
         )

@@ -41,7 +41,10 @@ def summary_matrix(table: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     """Metric ids in each (variation, assurance) cell of the MDC summary matrix."""
     cells: dict[tuple[str, str], list[str]] = {(v, a): [] for v, _ in VARIATION_ROWS for a, _ in ASSURANCE_COLUMNS}
     for row in table.itertuples():
-        cells[(variation_group(row.variation), assurance_group(row.assurance))].append(row.metric_id)
+        # A metric with nothing loaded for the month is not "too few points": it has no point at all.
+        value = getattr(row, "value", 0.0)  # a table without values is read as having data
+        group = "no_data" if value is None or pd.isna(value) else variation_group(row.variation)
+        cells[(group, assurance_group(row.assurance))].append(row.metric_id)
     return cells
 
 

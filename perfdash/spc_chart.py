@@ -251,8 +251,8 @@ def _rebase_marks(fig: go.Figure, dates: Sequence[str], rebases: Sequence[tuple[
         )
 
 
-def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
-    """NHS styling: white background, Arial, NHS Blue title, unit on the y axis."""
+def _layout(fig: go.Figure, title: str, unit: str, meta: dict, months: int) -> None:
+    """NHS styling: white background, Arial, NHS Blue title, unit on the y axis, one tick per month when few."""
     u = unit_words(unit)
     fig.update_layout(
         title={"text": escape(title, quote=False), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
@@ -266,6 +266,9 @@ def _layout(fig: go.Figure, title: str, unit: str, meta: dict) -> None:
         meta=meta,
     )
     fig.update_xaxes(type="date", tickformat="%b %Y", showgrid=False, linecolor=NHS_MID_GREY, ticks="outside")
+    if months <= 12:
+        # Left to itself Plotly ticks a short span every few days, printing the same month several times.
+        fig.update_xaxes(dtick="M1")
     fig.update_yaxes(
         title={"text": u.axis_title},
         tickprefix=u.tick_prefix,
@@ -354,7 +357,7 @@ def spc_figure(
     _point_traces(fig, dates, result, unit, target_values, run_chart=False)
     _annotations(fig, dates, p["value"].to_numpy(dtype=float), annotations)
     _rebase_marks(fig, dates, rebases)
-    _layout(fig, title, unit, _meta(result, title, unit, dates))
+    _layout(fig, title, unit, _meta(result, title, unit, dates), len(dates))
     return fig
 
 
@@ -393,7 +396,7 @@ def run_chart_figure(
     _target_trace(fig, dates, target_values)
     _point_traces(fig, dates, result, unit, target_values, run_chart=True)
     _annotations(fig, dates, values, annotations)
-    _layout(fig, title, unit, _meta(result, title, unit, dates))
+    _layout(fig, title, unit, _meta(result, title, unit, dates), len(dates))
     note = result.message or TOO_FEW_POINTS
     fig.add_annotation(
         text=f"Run chart: {escape(note, quote=False)}",

@@ -160,6 +160,7 @@ VARIATION_ROWS = [
     ("concern", "Special cause: concern"),
     ("neutral", "Special cause: unusually high or low"),
     ("none", "Too few points for SPC"),
+    ("no_data", "No data this month"),
 ]
 ASSURANCE_COLUMNS = [
     ("consistent_pass", "Pass (target consistently met)"),

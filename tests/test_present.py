@@ -16,7 +16,7 @@ def test_summary_matrix_markdown_counts_and_links_every_metric(config: Config):
     text = present.summary_matrix_markdown(table, "R1H", PERIOD)
     lines = text.splitlines()
     assert lines[0].startswith("| Variation \\ Assurance | Pass (target consistently met) |")
-    assert len(lines) == 2 + 5  # header, rule, one line per variation row
+    assert len(lines) == 2 + 6  # header, rule, one line per variation row (no data included)
     for row in table.itertuples():
         assert f"[{row.metric}](/metric?metric={row.metric_id}&org=R1H&month={PERIOD})" in text
     counts = [int(cell.strip(" *").split("*")[0]) for line in lines[2:] for cell in line.split("|")[2:-1]]
@@ -48,3 +48,15 @@ def test_rules_fired_read_the_reading_in_plain_english(config: Config):
     assert bool(lines) == bool(special.any())
     assert all(": " in line and "CL" not in line for line in lines)
     assert len(present.rules_fired(reading, limit=1)) <= 2
+
+
+def test_a_metric_without_data_this_month_is_not_too_few_points(config: Config):
+    current = demo.generate(config, last=PERIOD)
+    current = current[~((current["metric_id"] == "ae_4hr_all") & (current["period"] == PERIOD))]
+    table = board.overview(current, config, "R1H", PERIOD)
+    cells = present.summary_matrix(table)
+    assert any("ae_4hr_all" in ids for (row, _), ids in cells.items() if row == "no_data")
+    row = table.set_index("metric_id").loc["ae_4hr_all"]
+    assert row["spc_note"] == "no data for Sep 2025"
+    # The sparkline is the months that have values, never a list with blanks in it.
+    assert all(isinstance(v, float) for v in row["trend"]) and len(row["trend"]) == 12

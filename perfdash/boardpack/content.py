@@ -184,12 +184,18 @@ def collect(
 
 
 def summary_table(entries: list[MetricEntry]) -> pd.DataFrame:
-    """The columns present.summary_matrix needs (metric_id, variation, assurance) plus the name."""
+    """The columns present.summary_matrix needs (metric_id, value, variation, assurance) plus the name."""
     rows = [
-        {"metric_id": e.metric.id, "metric": e.metric.name, "variation": e.variation, "assurance": e.assurance}
+        {
+            "metric_id": e.metric.id,
+            "metric": e.metric.name,
+            "value": e.value if e.has_data else None,
+            "variation": e.variation,
+            "assurance": e.assurance,
+        }
         for e in entries
     ]
-    return pd.DataFrame(rows, columns=["metric_id", "metric", "variation", "assurance"])
+    return pd.DataFrame(rows, columns=["metric_id", "metric", "value", "variation", "assurance"])
 
 
 def targets_in_force(metric: Metric, org_code: str, period: str) -> list[str]:

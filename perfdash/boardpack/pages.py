@@ -71,6 +71,7 @@ ROW_ICONS = {
     "concern": "concern_low",
     "neutral": "neutral_high",
     "none": None,
+    "no_data": None,
 }
 
 CHART_W = 152.0  # mm on the page: two metrics fit on a page
