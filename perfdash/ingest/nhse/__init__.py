@@ -10,12 +10,13 @@ IMPORTERS: list[Importer] = [
     msitae.IMPORTER,
     ae_tidy.IMPORTER,
     rtt.IMPORTER,
-    cwt.IMPORTER,
     dm01.IMPORTER,
     provider_map.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
-SHEET_IMPORTERS: list[SheetImporter] = []
+SHEET_IMPORTERS: list[SheetImporter] = [
+    cwt.SHEET_IMPORTER,
+]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]
