@@ -16,8 +16,11 @@ log = logging.getLogger("perfdash")
 _STATUS = re.compile(r"\b(provisional|final|revised)\b", re.IGNORECASE)
 
 
-def header_problems(table: Table, expected: Sequence[str], what: str) -> list[Problem]:
-    """One problem per expected column the header lacks, saying what stands where it should be."""
+def header_problems(table: Table, expected: Sequence[str], what: str, *, adjacent: bool = True) -> list[Problem]:
+    """One problem per expected column the header lacks, saying what stands where it should be.
+
+    With adjacent, the expected columns follow one another, so the label found in a missing column's place is named.
+    """
     found = table.columns
     lowered = [c.lower() for c in found]
     problems = []
@@ -25,13 +28,19 @@ def header_problems(table: Table, expected: Sequence[str], what: str) -> list[Pr
         if name.lower() in lowered:
             continue
         previous = expected[index - 1] if index else None
-        position = lowered.index(previous.lower()) + 1 if previous and previous.lower() in lowered else index
-        there = found[position] if position < len(found) else None
-        where = f"after '{previous}'" if previous else "first"
+        there: str | None = None
+        if adjacent:
+            position = lowered.index(previous.lower()) + 1 if previous and previous.lower() in lowered else index
+            there = found[position] if position < len(found) else None
+            where = f"after '{previous}' " if previous else "first "
+            message = f"expected a column '{name}' {where}in the header of {what}, found " + (
+                f"'{there}'" if there else "no further column"
+            )
+        else:
+            message = f"expected a column '{name}' in the header of {what}, but there is none"
         problems.append(
             Problem(
-                f"expected a column '{name}' {where} in the header of {what}, found "
-                + (f"'{there}'" if there else "no further column"),
+                message,
                 line=table.header_row,
                 column=name,
                 value=there,
