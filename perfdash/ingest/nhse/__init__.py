@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_tidy, ambsys, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import ae_tidy, ambsys, cwt, dementia, dm01, msitae, provider_map, rtt
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
@@ -18,6 +18,7 @@ IMPORTERS: list[Importer] = [
 SHEET_IMPORTERS: list[SheetImporter] = [
     cwt.SHEET_IMPORTER,
     ambsys.SHEET_IMPORTER,
+    dementia.SHEET_IMPORTER,
 ]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]
