@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
+from perfdash import benchmark, store
 from perfdash.config import Config
 from perfdash.ingest.model import Parsed
 from perfdash.ingest.nhse import cwt
 from perfdash.ingest.pipeline import prepare, read_file
 from perfdash.ingest.workbook import Sheet, Workbook, read_workbook
+from perfdash.service import commit_prepared
 from tests.ingest.nhse.built import real_bytes, xlsx
 
 REAL = "CWT-CRS-Apr-2024-to-Sep-2024-Data-Extract-Provider-Final.xlsx"
@@ -214,3 +217,17 @@ def test_real_file_through_the_pipeline(shared_data: Path, config: Config) -> No
     assert set(prepared.rows["metric_id"]) == set(cwt.METRICS)
     assert sorted(prepared.rows["period"].unique()) == [f"2024-{m:02d}" for m in range(4, 10)]
     assert any("'Final'" in n for n in prepared.notes)
+
+
+def test_real_file_committed_benchmarks_england_without_counting_it_as_a_provider(
+    shared_data: Path, config: Config, sqlite_engine: Engine
+) -> None:
+    prepared = prepare(REAL, real_bytes(shared_data, "nhse-cwt", REAL), config, sqlite_engine, today_month="2026-11")
+    commit_prepared(sqlite_engine, prepared, user="test")
+    current, reference = store.read_current(sqlite_engine), store.read_reference(sqlite_engine)
+    metric = config.metric_by_id["cancer_fds_28d"]
+    providers = benchmark.providers_for(current, reference, config, metric, "2024-09")
+    assert "ENG" not in set(providers["org_code"]) and len(providers) > 100
+    table = benchmark.comparison(current, reference, config, metric, "R1H", "2024-09").set_index("level")
+    # England from the providers equals the ENG row loaded from the file: 197,899 / 264,312 = 74.873%.
+    assert table.at["England", "value"] == pytest.approx(100 * 197_899 / 264_312)
