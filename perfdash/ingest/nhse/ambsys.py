@@ -54,20 +54,29 @@ FIRST_CALENDAR_MONTH_OF_NEXT_YEAR = 4  # financial years start in April: January
 
 @dataclass(frozen=True)
 class Located:
-    """Where the Raw table's header is."""
+    """Where the Raw table's header is; header_row 0 when only another AmbSYS sheet was found (a wrong-sheet CSV)."""
 
     sheet: str
     header_row: int
 
 
 def find(workbook: Workbook) -> Located | None:
-    """A header row with Year, Month and Area and a run of AmbSYS indicator codes (A0, A1, ...)."""
+    """A header row with Year, Month and Area and a run of AmbSYS indicator codes (A0, A1, ...).
+
+    Failing that, an AmbSYS summary sheet ('Response times': an 'Indicator:' row of codes), so that a CSV saved from
+    the wrong sheet is refused with what to do instead of as an unknown file.
+    """
     for sheet in workbook.sheets:
         for row in range(1, min(sheet.height, HEADER_SEARCH_ROWS) + 1):
             labels = sheet.labels(row)
             lowered = {c.lower() for c in labels}
             if {"year", "month", "area"} <= lowered and sum(bool(_INDICATOR.match(c)) for c in labels) >= 20:
                 return Located(sheet.name, row)
+    for sheet in workbook.sheets:
+        for row in range(1, min(sheet.height, HEADER_SEARCH_ROWS) + 1):
+            labels = sheet.labels(row)
+            if "indicator:" in {c.lower() for c in labels} and sum(bool(_INDICATOR.match(c)) for c in labels) >= 4:
+                return Located(sheet.name, 0)
     return None
 
 
@@ -90,6 +99,18 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     assert isinstance(located, Located)
     sheet = workbook.sheet(located.sheet)
     assert sheet is not None
+    if located.header_row == 0:
+        return Parsed(
+            format=NAME,
+            problems=[
+                Problem(
+                    "this is one of the AmbSYS summary sheets (an 'Indicator:' row of codes), not the 'Raw' sheet that "
+                    "holds every area and month",
+                    fix="upload the AmbSYS time series .xlsx as published, or save its 'Raw' sheet as CSV",
+                    sheet=sheet.name,
+                )
+            ],
+        )
     table = sheet.table(located.header_row)
     problems = header_problems(table, COLUMNS, WHAT, adjacent=False)
     if problems:

@@ -12,6 +12,7 @@ Recorded over Estimated (a decimal), as a percentage; the published rate (one de
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,9 @@ SUPPRESSED = "*"
 METRIC = "dementia_dx_rate"
 METRICS = (METRIC,)
 SEARCH_ROWS = 30
+# Another table or the title sheet of the same publication: 'Table 1: Summary Table, ...' on a sheet that speaks of
+# dementia, or the title 'Primary Care Dementia Data, England, January 2025'.
+_OTHER_TABLE = re.compile(r"^(table \w+:|primary care dementia data\b)", re.IGNORECASE)
 # The published rate has one decimal place and is worked from an estimate the table shows to one decimal place:
 # ours may differ by half a unit in the rate's last place plus what rounding the estimate by 0.05 moves it.
 RATE_ROUNDING = 0.05
@@ -47,18 +51,26 @@ class Located:
 
     sheet: str
     title: str
+    wrong_sheet: bool = False
 
 
 def find(workbook: Workbook) -> Located | None:
     """The sheet whose title names the 65+ estimated diagnosis rate and which holds a table under it.
 
-    The title sheet lists every table's title as contents, so the title alone is not enough.
+    The title sheet lists every table's title as contents, so the title alone is not enough. Failing that, another
+    table of the same publication ('Table 1: ... dementia ...'), so a CSV saved from the wrong sheet is refused
+    with what to do (header_row 0 in Located marks it).
     """
     for sheet in workbook.sheets:
         for row in range(1, min(sheet.height, SEARCH_ROWS) + 1):
             title = next((c for c in sheet.labels(row) if TITLE_MARK in c.lower()), None)
             if title is not None and _header_row(sheet) is not None:
                 return Located(sheet.name, title)
+    for sheet in workbook.sheets:
+        labels = [c for row in range(1, min(sheet.height, SEARCH_ROWS) + 1) for c in sheet.labels(row) if c]
+        title = next((c for c in labels if _OTHER_TABLE.match(c)), None)
+        if title is not None and any("dementia" in c.lower() for c in labels):
+            return Located(sheet.name, title, wrong_sheet=True)
     return None
 
 
@@ -95,6 +107,19 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     assert isinstance(located, Located)
     sheet = workbook.sheet(located.sheet)
     assert sheet is not None
+    if located.wrong_sheet:
+        return Parsed(
+            format=NAME,
+            problems=[
+                Problem(
+                    "this is another part of the Primary Care Dementia Data summary, not Table 4 (the 65+ estimated "
+                    "diagnosis rate by area)",
+                    value=located.title[:120],
+                    fix="upload the summary workbook as published, or save its 'Table 4' sheet as CSV",
+                    sheet=sheet.name,
+                )
+            ],
+        )
     period = month_in_text(located.title)
     if period is None:
         return Parsed(

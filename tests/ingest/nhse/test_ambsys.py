@@ -11,7 +11,7 @@ import pytest
 from perfdash.config import Config
 from perfdash.ingest.model import Parsed
 from perfdash.ingest.nhse import ambsys
-from perfdash.ingest.pipeline import prepare
+from perfdash.ingest.pipeline import prepare, read_file
 from perfdash.ingest.workbook import Workbook, read_workbook
 from tests.ingest.nhse.built import real_bytes, xlsx
 
@@ -188,3 +188,17 @@ def test_real_file_through_the_pipeline(shared_data: Path, config: Config) -> No
     assert prepared.ok, [p.describe() for p in prepared.errors[:3]]
     assert prepared.format == "nhse_ambsys"
     assert len(prepared.rows) == 8_520
+
+
+def test_raw_saved_as_csv_is_read_and_the_wrong_sheet_is_refused_with_what_to_do(config: Config) -> None:
+    rows = raw_sheet([raw_row("2025-26", "AUGUST", "RRU", LAS_AUG)])
+    text = "\r\n".join(",".join(str(c) for c in r) for r in rows).encode("utf-8")
+    read = read_file("Raw.csv", text, config)
+    assert read.format is ambsys.SHEET_IMPORTER
+    assert values(read.parsed)[("2025-08", "RRU", "amb_cat2_mean")] == pytest.approx(1553 / 60)
+    summary = (
+        b"Response times,,,\r\nEng,.,C1,\r\nENG,Indicator:,A8,A24,A25,A26\r\n2025-26,August,74581,9681,00:07:47\r\n"
+    )
+    prepared = prepare("Response times.csv", summary, config, None)
+    assert prepared.format == "nhse_ambsys" and not prepared.ok
+    assert "not the 'Raw' sheet" in prepared.errors[0].message and "'Raw' sheet as CSV" in prepared.errors[0].fix

@@ -168,3 +168,13 @@ def test_real_file_through_the_pipeline(shared_data: Path, config: Config) -> No
     assert prepared.ok, [p.describe() for p in prepared.errors[:3]]
     assert prepared.format == "nhsd_dementia"
     assert len(prepared.rows) == 461 and set(prepared.rows["period"]) == {"2025-01"}
+
+
+def test_another_table_saved_as_csv_is_refused_with_what_to_do(config: Config) -> None:
+    text = (
+        b",,\r\nTable 1: Summary Table, England, January 2024 to January 2025,,\r\nDescription,Jan-25,Dec-24\r\n"
+        b"Recorded dementia diagnoses 65+,1,2\r\n"
+    )
+    prepared = prepare("Table 1.csv", text, config, None)
+    assert prepared.format == "nhsd_dementia" and not prepared.ok and prepared.rows.empty
+    assert "not Table 4" in prepared.errors[0].message and "'Table 4' sheet as CSV" in prepared.errors[0].fix
