@@ -171,12 +171,13 @@ def parse(workbook: Workbook, located: object) -> Parsed:
             f"{halves:,} rows hold part patients (0.5: a pathway shared between two providers); they are kept as "
             "decimals in the numerator and denominator, not rounded."
         )
-    if status := file_status(workbook.member, workbook.file_name):
+    status = file_status(workbook.member, workbook.file_name)
+    if status:
         notes.append(f"The file is marked '{status}' in its name: these are NHS England's {status.lower()} figures.")
     no_activity = int((summed["total"] == 0).sum())
     if no_activity:
         notes.append(f"{no_activity:,} provider-month-standard totals were zero, so no percentage was produced.")
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=(status or "").lower())
 
 
 def _one_cut(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Problem]]:

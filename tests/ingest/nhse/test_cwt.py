@@ -144,7 +144,7 @@ def test_the_same_data_as_csv_gives_the_same_rows_and_status(config: Config) -> 
     assert values(from_csv.parsed)[("2024-09", "R1C", "cancer_fds_28d")][1:] == (1000, 1250)
     from_xlsx = parsed_from(xlsx({"Sheet1": [HEADER, *rows]}))
     assert values(from_csv.parsed) == values(from_xlsx)
-    assert any("'Provisional'" in n for n in from_csv.parsed.notes)
+    assert any("'Provisional'" in n for n in from_csv.parsed.notes) and from_csv.parsed.status == "provisional"
 
 
 def test_a_csv_saved_from_some_other_sheet_is_not_taken_for_the_extract(config: Config) -> None:
@@ -216,7 +216,7 @@ def test_real_file_through_the_pipeline(shared_data: Path, config: Config) -> No
     assert prepared.format == "nhse_cwt"
     assert set(prepared.rows["metric_id"]) == set(cwt.METRICS)
     assert sorted(prepared.rows["period"].unique()) == [f"2024-{m:02d}" for m in range(4, 10)]
-    assert any("'Final'" in n for n in prepared.notes)
+    assert any("'Final'" in n for n in prepared.notes) and prepared.file_status == "final"
 
 
 def test_real_file_committed_benchmarks_england_without_counting_it_as_a_provider(
