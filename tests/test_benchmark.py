@@ -69,3 +69,13 @@ def test_caterpillar_highlights_nel(april, config):
     others = next(t for t in figure.data if t.name == "Other providers")
     assert len(others.x) + len(nel.x) == len(providers)
     assert (pd.Series(others.error_y.array) >= 0).all()
+
+
+def test_areas_loaded_beside_providers_are_not_providers(config):
+    metric = config.metric_by_id["amb_cat2_mean"]
+    codes = ["RRU", "RX6", "ENG", "Y63", "QMF", "QKK", "E09000012", "E12000007"]
+    current = pd.DataFrame(
+        {"period": "2025-08", "org_code": codes, "metric_id": metric.id, "value": 25.0, "numerator": None}
+    ).assign(denominator=None)
+    providers = benchmark.providers_for(current, pd.DataFrame(), config, metric, "2025-08")
+    assert sorted(providers["org_code"]) == ["RRU", "RX6"]
