@@ -51,6 +51,8 @@ METRICS = ("cancer_fds_28d", "cancer_31d", "cancer_62d")
 MIN_LABELS_TO_RECOGNISE = 7
 HEADER_SEARCH_ROWS = 20
 KEY = ["period", "org_code", "metric_id"]
+# Codes an edition might use for an England total row: checked against the sum over providers, never loaded as one.
+ENGLAND_TOTAL_CODES = {ENGLAND_CODE, "ENGLAND", "NATIONAL", "TOTAL", "E92000001"}
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,14 @@ def parse(workbook: Workbook, located: object) -> Parsed:
 
     groups = chosen.groupby(KEY, sort=False)
     summed = pd.concat([groups["line"].min(), groups[["total", "within"]].sum()], axis=1).reset_index()
+    published = summed["org_code"].isin(ENGLAND_TOTAL_CODES)
+    summed, published = summed[~published], summed[published]
     england = summed.groupby(["period", "metric_id"], sort=False).agg(
-        line=("line", "min"), total=("total", "sum"), within=("within", "sum"), providers=("org_code", "nunique")
+        line=("line", "min"), total=("total", "sum"), within=("within", "sum")
     )
+    problems.extend(_england_disagrees(england, published))
     england = england.reset_index().assign(org_code=ENGLAND_CODE)
-    both = pd.concat([summed, england.drop(columns="providers")], ignore_index=True)
+    both = pd.concat([summed, england], ignore_index=True)
     parts = [
         ratio_rows(part[["period", "org_code", "line"]], metric_id, part["within"], part["total"])
         for metric_id, part in both.groupby("metric_id", sort=False)
@@ -236,6 +241,27 @@ def _cuts_disagree(by_type: pd.DataFrame, by_modality: pd.DataFrame) -> list[Pro
         )
         for (period, org, metric), row in joined[differ].head(200).iterrows()
     ]
+
+
+def _england_disagrees(england: pd.DataFrame, published: pd.DataFrame) -> list[Problem]:
+    """Errors where a published England total row differs from the sum over providers perfdash loads."""
+    problems = []
+    for row in published.itertuples():
+        ours = england.loc[(row.period, row.metric_id)] if (row.period, row.metric_id) in england.index else None
+        if ours is not None and abs(ours["total"] - row.total) < 1e-6 and abs(ours["within"] - row.within) < 1e-6:
+            continue
+        problems.append(
+            Problem(
+                f"the England total row ({row.org_code}) for {label(row.period)} {row.metric_id} says {row.within:g} "
+                f"of {row.total:g}, but the providers add up to "
+                + ("nothing" if ours is None else f"{ours['within']:g} of {ours['total']:g}"),
+                line=int(row.line),
+                column=ORG,
+                value=row.org_code,
+                fix="check no provider rows were deleted or edited; NHS England's totals equal the sum of providers",
+            )
+        )
+    return problems
 
 
 def _consistency(cells: pd.DataFrame, total: pd.Series, within: pd.Series, breaches: pd.Series) -> list[Problem]:

@@ -75,6 +75,18 @@ def test_fds_over_routes_one_cut_for_31_and_62_day_and_half_patients_kept() -> N
     assert any("Left out 3 rows of the second cross-cut" in n for n in parsed.notes)
 
 
+def test_an_england_total_row_checks_the_sum_and_is_not_loaded_as_a_provider() -> None:
+    fds = [r for r in ROWS if r[3] == "28-day FDS"]  # (80 + 45 + 30) of (100 + 50 + 40)
+    agrees = row("28-day FDS", "ENGLAND", "ALL ROUTES", "", "ALL CANCERS", 190, 155)
+    parsed = parsed_from(xlsx({"Sheet1": [HEADER, *fds, agrees]}))
+    assert parsed.problems == []
+    assert values(parsed)[("2024-09", "ENG", "cancer_fds_28d")][1:] == (155, 190)
+    assert "ENGLAND" not in set(parsed.rows["org_code"])
+    differs = row("28-day FDS", "ENGLAND", "ALL ROUTES", "", "ALL CANCERS", 200, 155)
+    (error,) = parsed_from(xlsx({"Sheet1": [HEADER, *fds, differs]})).errors
+    assert error.line == 5 and "says 155 of 200, but the providers add up to 155 of 190" in error.message
+
+
 def test_a_provider_with_only_the_modality_cut_is_still_read() -> None:
     rows = [r for r in ROWS if r[6] != "ALL MODALITIES"]
     got = values(parsed_from(xlsx({"Sheet1": [HEADER, *rows]})))
