@@ -163,6 +163,7 @@ def test_a_csv_saved_from_some_other_sheet_is_not_taken_for_the_extract(config: 
     data = b"ORG CODE,NAME,REGION\r\nR1H,Barts Health,London\r\n"
     prepared = prepare("cwt.csv", data, config, None)
     assert not prepared.ok and prepared.format == "unknown" and prepared.rows.empty
+    assert "cancer waiting times provider extract (CWT-CRS)" in prepared.errors[0].fix  # the formats read are listed
 
 
 CELL = st.sampled_from(
