@@ -6,6 +6,8 @@ average of percentages; sums for counts; metrics that do not add up have no aggr
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,14 +17,18 @@ from perfdash.theme import NHS_BLUE, NHS_GREY_3, NHS_PALE_GREY, WHITE
 from perfdash.vocabulary import format_value, unit_words
 
 Z_95 = 1.959964
+# Areas that publications load beside providers and that are never one: England as NHS England codes it (ENG),
+# NHS regions (Y56), ICBs (QMF) and ONS areas such as boroughs (E09000012).
+AREA_CODE = re.compile(r"^(ENG|Y\d{2}|Q[A-Z0-9]{2}|E\d{8})$")
 
 
 def providers_for(
     current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, period: str
 ) -> pd.DataFrame:
-    """Every provider with a value for the metric and month (not places or the ICB), with ICB and region if known."""
+    """Every provider with a value for the metric and month (not England, regions, ICBs or places), with its ICB."""
     rows = current[(current["metric_id"] == metric.id) & (current["period"] == period)]
     rows = rows[~rows["org_code"].isin(config.place_codes | {config.system.code})]
+    rows = rows[~rows["org_code"].str.fullmatch(AREA_CODE.pattern)]
     lookup = (
         reference if not reference.empty else pd.DataFrame(columns=["code", "name", "icb_code", "icb_name", "region"])
     )

@@ -58,6 +58,8 @@ SHAPES: dict[str, Shape] = {
     "amb_cat1_p90": Shape(13.8, 0.6, winter=0.9, drift=-0.15),
     "amb_cat2_mean": Shape(33, 4.0, winter=9, drift=-2.0, shift=-5),
     "amb_cat2_p90": Shape(72, 9.0, winter=20, drift=-4.0),
+    "amb_cat3_p90": Shape(200, 35, winter=70, drift=-12),
+    "amb_cat4_p90": Shape(280, 40, winter=60, drift=-10),
     "handover_over_45": Shape(380, 80, winter=160, drift=-40),
     "nhs111_60s": Shape(62, 7.0, winter=-9, drift=2.0, volume=60000),
     "ae_attendances": Shape(20000, 700, winter=-600, drift=350),

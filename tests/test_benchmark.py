@@ -89,3 +89,13 @@ def test_benchmark_view_for_a_trust_and_for_the_ics(april, config):
     assert "This organisation" not in ics.table["Level"].tolist()
     # A provider outside NEL has no Metric page benchmark.
     assert metric_detail.benchmark_view(current, reference, config, metric, "RJ1", "2025-04") is None
+
+
+def test_areas_loaded_beside_providers_are_not_providers(config):
+    metric = config.metric_by_id["amb_cat2_mean"]
+    codes = ["RRU", "RX6", "ENG", "Y63", "QMF", "QKK", "E09000012", "E12000007"]
+    current = pd.DataFrame(
+        {"period": "2025-08", "org_code": codes, "metric_id": metric.id, "value": 25.0, "numerator": None}
+    ).assign(denominator=None)
+    providers = benchmark.providers_for(current, pd.DataFrame(), config, metric, "2025-08")
+    assert sorted(providers["org_code"]) == ["RRU", "RX6"]

@@ -136,7 +136,7 @@ def _unrecognised(header: list[str], config: Config) -> Problem:
             value=",".join(header)[:80],
             fix="add the header row: period,org_code,metric_id,value,numerator,denominator",
         )
-    formats = "; ".join(i.label for i in all_importers(config))
+    formats = "; ".join(i.label for i in [*all_importers(config), *all_sheet_importers()])
     return Problem(
         "the header does not match any format perfdash reads",
         line=1,

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import ae_tidy, ambsys, cwt, dementia, dm01, msitae, provider_map, rtt
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
     msitae.IMPORTER,
     ae_tidy.IMPORTER,
     rtt.IMPORTER,
-    cwt.IMPORTER,
     dm01.IMPORTER,
     provider_map.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
-SHEET_IMPORTERS: list[SheetImporter] = []
+SHEET_IMPORTERS: list[SheetImporter] = [
+    cwt.SHEET_IMPORTER,
+    ambsys.SHEET_IMPORTER,
+    dementia.SHEET_IMPORTER,
+]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]

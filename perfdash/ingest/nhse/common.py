@@ -21,6 +21,10 @@ from perfdash.periods import MONTH_NAMES, label, parse_month_name
 MISSING_MARKERS = ("", "-")
 # A whole number, optionally with thousands separators (quoted in the CSV) and a '.0' left by Excel.
 _COUNT = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?"
+# A number that may have a fraction: half patients (126.5) and estimated counts (13653.1).
+_DECIMAL = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?"
+# The code NHS England's own files use for England (AmbSYS 'Area', dementia 'ODS Code'); England rows load under it.
+ENGLAND_CODE = "ENG"
 # At most this many problems are listed per column; the rest are summarised in one more problem.
 MAX_PROBLEMS_PER_COLUMN = 20
 
@@ -69,13 +73,31 @@ def parse_counts(
     missing_is_zero: bool = False,
 ) -> Counts:
     """Read whole-number columns; blanks and '-' are missing (or zero), anything else unreadable is a problem."""
+    return _parse_numbers(cells, columns, problems, _COUNT, "whole number", missing_is_zero=missing_is_zero)
+
+
+def parse_decimals(cells: pd.DataFrame, columns: Sequence[str], problems: list[Problem]) -> Counts:
+    """Read columns that may hold fractions (half patients, estimates) exactly as written: never rounded."""
+    return _parse_numbers(cells, columns, problems, _DECIMAL, "number")
+
+
+def _parse_numbers(
+    cells: pd.DataFrame,
+    columns: Sequence[str],
+    problems: list[Problem],
+    pattern: str,
+    what: str,
+    *,
+    missing_is_zero: bool = False,
+) -> Counts:
+    """Numbers matching pattern; blanks and '-' are missing (or zero); anything else is a located problem."""
     values: dict[str, pd.Series] = {}
     bad: dict[str, pd.Series] = {}
     missing: dict[str, pd.Series] = {}
     for column in columns:
         text = cells[column].str.strip()
         is_missing = text.isin(MISSING_MARKERS)
-        is_number = text.str.fullmatch(_COUNT).astype(bool)
+        is_number = text.str.fullmatch(pattern).astype(bool)
         number = pd.to_numeric(text.where(is_number).str.replace(",", "", regex=False), errors="coerce")
         number = number.astype("float64")
         if missing_is_zero:
@@ -84,7 +106,7 @@ def parse_counts(
         bad[column] = ~(is_missing | is_number)
         missing[column] = is_missing
         if bad[column].any():
-            problems.extend(_number_problems(cells, column, bad[column]))
+            problems.extend(_number_problems(cells, column, bad[column], what))
     index = cells.index
     return Counts(
         values=pd.DataFrame(values, index=index),
@@ -93,17 +115,18 @@ def parse_counts(
     )
 
 
-def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series) -> list[Problem]:
+def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str = "whole number") -> list[Problem]:
     """One problem per unreadable cell, up to a limit, then a summary."""
     lines = cells.loc[bad, LINE].tolist()
     found = cells.loc[bad, column].tolist()
     problems = [
         Problem(
-            f"'{column}' should be a whole number",
+            f"'{column}' should be a {what}",
             line=int(line),
             column=column,
             value=str(value),
-            fix="write a whole number such as 1234 or 1,234; leave the cell blank or write '-' if there is no figure",
+            fix=f"write a {what} such as 1234 or 1,234{' or 126.5' if what == 'number' else ''}; leave the cell blank "
+            "or write '-' if there is no figure",
         )
         for line, value in zip(lines[:MAX_PROBLEMS_PER_COLUMN], found[:MAX_PROBLEMS_PER_COLUMN], strict=True)
     ]
@@ -111,7 +134,7 @@ def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series) -> list[P
         rest = len(lines) - MAX_PROBLEMS_PER_COLUMN
         problems.append(
             Problem(
-                f"{rest:,} more cells in '{column}' are not whole numbers (lines {lines[MAX_PROBLEMS_PER_COLUMN]} "
+                f"{rest:,} more cells in '{column}' are not {what}s (lines {lines[MAX_PROBLEMS_PER_COLUMN]} "
                 f"to {lines[-1]})",
                 line=int(lines[MAX_PROBLEMS_PER_COLUMN]),
                 column=column,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
-from perfdash.ingest.nhse import IMPORTERS, ae_tidy, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import IMPORTERS, ae_tidy, dm01, msitae, provider_map, rtt
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -29,7 +29,6 @@ def test_registry_order_and_names() -> None:
         "nhse_msitae",
         "nhse_ae_tidy",
         "nhse_rtt",
-        "nhse_cwt",
         "nhse_dm01",
         "provider_reference",
     ]
@@ -49,7 +48,6 @@ def test_metric_ids_exist_in_config() -> None:
         (list(msitae.COLUMNS), "nhse_msitae"),
         (list(ae_tidy.COLUMNS), "nhse_ae_tidy"),
         (list(rtt.COLUMNS), "nhse_rtt"),
-        (list(cwt.COLUMNS), "nhse_cwt"),
         ([*dm01.FIXED_COLUMNS, "0 <01 weeks", "13+ weeks"], "nhse_dm01"),
         (["", "Title:", "Monthly Diagnostics Waiting Times and Activity", ""], "nhse_dm01"),
         (list(provider_map.COLUMNS), "provider_reference"),
@@ -87,7 +85,6 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
         "nhse_msitae": ",".join(msitae.COLUMNS),
         "nhse_ae_tidy": ",".join(ae_tidy.COLUMNS),
         "nhse_rtt": ",".join(rtt.COLUMNS),
-        "nhse_cwt": ",".join(cwt.COLUMNS),
         "nhse_dm01": ",".join([*dm01.FIXED_COLUMNS, "0 <01 weeks"]),
         "provider_reference": ",".join(provider_map.COLUMNS),
     }[which.name]
@@ -111,7 +108,6 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "nhse_msitae": list(msitae.COLUMNS),
         "nhse_ae_tidy": list(ae_tidy.COLUMNS),
         "nhse_rtt": list(rtt.COLUMNS),
-        "nhse_cwt": list(cwt.COLUMNS),
         "nhse_dm01": [*dm01.FIXED_COLUMNS, "0 <01 weeks", "Period"],
         "provider_reference": list(provider_map.COLUMNS),
     }[which.name]
