@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt, rtt_bands
+from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt, rtt_bands, rtt_overview
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
@@ -18,6 +18,7 @@ IMPORTERS: list[Importer] = [
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
 SHEET_IMPORTERS: list[SheetImporter] = [
     rtt_bands.IMPORTER,
+    rtt_overview.IMPORTER,
 ]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]
