@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt, rtt_bands, rtt_overview
+from perfdash.ingest.nhse import ae_tidy, cwt, dm01, mhsds, msitae, provider_map, rtt, rtt_bands, rtt_overview
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
@@ -13,6 +13,7 @@ IMPORTERS: list[Importer] = [
     cwt.IMPORTER,
     dm01.IMPORTER,
     provider_map.IMPORTER,
+    mhsds.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
