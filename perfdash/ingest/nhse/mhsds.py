@@ -130,7 +130,8 @@ def parse(text: str) -> Parsed:
     lines = kept.groupby([*keys, "measure"])["line"].first().unstack("measure")
     rows = _metric_rows(wide, lines, problems)
     notes = _notes(frame, rows, suppressed, skipped, total_lines)
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    status = ", ".join(sorted(set(frame["status"]) - {""}))  # 'Performance' (final) or 'Provisional'
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=status)
 
 
 def _metric_rows(wide: pd.DataFrame, lines: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:

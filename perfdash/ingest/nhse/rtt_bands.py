@@ -175,7 +175,15 @@ def parse(workbook: Workbook, located: object) -> Parsed:
             "Completed pathways: the share within 18 weeks is of pathways with a known clock start, as NHS England "
             "publishes it. The board's RTT standard is on incomplete pathways (the waiting list)."
         )
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=file_status(facts))
+
+
+def file_status(facts: dict[str, str]) -> str:
+    """The workbook's own status: 'revised <date>' when its Revised: cell has a date, else its Status: cell."""
+    revised = facts.get("Revised", "").strip()
+    if revised and revised != "-":
+        return f"revised {revised}"
+    return facts.get("Status", "").strip()
 
 
 def _title_problem(located: Located, period: str | None) -> Problem:

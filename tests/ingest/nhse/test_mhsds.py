@@ -99,6 +99,7 @@ def test_real_file_through_the_pipeline(real_bytes: bytes) -> None:
     prepared = prepare(REAL.name, real_bytes, load_config(), None)
     assert prepared.ok, [p.describe() for p in prepared.problems]
     assert prepared.format == mhsds.NAME
+    assert prepared.file_status == "Performance"
     assert {ENGLAND_CODE, "RAT", "QMF"} <= set(prepared.rows["org_code"])
 
 
@@ -116,6 +117,7 @@ def test_built_file_by_hand_worked_figures(newline: str) -> None:
 def test_provisional_status_is_noted() -> None:
     parsed = mhsds.parse(build(sample(status="Provisional")))
     assert any("status Provisional" in note for note in parsed.notes)
+    assert parsed.status == "Provisional"
 
 
 def test_renamed_column_is_refused_naming_it() -> None:

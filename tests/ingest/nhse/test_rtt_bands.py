@@ -184,6 +184,7 @@ def test_real_admitted_workbook_through_the_pipeline(real_bytes: bytes) -> None:
     assert prepared.ok, [p.describe() for p in prepared.problems]
     assert prepared.format == rtt_bands.NAME
     assert len(prepared.rows) == 43
+    assert prepared.file_status == "revised 10th July 2025"  # the title block's Revised: cell
 
 
 def test_real_layout_with_a_renamed_band_is_refused_naming_it(real_bytes: bytes) -> None:

@@ -178,3 +178,16 @@ def test_percent_disagreeing_with_the_counts_is_a_warning() -> None:
     assert parsed.errors == []
     [warning] = parsed.warnings
     assert warning.column == "% within 18 weeks" and "60.000%" in warning.message and "55.000%" in warning.message
+
+
+def test_real_series_commits_to_a_store_and_reads_back(real_bytes: bytes, tmp_path: Path) -> None:
+    from perfdash import service, store
+
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'rtt.sqlite'}")
+    prepared = prepare(REAL.name, real_bytes, load_config(), engine)
+    assert prepared.ok and prepared.origin == store.ORIGIN_PUBLICATION
+    service.commit_prepared(engine, prepared, user="test")
+    current = store.read_current(engine, metric_ids=["rtt_waiting_list"])
+    october = current[current["period"] == "2022-10"]
+    assert october["value"].tolist() == [6_953_647] and october["org_code"].tolist() == [ENGLAND_CODE]
+    store.dispose_engines()
