@@ -293,3 +293,37 @@ def test_dash_bands_are_missing_not_zero_but_totals_must_be_numbers() -> None:
     bad = parsed_from(build_workbook({"Provider": (["Region Code", "Provider Code", "Provider Name"], [row])}))
     assert bad.rows.empty
     assert bad.errors[0].column == "Total number of incomplete pathways" and bad.errors[0].value == "n/a"
+
+
+def test_real_layout_relabelled_as_an_incomplete_provider_workbook(real_bytes: bytes) -> None:
+    """The real workbook, relabelled in memory as the incomplete-pathways provider edition of the same family."""
+    workbook = read_workbook("Incomplete-Provider-Dec24-XLSX.xlsx", real_bytes)
+    for sheet in workbook.sheets:
+        for row in sheet.rows[:15]:
+            for at, cell in enumerate(row):
+                text = str(cell)
+                if text.startswith("Monthly Referral to Treatment (RTT) waiting times for completed"):
+                    row[at] = INCOMPLETE_SUMMARY
+                elif text == "Commissioner":
+                    row[at] = "Provider"
+                elif text == "ICB Code":
+                    row[at] = "Provider Code"
+                elif text == "Total number of completed pathways (with a known clock start)":
+                    row[at] = "Total number of incomplete pathways"
+    located = rtt_bands.find(workbook)
+    assert located is not None and located.pathway == "incomplete" and located.facts["Basis"] == "Provider"
+    parsed = rtt_bands.parse(workbook, located)
+    assert parsed.errors == [], [p.describe() for p in parsed.problems]
+    assert set(parsed.rows["metric_id"]) == set(rtt_bands.INCOMPLETE_METRICS)
+    # Same cells, now read as the waiting list: England 171,134 of 275,051 within 18 weeks = 62.219%; the row
+    # formerly QMF 4,671 of 7,478 = 62.463%.
+    assert value(parsed, ENGLAND_CODE, "rtt_18wk_incomplete") == pytest.approx(100 * 171_134 / 275_051)
+    assert value(parsed, ENGLAND_CODE, "rtt_waiting_list") == 275_051
+    assert value(parsed, "QMF", "rtt_18wk_incomplete") == pytest.approx(100 * 4_671 / 7_478)
+    # Over 52 weeks equals each C_999 row's own 'Total 52 plus weeks' cell, read here straight from the sheet.
+    national = workbook.sheet("National")
+    header = [str(c) for c in national.rows[13]]
+    total_row = next(r for r in national.rows[14:] if str(r[header.index("Treatment Function Code")]) == "C_999")
+    published_52 = float(total_row[header.index("Total 52 plus weeks")])
+    assert value(parsed, ENGLAND_CODE, "rtt_52wk_waiters") == published_52
+    assert value(parsed, ENGLAND_CODE, "rtt_52wk_pct") == pytest.approx(100 * published_52 / 275_051)
