@@ -99,8 +99,12 @@ def parse(workbook: Workbook, located: object) -> Parsed:
         )
     cells = _data_rows(sheet, located, columns)
     problems: list[Problem] = []
+    # Saved as CSV from Excel, the fraction reads as shown ('60.1%'): back to a fraction.
+    shown_percent = cells[PERCENT_18].str.strip().str.endswith("%")
+    cells = cells.assign(**{PERCENT_18: cells[PERCENT_18].str.strip().str.rstrip("%")})
     numbers = parse_numbers(cells, list(REQUIRED), problems, sheet=sheet.name)
-    months = cells[MONTH].map(lambda text: month_of(text.split(" ")[0]) if text else None)
+    numbers[PERCENT_18] = numbers[PERCENT_18].where(~shown_percent, numbers[PERCENT_18] / 100)
+    months = cells[MONTH].map(_month)
     has_figures = numbers.notna().any(axis=1)
     for line, text in cells.loc[has_figures & months.isna(), [LINE, MONTH]].itertuples(index=False):
         problems.append(
@@ -166,6 +170,13 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     if rows.empty:
         problems.append(Problem("no month has incomplete-pathway figures", fix=FIX, sheet=sheet.name))
     return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+
+
+def _month(text: str) -> str | None:
+    """The month of a Month cell: an Excel date ('2022-10-01', with or without a time) or as shown ('Oct-22')."""
+    if not text:
+        return None
+    return month_of(text) or month_of(text.split(" ")[0])
 
 
 def _data_rows(sheet: Sheet, located: Located, columns: dict[str, int]) -> pd.DataFrame:

@@ -327,3 +327,17 @@ def test_real_layout_relabelled_as_an_incomplete_provider_workbook(real_bytes: b
     published_52 = float(total_row[header.index("Total 52 plus weeks")])
     assert value(parsed, ENGLAND_CODE, "rtt_52wk_waiters") == published_52
     assert value(parsed, ENGLAND_CODE, "rtt_52wk_pct") == pytest.approx(100 * published_52 / 275_051)
+
+
+def test_sheets_saved_as_csv_load_or_say_which_sheet_to_save(real_bytes: bytes) -> None:
+    workbook = read_workbook(REAL.name, real_bytes)
+    config = load_config()
+    # The ICB sheet saved as CSV (title block and all) still gives NEL's 62.463% (4,671 / 7,478).
+    icb = prepare("ICB.csv", workbook.sheet("ICB").to_csv_text().encode(), config, None)
+    assert icb.ok and icb.format == rtt_bands.NAME
+    qmf = icb.rows[icb.rows["org_code"] == "QMF"]
+    assert qmf["value"].iat[0] == pytest.approx(100 * 4_671 / 7_478)
+    # The Region sheet has no England, provider or ICB rows: refused, saying what to upload instead.
+    region = prepare("Region.csv", workbook.sheet("Region").to_csv_text().encode(), config, None)
+    assert not region.ok and region.rows.empty
+    assert "National, Provider and ICB sheets" in region.errors[0].fix

@@ -191,3 +191,25 @@ def test_real_series_commits_to_a_store_and_reads_back(real_bytes: bytes, tmp_pa
     october = current[current["period"] == "2022-10"]
     assert october["value"].tolist() == [6_953_647] and october["org_code"].tolist() == [ENGLAND_CODE]
     store.dispose_engines()
+
+
+def test_sheet_saved_as_csv_from_excel_reads_the_same() -> None:
+    """Saved from Excel as CSV: months as shown ('Apr-23'), counts with commas, the fraction as '60.0%'."""
+    text = "\r\n".join(
+        [
+            ',Title:,"Referral to Treatment (RTT) Waiting Times, England"',
+            ",Period:,April 2023 to May 2023",
+            "",
+            ",Year,Month,Incomplete RTT pathways" + "," * (len(MEASURES) - 1),
+            ",,," + ",".join(f'"{m}"' for m in MEASURES),
+            ',2023/24,Apr-23,13.0,45.0,"4,500,000","4,500,010",60.0%,"3,000,000","3,000,005","380,000","380,000",-,'
+            '"7,500,000","7,500,015"',
+        ]
+    )
+    prepared = prepare("RTT-Overview-Timeseries.csv", text.encode(), load_config(), None)
+    assert prepared.ok, [p.describe() for p in prepared.problems]
+    assert prepared.format == rtt_overview.NAME
+    rows = prepared.rows.set_index("metric_id")["value"]
+    assert rows["rtt_18wk_incomplete"] == pytest.approx(60.0)  # 4,500,000 / 7,500,000
+    assert rows["rtt_52wk_waiters"] == 380_000
+    assert prepared.warnings == []  # '60.0%' read as the fraction 0.6, agreeing with the counts
