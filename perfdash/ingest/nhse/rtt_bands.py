@@ -40,6 +40,7 @@ INCOMPLETE_METRICS = ("rtt_18wk_incomplete", "rtt_52wk_waiters", "rtt_52wk_pct",
 COMPLETED_METRIC = {"admitted": "rtt_admitted_18wk", "non-admitted": "rtt_nonadmitted_18wk"}
 METRICS = (*INCOMPLETE_METRICS, *COMPLETED_METRIC.values())
 MAX_HEADER_ROW = 40
+DTA = "incomplete with a decision to admit"
 LAYOUT_FIX = (
     "upload the workbook exactly as NHS England publishes it: after 'Treatment Function' come 104 one-week bands "
     "'>0-1' to '>103-104', then '104 plus' and the totals"
@@ -69,6 +70,8 @@ class Located:
 def pathway_of(summary: str) -> str | None:
     """Which pathways a title block's Summary describes."""
     text = summary.lower()
+    if "decision to admit" in text or "dta" in text.split():
+        return DTA  # a subset of the waiting list: never read as the whole list
     if "incomplete" in text:
         return "incomplete"
     if "non-admitted" in text or "non admitted" in text:
@@ -118,7 +121,7 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     assert isinstance(located, Located)
     facts = located.facts
     period = month_of(facts.get("Period", ""))
-    if located.pathway is None or period is None:
+    if located.pathway in (None, DTA) or period is None:
         return Parsed(format=NAME, problems=[_title_problem(located, period)])
     if not located.sheets:
         return Parsed(
@@ -188,6 +191,13 @@ def file_status(facts: dict[str, str]) -> str:
 
 def _title_problem(located: Located, period: str | None) -> Problem:
     """Why the title block does not say what the workbook holds."""
+    if located.pathway == DTA:
+        return Problem(
+            "this is the workbook of incomplete pathways with a decision to admit, a subset of the waiting list",
+            value=located.facts.get("Summary", ""),
+            fix="upload the Incomplete (waiting list) workbook for the board's RTT measures",
+            sheet=located.sheet,
+        )
     if located.pathway is None:
         return Problem(
             "the title block's 'Summary:' does not say whether this is incomplete, admitted or non-admitted pathways",

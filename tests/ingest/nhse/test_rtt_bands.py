@@ -341,3 +341,11 @@ def test_sheets_saved_as_csv_load_or_say_which_sheet_to_save(real_bytes: bytes) 
     region = prepare("Region.csv", workbook.sheet("Region").to_csv_text().encode(), config, None)
     assert not region.ok and region.rows.empty
     assert "National, Provider and ICB sheets" in region.errors[0].fix
+
+
+def test_incomplete_with_decision_to_admit_is_refused_not_read_as_the_waiting_list() -> None:
+    summary = "Monthly Referral to Treatment (RTT) waiting times for incomplete pathways with a decision to admit."
+    parsed = parsed_from(incomplete_provider_workbook(summary=summary))
+    assert parsed.rows.empty
+    assert "subset of the waiting list" in parsed.errors[0].message
+    assert "Incomplete (waiting list) workbook" in parsed.errors[0].fix
