@@ -162,13 +162,14 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     notes.extend(_total_checks(sheet_totals, national, total_column, problems))
     rows = _canonical(pd.concat(frames, ignore_index=True), located.pathway, total_column)
     basis = facts.get("Basis", "?")
+    england_note = f" (England as {ENGLAND_CODE})" if national is not None else ""
     notes.insert(
         0,
         f"RTT {located.pathway} pathways, {basis} basis, {label(period)}: {rows['org_code'].nunique():,} "
-        f"organisations (England as {ENGLAND_CODE}) from treatment function {ALL_FUNCTIONS} (all specialties); "
+        f"organisations{england_note} from treatment function {ALL_FUNCTIONS} (all specialties); "
         f"{len(rows):,} values.",
     )
-    status, revised = facts.get("Status", ""), facts.get("Revised", "")
+    status, revised = facts.get("Status", ""), facts.get("Revised", "").strip().strip("-")
     if status or revised:
         notes.append(f"Publication status: {status or 'not stated'}" + (f"; revised {revised}." if revised else "."))
     if located.skipped:
