@@ -91,28 +91,30 @@ def _parse_numbers(
     missing_is_zero: bool = False,
 ) -> Counts:
     """Numbers matching pattern; blanks and '-' are missing (or zero); anything else is a located problem."""
-    values: dict[str, pd.Series] = {}
-    bad: dict[str, pd.Series] = {}
-    missing: dict[str, pd.Series] = {}
-    for column in columns:
-        text = cells[column].str.strip()
-        is_missing = text.isin(MISSING_MARKERS)
-        is_number = text.str.fullmatch(pattern).astype(bool)
-        number = pd.to_numeric(text.where(is_number).str.replace(",", "", regex=False), errors="coerce")
-        number = number.astype("float64")
-        if missing_is_zero:
-            number = number.mask(is_missing, 0.0)
-        values[column] = number
-        bad[column] = ~(is_missing | is_number)
-        missing[column] = is_missing
-        if bad[column].any():
-            problems.extend(_number_problems(cells, column, bad[column], what))
+    columns = list(columns)
     index = cells.index
-    return Counts(
-        values=pd.DataFrame(values, index=index),
-        bad=pd.DataFrame(bad, index=index, dtype=bool),
-        missing=pd.DataFrame(missing, index=index, dtype=bool),
-    )
+    if not columns or cells.empty:
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}, index=index)
+        flags = pd.DataFrame({c: pd.Series(dtype=bool) for c in columns}, index=index)
+        return Counts(values=empty, bad=flags, missing=flags.copy())
+    # Every cell in one pass (stacked), not one pass per column: extracts have a hundred band columns.
+    text = cells[columns].stack(future_stack=True).astype("str").str.strip()
+    is_missing = text.isin(MISSING_MARKERS)
+    is_number = text.str.fullmatch(pattern).astype(bool)
+    number = pd.to_numeric(text.where(is_number).str.replace(",", "", regex=False), errors="coerce")
+    number = number.astype("float64")
+    if missing_is_zero:
+        number = number.mask(is_missing, 0.0)
+    bad = ~(is_missing | is_number)
+
+    def wide(series: pd.Series) -> pd.DataFrame:
+        return series.unstack()[columns].reindex(index)
+
+    bad_frame = wide(bad).astype(bool)
+    for column in columns:
+        if bad_frame[column].any():
+            problems.extend(_number_problems(cells, column, bad_frame[column], what))
+    return Counts(values=wide(number), bad=bad_frame, missing=wide(is_missing).astype(bool))
 
 
 def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str = "whole number") -> list[Problem]:

@@ -49,12 +49,19 @@ OVER_52 = BANDS[52:]  # Gt 52 To 53 ... Gt 104
 TOTAL_ALL = "Total All"
 COLUMNS = (*DESCRIPTIVE, *BANDS, "Total", "Patients with unknown clock start date", TOTAL_ALL)
 WAITING_LIST_PART, ALL_FUNCTIONS = "Part_2", "C_999"
+# Most bands present: an RTT extract whose header was edited, refused by parse naming what it lacks.
+MIN_BANDS_TO_RECOGNISE = 100
 METRICS = ("rtt_18wk_incomplete", "rtt_52wk_waiters", "rtt_52wk_pct", "rtt_waiting_list")
 
 
 def matches(header: list[str]) -> bool:
-    """The 121 published RTT full-extract columns, exactly."""
-    return header_is(header, COLUMNS)
+    """The 121 published RTT full-extract columns; or its descriptive columns and weekly bands, so that parse can
+    refuse a changed header naming the column it lacks."""
+    if header_is(header, COLUMNS):
+        return True
+    stripped = {cell.strip() for cell in header}
+    bands = sum(1 for cell in stripped if cell.startswith("Gt ") and cell.endswith("Weeks SUM 1"))
+    return set(DESCRIPTIVE) <= stripped and bands >= MIN_BANDS_TO_RECOGNISE
 
 
 @never_raises(NAME)

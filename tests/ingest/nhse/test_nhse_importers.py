@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
-from perfdash.ingest.nhse import IMPORTERS, ae_tidy, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import IMPORTERS, ae_tidy, dm01, mhsds, msitae, provider_map, rtt
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -31,6 +31,7 @@ def test_registry_order_and_names() -> None:
         "nhse_rtt",
         "nhse_dm01",
         "provider_reference",
+        "nhsd_mhsds",
     ]
     assert all(i.label for i in IMPORTERS)
 
@@ -51,6 +52,7 @@ def test_metric_ids_exist_in_config() -> None:
         ([*dm01.FIXED_COLUMNS, "0 <01 weeks", "13+ weeks"], "nhse_dm01"),
         (["", "Title:", "Monthly Diagnostics Waiting Times and Activity", ""], "nhse_dm01"),
         (list(provider_map.COLUMNS), "provider_reference"),
+        (list(mhsds.COLUMNS), "nhsd_mhsds"),
     ],
 )
 def test_each_header_matches_exactly_one_importer(header: list[str], name: str) -> None:
@@ -87,6 +89,7 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
         "nhse_rtt": ",".join(rtt.COLUMNS),
         "nhse_dm01": ",".join([*dm01.FIXED_COLUMNS, "0 <01 weeks"]),
         "provider_reference": ",".join(provider_map.COLUMNS),
+        "nhsd_mhsds": ",".join(mhsds.COLUMNS),
     }[which.name]
     text = header + "\n" + "\n".join(",".join(r) for r in rows)
     parsed = which.parse(text)
@@ -97,7 +100,8 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
 PLAUSIBLE = st.sampled_from(
     ["", "-", "0", "12", "1,234", "x", "TOTAL", "MSitAE-APRIL-2025", "MSitAE-MAY-2025", "RTT-June-2026",
      "2025-04-01", "Apr-25", "Part_2", "C_999", "62-day Combined", "28-day FDS", "ALL CANCERS", "ALL MODALITIES",
-     "1", "other", "RAA", " rbb ", "London Commissioning Region"]
+     "1", "other", "RAA", " rbb ", "London Commissioning Region", "30/09/2024", "01/07/2024", "England",
+     "Provider", "MRS01", "MRS01a", "MRS01b", "NONE", "*", "8.5"]
 )  # fmt: skip
 
 
@@ -110,6 +114,7 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "nhse_rtt": list(rtt.COLUMNS),
         "nhse_dm01": [*dm01.FIXED_COLUMNS, "0 <01 weeks", "Period"],
         "provider_reference": list(provider_map.COLUMNS),
+        "nhsd_mhsds": list(mhsds.COLUMNS),
     }[which.name]
     rows = data.draw(st.lists(st.lists(PLAUSIBLE, min_size=len(columns), max_size=len(columns)), max_size=8))
     text = ",".join(columns) + "\n" + "\n".join(",".join(f'"{c}"' for c in r) for r in rows)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import zipfile
 
 import pytest
 
+from perfdash.config import load_config
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Parsed
 from perfdash.ingest.nhse import rtt
+from perfdash.ingest.pipeline import prepare
 
 DESCRIPTIVE = [
     "Period",
@@ -166,12 +169,50 @@ def test_no_waiting_list_rows_is_a_problem() -> None:
 def test_header_is_strict() -> None:
     assert len(HEADER) == 121
     assert rtt.matches(HEADER)
-    assert not rtt.matches([c.replace("Gt 52 To 53", "Gt 52 to 53") for c in HEADER])
-    assert not rtt.matches(HEADER[:-1])
-    assert not rtt.matches([c for c in HEADER if c != "Gt 104 Weeks SUM 1"])
+    # An edited header is still recognised as the RTT extract, so that parse can name what it lacks.
+    renamed = [c.replace("Gt 52 To 53", "Gt 52 to 53") for c in HEADER]
+    assert rtt.matches(renamed)
+    [problem] = rtt.parse(build([line("RAA", "07T", {0: 5})], header=renamed)).problems
+    assert "'Gt 52 To 53 Weeks SUM 1'" in problem.message and problem.line == 1
+    assert rtt.matches(HEADER[:-1])
+    assert not rtt.matches(HEADER[:20])  # too few bands: some other file
+    assert not rtt.matches([c for c in HEADER if c != "Provider Org Code"])
 
 
 def test_wrong_file_reports_missing_columns() -> None:
     parsed = rtt.parse(build([line("RAA", "07T", {0: 5})[:-1]], header=HEADER[:-1]))
     [problem] = parsed.problems
     assert "Total All" in problem.message and problem.line == 1
+
+
+# --- as downloaded: a .zip holding the one CSV, through the whole pipeline ----------------------------------
+
+
+def zipped(text: str, member: str = "20250131-RTT-January-2025-full-extract.csv") -> bytes:
+    """A .zip holding one CSV, as NHS England publishes the full extract."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, text.encode("utf-8"))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_zip_of_the_documented_extract_loads_through_prepare(newline: str) -> None:
+    text = sample().replace("\r\n", newline)
+    prepared = prepare("Full-CSV-data-file-Jan25-ZIP.zip", zipped(text), load_config(), None)
+    assert prepared.ok, [p.describe() for p in prepared.problems]
+    assert prepared.format == rtt.NAME
+    # RAA, Part_2 C_999 over its three commissioners: within 18 weeks 100 + 50 (07T) + 20 (08M) + 5 (NONC) = 175
+    # of Total All 205 + 34 + 5 = 244 = 71.721%; over 52 weeks 3 + 2 (07T) + 4 (08M) = 9.
+    raa = prepared.rows[prepared.rows["org_code"] == "RAA"].set_index("metric_id")["value"]
+    assert raa["rtt_18wk_incomplete"] == pytest.approx(100 * 175 / 244)
+    assert raa["rtt_52wk_waiters"] == 9
+    assert raa["rtt_waiting_list"] == 244
+
+
+def test_zip_with_a_renamed_column_is_refused_naming_it() -> None:
+    renamed = [c if c != "Total All" else "Total all pathways" for c in HEADER]
+    text = build([line("RAA", "07T", {0: 5})], header=renamed)
+    prepared = prepare("Full-CSV-data-file-Jan25-ZIP.zip", zipped(text), load_config(), None)
+    assert not prepared.ok and prepared.rows.empty
+    assert any("'Total All'" in p.message for p in prepared.errors)
