@@ -337,17 +337,20 @@ def save_commentary(
     problem = problem_with(narrative, action, due)
     if problem:
         return problem
-    store.add_commentary(
-        get_engine(),
-        metric_id=metric_id,
-        org_code=org_code,
-        period=period,
-        narrative=narrative.strip(),
-        action=action.strip(),
-        owner=owner.strip(),
-        due=due.strip(),
-        author=author,
-    )
+    try:
+        store.add_commentary(
+            get_engine(),
+            metric_id=metric_id,
+            org_code=org_code,
+            period=period,
+            narrative=narrative.strip(),
+            action=action.strip(),
+            owner=owner.strip(),
+            due=due.strip(),
+            author=author,
+        )
+    except store.StoreError as error:  # a field too long, or the store busy or moved: say so, keep the text
+        return str(error)
     return None
 
 
