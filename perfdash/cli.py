@@ -163,11 +163,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Roll back one upload."""
-    try:
-        affected = service.rollback_upload(_engine(args), args.upload_id, user=_user(args), reason=args.reason or "")
-    except store.StoreError as error:
-        complain(str(error))
-        return EXIT_INVALID
+    affected = service.rollback_upload(_engine(args), args.upload_id, user=_user(args), reason=args.reason or "")
     say(f"rolled back upload {args.upload_id}: {affected} values returned to what they were before")
     return 0
 
