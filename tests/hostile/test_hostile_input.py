@@ -9,6 +9,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from perfdash import service, store
@@ -186,3 +187,19 @@ def test_shared_files_truncated_at_random_points_fail_cleanly(config, shared_dat
                 text = problem.describe()
                 assert text and "Traceback" not in text and len(text) < 800, (path.name, cut, text)
     assert store.table_counts(sqlite_engine) == before
+
+
+def test_case14_a_roll_up_never_reads_inf(config):
+    from perfdash import board
+
+    frame = pd.DataFrame(
+        {
+            "period": ["2025-04"] * 3,
+            "org_code": ["R1H", "RF4", "RQX"],
+            "value": [1.7e308] * 3,
+            "numerator": [float("nan")] * 3,
+            "denominator": [float("nan")] * 3,
+        }
+    )
+    total = board.rollup(config.metric_by_id["ae_attendances"], frame)
+    assert total["value"].isna().all() and total["reporting"].tolist() == [3]
