@@ -171,6 +171,11 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
     Raises ReadError or DecodeError when the bytes cannot be opened at all.
     """
     container = sniff(file_name, data)
+    if container.member is not None and container.kind == "csv":
+        # The CSV inside a .zip gets the same bounds as one uploaded on its own.
+        problems = check_limits(container.data, container.member, config)
+        if problems:
+            raise ReadError(f"{container.member} inside the zip: {problems[0].describe()}")
     encoding = ""
     if container.kind == "csv":
         decoded = decode_bytes(container.data)

@@ -203,3 +203,11 @@ def test_case14_a_roll_up_never_reads_inf(config):
     )
     total = board.rollup(config.metric_by_id["ae_attendances"], frame)
     assert total["value"].isna().all() and total["reporting"].tolist() == [3]
+
+
+def test_a_csv_inside_a_zip_gets_the_same_bounds(config):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.csv", ",".join(f"c{i}" for i in range(200_000)) + "\n1,2\n")
+    text = messages(bounded(config, buffer.getvalue(), name="wide.zip"))
+    assert "data.csv inside the zip: line 1: this line is" in text[0] and "limits.max_line_chars" in text[0]
