@@ -293,3 +293,29 @@ def test_reads_are_not_blocked_when_engine_opens_during_a_write(tmp_path):
     assert isinstance(frame, pd.DataFrame) and time.perf_counter() - started < 2
     holder.join()
     store.dispose_engines()
+
+
+@pytest.mark.postgres
+def test_postgresql_write_waiting_on_another_is_busy_and_reads_do_not_wait(postgres_server, monkeypatch):
+    monkeypatch.setattr(store, "STATEMENT_TIMEOUT_S", 1)  # the configured timeout, short for the test
+    url = postgres_server.create_database(f"perfdash_busy_{time.monotonic_ns()}")
+    engine = store.get_engine(url)
+    holder = sa.create_engine(url)
+    try:
+        with holder.connect() as other:
+            other.exec_driver_sql("BEGIN")
+            other.exec_driver_sql("SELECT pg_advisory_xact_lock(7241)")  # another process mid-write
+            started = time.perf_counter()
+            assert store.read_current(engine).empty
+            assert time.perf_counter() - started < 1
+            with pytest.raises(store.StoreError, match="busy with another write"):
+                store.add_commentary(
+                    engine, metric_id="ae_4hr_all", org_code="R1H", period="2025-04", narrative="x", author="a"
+                )
+            assert time.perf_counter() - started < 5
+            other.exec_driver_sql("ROLLBACK")
+    finally:
+        holder.dispose()
+        store.dispose_engines()
+    assert store.read_commentary(store.get_engine(url)).empty
+    store.dispose_engines()
