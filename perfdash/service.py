@@ -76,9 +76,10 @@ def commit_files(
             for prepared in prepared_files
         ],
     )
+    elapsed = time.perf_counter() - started
     for prepared, result in zip(prepared_files, results, strict=True):
         log.info(
-            "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged",
+            "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs (one transaction, %d files)",
             prepared.file_name,
             prepared.format,
             user,
@@ -86,8 +87,9 @@ def commit_files(
             result.added,
             result.revised,
             result.unchanged,
+            elapsed,
+            len(prepared_files),
         )
-    log.info("committed %d file(s) in one transaction in %.2fs", len(prepared_files), time.perf_counter() - started)
     return results
 
 

@@ -319,3 +319,49 @@ def test_postgresql_write_waiting_on_another_is_busy_and_reads_do_not_wait(postg
         store.dispose_engines()
     assert store.read_commentary(store.get_engine(url)).empty
     store.dispose_engines()
+
+
+@pytest.mark.slow
+def test_case1_killed_mid_ingest_leaves_none_or_all(tmp_path, config):
+    """SIGKILL the real command line while it loads two files: the store holds neither or both, never one."""
+    import signal
+    import subprocess
+    import sys
+
+    from perfdash.periods import add_months
+
+    small = write(tmp_path, "small.csv", "2025-04,R1H,ae_attendances,100,,\n")
+    counts = [m.id for m in config.metrics if m.unit == "count"]
+    orgs = [config.system.code, *(o.code for o in config.organisations), *config.place_codes]
+    months = [add_months("2000-01", i) for i in range(300)]
+    big_rows = "".join(
+        f"{p},{o},{m},{(i % 900) + 1},,\n"
+        for i, (p, o, m) in enumerate((p, o, m) for p in months for o in orgs for m in counts)
+    )
+    big = write(tmp_path, "big.csv", big_rows)
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store.get_engine(db)
+    store.dispose_engines()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "perfdash", "ingest", small, big, "--database", db, "--accept-warnings"],
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    wal = tmp_path / "store.sqlite-wal"
+    baseline = wal.stat().st_size if wal.exists() else 0
+    validated = 0
+    for line in process.stderr:
+        validated += "validated" in line
+        if validated == 2:
+            break
+    # Kill as soon as the write has started (the WAL grows), i.e. part-way through the transaction.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (wal.stat().st_size if wal.exists() else 0) <= baseline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    uploads = store.count_uploads(store.get_engine(db))
+    store.dispose_engines()
+    assert uploads in (0, 2)
