@@ -281,6 +281,9 @@ def test_uploads_and_check_print_file_names_terminal_safe(tmp_path, db, capsys, 
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert len(out.strip().splitlines()) == 1  # no forged second audit line
     assert "evil\\x1b[2J\\n2025-01-01" in out
+    code, out, _err = run(capsys, "check", "--database", db, "--today", "2025-05-20")
+    assert "latest upload 1: evil\\x1b[2J\\n2025-01-01" in out
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
 
 
 def test_reads_are_not_blocked_when_engine_opens_during_a_write(tmp_path):
