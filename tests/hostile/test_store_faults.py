@@ -91,10 +91,10 @@ def test_commit_files_is_all_or_nothing_and_nests(tmp_path, config, sqlite_engin
         prepare(f"{org}.csv", (HEADER + f"2025-04,{org},ae_attendances,100,,\n").encode(), config, sqlite_engine)
         for org in ("R1H", "RF4", "RQX")
     ]
-    version = store.data_version(sqlite_engine)
+    version = store.versions(sqlite_engine).values
     results = service.commit_files(sqlite_engine, files, user="a@nhs.net")
     assert [r.added for r in results] == [1, 1, 1]
-    assert store.data_version(sqlite_engine) == version + 1  # one transaction, one version
+    assert store.versions(sqlite_engine).values == version + 1  # one transaction, one version
     assert store.count_uploads(sqlite_engine) == 3
 
 
