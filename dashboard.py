@@ -55,4 +55,4 @@ pages["Admin"] = [_restricted("admin", "app_pages/admin.py", "Configuration", "a
 ui.sidebar_identity(config, user)
 # One flat list: Streamlit's sectioned sidebar puts <div> headers inside its <ul>, which breaks the list for
 # screen readers (axe "list"/"listitem", serious). Page titles say what each page is for.
-st.navigation([page for section in pages.values() for page in section]).run()
+ui.run_page(st.navigation([page for section in pages.values() for page in section]))

@@ -15,7 +15,7 @@ for message in st.session_state.pop("data_messages", []):
 
 uploads = store.list_uploads(engine)
 st.subheader("Uploads")
-st.dataframe(
+ui.table(
     uploads[
         [
             "id",
@@ -34,8 +34,8 @@ st.dataframe(
             "rolled_back_at",
         ]
     ],
-    hide_index=True,
-    width="stretch",
+    download="perfdash-uploads.csv",
+    key="uploads",
 )
 
 if ui.allowed(user, "rollback"):
@@ -73,7 +73,7 @@ if month:
     if history.empty:
         st.caption("No value has ever been loaded for this metric, organisation and month.")
     else:
-        st.dataframe(history, hide_index=True, width="stretch")
+        ui.table(history, download=f"history-{metric_id}-{org}-{month}.csv", key="history")
 
 st.subheader("Export")
 st.download_button(

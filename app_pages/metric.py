@@ -106,19 +106,18 @@ if bench is not None:
 
 st.subheader("Data")
 table = metric_detail.data_table(values, reading, targets)
-st.dataframe(table, hide_index=True, width="stretch")
-st.download_button("Download this data (CSV)", ui.safe_csv(table), file_name=f"{metric.id}-{org}.csv", mime="text/csv")
+ui.table(table, download=f"{metric.id}-{org}.csv", key="metric-data")
 
 st.subheader("Commentary")
 if commentary.empty:
     st.caption("No commentary yet for this metric and organisation.")
 else:
-    st.dataframe(
+    ui.table(
         commentary[["period", "narrative", "action", "owner", "due", "author", "created_at"]].sort_values(
             "period", ascending=False
         ),
-        hide_index=True,
-        width="stretch",
+        download=f"commentary-{metric.id}-{org}.csv",
+        key="commentary",
     )
 user = ui.current_user()
 if ui.allowed(user, "commentary"):

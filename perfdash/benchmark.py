@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from perfdash.config import Config, Metric
+from perfdash.markup import chart_text, chart_texts
 from perfdash.theme import NHS_BLUE, NHS_GREY_3, NHS_PALE_GREY, WHITE
 from perfdash.vocabulary import format_value, unit_words
 
@@ -123,24 +124,26 @@ def caterpillar(providers: pd.DataFrame, metric: Metric, highlight: set[str], *,
                 mode="markers+text" if name != "Other providers" else "markers",
                 name=name,
                 marker={"color": colour, "symbol": symbol, "size": 9 if name != "Other providers" else 6},
-                text=part["org_code"] if name != "Other providers" else None,
+                text=chart_texts(part["org_code"]) if name != "Other providers" else None,
                 textposition="top center",
                 error_y=None
                 if error is None
                 else {**error, "array": error["array"][mask], "arrayminus": error["arrayminus"][mask]},
                 hovertext=[
-                    f"{n}<br>{format_value(v, metric.unit)}" for n, v in zip(part["name"], part["value"], strict=True)
+                    # Provider names come from an uploaded lookup: shown as text, never as Plotly markup.
+                    f"{chart_text(n)}<br>{format_value(v, metric.unit)}"
+                    for n, v in zip(part["name"], part["value"], strict=True)
                 ],
                 hoverinfo="text",
             )
         )
     figure.update_layout(
-        title={"text": title, "font": {"color": NHS_BLUE}},
+        title={"text": chart_text(title), "font": {"color": NHS_BLUE}},
         plot_bgcolor=WHITE,
         paper_bgcolor=WHITE,
         xaxis={"title": "Providers ranked by value", "showticklabels": False},
         yaxis={
-            "title": metric.name,
+            "title": chart_text(metric.name),
             "tickprefix": unit_words(metric.unit).tick_prefix,
             "ticksuffix": unit_words(metric.unit).tick_suffix,
             "tickformat": unit_words(metric.unit).tick_format,

@@ -41,6 +41,9 @@ def rollup(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
         sums["numerator"] = np.nan
     else:
         return frame.iloc[0:0][["period", "value", "numerator", "denominator"]]
+    # A total too large for a float is no value, never an inf that SPC would read as "common cause".
+    for column in ("value", "numerator", "denominator"):
+        sums[column] = sums[column].where(np.isfinite(sums[column]))
     sums["reporting"] = grouped.size()
     return sums.reset_index()[["period", "value", "numerator", "denominator", "reporting"]]
 

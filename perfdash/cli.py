@@ -8,12 +8,25 @@ import os
 import sys
 from pathlib import Path
 
-from perfdash import logs, service, store
+from perfdash import logs, service, store, terminal
 from perfdash.config import ConfigError, load_config
 from perfdash.ingest.pipeline import prepare
 
 EXIT_INVALID = 1
 EXIT_WARNINGS = 3
+EXIT_FAILED = 2
+# A file with thousands of problems prints the first ones; the rest are counted (the page lists them all).
+MAX_PROBLEM_LINES = 50
+
+
+def say(text: object) -> None:
+    """Print a line to stdout with control characters escaped (file names and values come from users)."""
+    print(terminal.safe(text))
+
+
+def complain(text: object) -> None:
+    """Print a line to stderr with control characters escaped."""
+    print(terminal.safe(text), file=sys.stderr)
 
 
 def _user(args: argparse.Namespace) -> str:
@@ -32,13 +45,12 @@ def _prepare_files(paths: list[str], config, engine) -> tuple[list, bool]:
         try:
             data = Path(path).read_bytes()
         except OSError as error:
-            print(f"{path}: cannot read the file: {error.strerror}", file=sys.stderr)
+            complain(f"{path}: cannot read the file: {error.strerror}")
             failed = True
             continue
         prepared = prepare(Path(path).name, data, config, engine)
         prepared_files.append(prepared)
-        for problem in prepared.errors:
-            print(f"{path}: {problem.describe()}", file=sys.stderr)
+        _print_problems(path, prepared.errors, "")
         failed |= not prepared.ok
     return prepared_files, failed
 
@@ -49,61 +61,70 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     engine = _engine(args)
     prepared_files, failed = _prepare_files(args.files, config, engine)
     if failed:
-        print("Nothing was loaded: fix the problems above and run ingest again.", file=sys.stderr)
+        complain("Nothing was loaded: fix the problems above and run ingest again.")
         return EXIT_INVALID
     if service.needs_demo_decision(engine, prepared_files) and not args.keep_demo:
         if not args.withdraw_demo:
-            print(
+            complain(
                 "Nothing was loaded: the store still holds the synthetic demo data and these files are real. "
                 "Re-run with --withdraw-demo to withdraw the demo first (recorded like a rollback; recommended), "
-                "or --keep-demo to keep it beside them (its points are marked synthetic).",
-                file=sys.stderr,
+                "or --keep-demo to keep it beside them (its points are marked synthetic)."
             )
             return EXIT_WARNINGS
         if not args.dry_run:
             withdrawn = service.withdraw_demo(engine, user=_user(args))
-            print(f"withdrew the synthetic demo data ({withdrawn} values); it stays in the audit log")
+            say(f"withdrew the synthetic demo data ({withdrawn} values); it stays in the audit log")
             # Compare with the store as it now is, so real months are not previewed as revisions of made-up ones.
             prepared_files, failed = _prepare_files(args.files, config, engine)
             if failed:
                 return EXIT_INVALID
+    # Files of one command are one upload batch: a later file changing an earlier one's value is a revision.
+    service.flag_conflicts(prepared_files)
     warned = False
     for prepared in prepared_files:
-        for problem in prepared.warnings:
-            print(f"{prepared.file_name}: warning: {problem.describe()}", file=sys.stderr)
-            warned = True
+        _print_problems(prepared.file_name, prepared.warnings, "warning: ")
+        warned |= bool(prepared.warnings)
     for prepared in prepared_files:
         counts = prepared.counts()
-        print(
+        say(
             f"{prepared.file_name}: read as {prepared.format_label} ({prepared.format}); "
             f"{len(prepared.rows)} values: {counts['new']} new, {counts['revised']} revised, "
             f"{counts['unchanged']} unchanged"
         )
-        print(f"  fills: {prepared.filled()}")
+        say(f"  fills: {prepared.filled()}")
         for note in prepared.notes:
-            print(f"  note: {note}")
+            say(f"  note: {note}")
     if args.dry_run:
         for prepared in prepared_files:
             revised = prepared.changes[prepared.changes["change"] == "revised"].head(20)
             for row in revised.itertuples():
-                print(f"  revise {row.period} {row.org_code} {row.metric_id}: {row.old_value:g} -> {row.value:g}")
-        print("Dry run: nothing was written.")
+                say(f"  revise {row.period} {row.org_code} {row.metric_id}: {row.old_value:g} -> {row.value:g}")
+        say("Dry run: nothing was written.")
         return 0
     if warned and not args.accept_warnings:
-        print("Nothing was loaded: re-run with --accept-warnings to load despite the warnings.", file=sys.stderr)
+        complain("Nothing was loaded: re-run with --accept-warnings to load despite the warnings.")
         return EXIT_WARNINGS
+    # One transaction for the whole command: interrupted or failed, it leaves the store as it was.
+    results = service.commit_files(engine, prepared_files, user=_user(args), note=args.note or "")
     total = {"added": 0, "revised": 0, "unchanged": 0}
-    for prepared in prepared_files:
-        result = service.commit_prepared(engine, prepared, user=_user(args), note=args.note or "")
+    for prepared, result in zip(prepared_files, results, strict=True):
         if result.duplicate_of is not None:
-            print(f"{prepared.file_name}: identical to upload {result.duplicate_of}; nothing changed")
+            say(f"{prepared.file_name}: identical to upload {result.duplicate_of}; nothing changed")
             continue
         total["added"] += result.added
         total["revised"] += result.revised
         total["unchanged"] += result.unchanged
-        print(f"{prepared.file_name}: loaded as upload {result.upload_id}")
-    print(f"added {total['added']}, revised {total['revised']}, unchanged {total['unchanged']}")
+        say(f"{prepared.file_name}: loaded as upload {result.upload_id}")
+    say(f"added {total['added']}, revised {total['revised']}, unchanged {total['unchanged']}")
     return 0
+
+
+def _print_problems(name: str, problems: list, prefix: str) -> None:
+    """Each problem on its own line, at most MAX_PROBLEM_LINES of them, then how many more there are."""
+    for problem in problems[:MAX_PROBLEM_LINES]:
+        complain(f"{name}: {prefix}{problem.describe()}")
+    if len(problems) > MAX_PROBLEM_LINES:
+        complain(f"{name}: ... and {len(problems) - MAX_PROBLEM_LINES:,} more (the Upload page lists them all)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -111,7 +132,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     data = service.export_csv(_engine(args))
     Path(args.out).write_bytes(data)
     rows = data.count(b"\n") - 1
-    print(f"wrote {rows} rows to {args.out}")
+    say(f"wrote {rows} rows to {args.out}")
     return 0
 
 
@@ -120,9 +141,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     result = service.load_demo(_engine(args), config, user=_user(args))
     if result.duplicate_of is not None:
-        print(f"demo data identical to upload {result.duplicate_of}; nothing changed")
+        say(f"demo data identical to upload {result.duplicate_of}; nothing changed")
     else:
-        print(f"demo data loaded as upload {result.upload_id}: {result.added} added, {result.revised} revised")
+        say(f"demo data loaded as upload {result.upload_id}: {result.added} added, {result.revised} revised")
     return 0
 
 
@@ -130,10 +151,10 @@ def cmd_uploads(args: argparse.Namespace) -> int:
     """List uploads, newest first."""
     frame = store.list_uploads(_engine(args))
     if frame.empty:
-        print("no uploads")
+        say("no uploads")
         return 0
     for row in frame.itertuples():
-        print(
+        say(
             f"{row.id:>5}  {row.uploaded_at}  {row.uploaded_by:<28} {row.file_name:<40} {row.format:<16} "
             f"rows={row.n_rows} added={row.n_added} revised={row.n_revised} unchanged={row.n_unchanged}  {row.status}"
         )
@@ -142,12 +163,8 @@ def cmd_uploads(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Roll back one upload."""
-    try:
-        affected = service.rollback_upload(_engine(args), args.upload_id, user=_user(args), reason=args.reason or "")
-    except store.StoreError as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_INVALID
-    print(f"rolled back upload {args.upload_id}: {affected} values returned to what they were before")
+    affected = service.rollback_upload(_engine(args), args.upload_id, user=_user(args), reason=args.reason or "")
+    say(f"rolled back upload {args.upload_id}: {affected} values returned to what they were before")
     return 0
 
 
@@ -158,7 +175,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     path = Path(args.out) if args.out else PROJECT_ROOT / "docs" / "metrics.md"
     path.write_text(metrics_markdown(load_config(args.config)), encoding="utf-8")
-    print(f"wrote {path}")
+    say(f"wrote {path}")
     return 0
 
 
@@ -171,9 +188,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     today = date.fromisoformat(args.today) if args.today else date.today()
     report = check.run(args.config, args.database, today)
     for line in report.lines:
-        print(line)
+        say(line)
     for problem in report.problems:
-        print(problem, file=sys.stderr)
+        complain(problem)
     return report.exit_code
 
 
@@ -186,31 +203,39 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
     if args.period:
         period = parse_period(args.period)
         if period is None:
-            print(f"--period {args.period!r} is not a month: write YYYY-MM, e.g. 2025-09.", file=sys.stderr)
+            complain(f"--period {args.period!r} is not a month: write YYYY-MM, e.g. 2025-09.")
             return EXIT_INVALID
     out = Path(args.out)
     if not out.parent.is_dir():
-        print(f"{out}: cannot write the board pack: the folder {out.parent} does not exist", file=sys.stderr)
+        complain(f"{out}: cannot write the board pack: the folder {out.parent} does not exist")
         return EXIT_INVALID
     config = load_config(args.config)
     try:
         pack = boardpack.pack_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
     except boardpack.BoardPackError as error:
-        print(str(error), file=sys.stderr)
+        complain(str(error))
         return EXIT_INVALID
     try:
         out.write_bytes(pack.pdf)
     except OSError as error:
-        print(f"{out}: cannot write the board pack: {error.strerror}", file=sys.stderr)
+        complain(f"{out}: cannot write the board pack: {error.strerror}")
         return EXIT_INVALID
-    print(f"wrote {out}: board pack for {args.org}, {pack.period}, {pack.pages} pages, {len(pack.charted)} charts")
+    say(f"wrote {out}: board pack for {args.org}, {pack.period}, {pack.pages} pages, {len(pack.charted)} charts")
     return 0
+
+
+def _upload_id(text: str) -> int:
+    """An upload number as the store can hold it (a positive 64-bit integer)."""
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"{terminal.safe(text, limit=40)!r} is not an upload number")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Arguments for every command."""
     parser = argparse.ArgumentParser(prog="python -m perfdash", description="perfdash command line")
     parser.add_argument("--config", help="path to config.yaml (default: the project's, or PERFDASH_CONFIG)")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
@@ -243,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("demo", cmd_demo, "(re)load the synthetic demo data")
     add("uploads", cmd_uploads, "list uploads with who, when, file, counts and status")
     rollback = add("rollback", cmd_rollback, "roll back an upload; its values return to what they were before")
-    rollback.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    rollback.add_argument("upload_id", type=_upload_id, metavar="UPLOAD_ID")
     rollback.add_argument("--reason", help="why it is being rolled back")
     check = add("check", cmd_check, "check config.yaml, the database and data freshness (exit 0 ok, 1 stale, 2 broken)")
     check.add_argument("--today", metavar="YYYY-MM-DD", help="judge freshness as on this date (default: today)")
@@ -258,17 +283,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; configuration and storage problems print one clear line, never a traceback."""
+    """Run a command; any failure prints one clear line to stderr and exits 2 (the traceback only with --debug)."""
     # INFO by default so loads say what, by whom and how long (PERFDASH_LOG_LEVEL=WARNING quietens it).
     logs.configure()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
-        return 2
-    except store.StoreError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        complain("Interrupted: any unfinished write was rolled back.")
+        return EXIT_FAILED
+    except Exception as error:  # the one place every failure becomes one line
+        if args.debug:
+            raise
+        complain(failure_line(error))
+        return EXIT_FAILED
     finally:
         store.dispose_engines()
+
+
+def failure_line(error: BaseException) -> str:
+    """Any exception as one line an operator can act on."""
+    import sqlalchemy as sa
+
+    if isinstance(error, ConfigError | store.StoreError):
+        return " ".join(str(error).split())
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}" + (" (add --debug for details)" if not error.filename else "")
+    if isinstance(error, sa.exc.SQLAlchemyError):
+        return f"Database problem: {store.explain(error)}"
+    if isinstance(error, MemoryError):
+        return "Out of memory: the input is too large for this machine; split it into smaller files"
+    text = " ".join(str(error).split())[:300]
+    return f"Unexpected {type(error).__name__}: {text} (run again with --debug for the traceback)"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-MAX_LENGTH = 4000
+from perfdash.store import FIELD_LENGTHS
+
+MAX_LENGTH = FIELD_LENGTHS["narrative"]
 
 
 def problem_with(narrative: str, action: str, due: str) -> str | None:

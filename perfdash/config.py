@@ -212,6 +212,20 @@ class AppSettings(_Strict):
     demo_label: str = "synthetic demo data"
 
 
+class Limits(_Strict):
+    """Bounds on what an upload may hold, checked before parsing (perfdash/ingest/limits.py) and after."""
+
+    max_columns: int = Field(default=1000, ge=10)
+    max_line_chars: int = Field(default=100_000, ge=1000)
+    max_cell_chars: int = Field(default=5000, ge=100)
+    max_unzipped_mb: int = Field(default=500, ge=1)  # an .xlsx or .zip, once decompressed (zip bombs)
+    earliest_period: str = "2000-01"
+    months_ahead: int = Field(default=1, ge=0, le=24)  # latest month accepted: this many after the current one
+    max_abs_value: float = Field(default=1e12, gt=0)  # sums of many such values stay finite
+
+    _earliest = field_validator("earliest_period", mode="before")(lambda cls, v: _month(v))
+
+
 class Rebase(_Strict):
     """A new SPC calculation period from a month, with the reason."""
 
@@ -279,6 +293,7 @@ class Config(_Strict):
     metrics: list[Metric] = Field(min_length=1)
     domains: list[Domain] = Field(min_length=1)
     spc: SpcSettings = SpcSettings()
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

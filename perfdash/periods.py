@@ -27,8 +27,9 @@ MONTH_NAMES = {
     for name in names
 }
 
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_ISO_FIRST_DAY = re.compile(r"^(\d{4})-(\d{2})-01$")
+# re.ASCII: only 0-9 are digits; Python would read full-width or Arabic-Indic digits as a month too.
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_ISO_FIRST_DAY = re.compile(r"^(\d{4})-(\d{2})-01$", re.ASCII)
 
 
 def parse_period(text: str) -> str | None:

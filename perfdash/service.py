@@ -10,8 +10,9 @@ import pandas as pd
 
 from perfdash import demo, store
 from perfdash.config import Config
-from perfdash.ingest.model import CANONICAL_COLUMNS
+from perfdash.ingest.model import CANONICAL_COLUMNS, Problem
 from perfdash.ingest.pipeline import Prepared, prepare
+from perfdash.periods import label
 from perfdash.store import Engine
 
 log = logging.getLogger("perfdash")
@@ -23,6 +24,7 @@ def commit_prepared(
     """Write a validated file as one upload (refusing one with errors), recording where its values came from."""
     if not prepared.ok:
         raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
+    store.check_lengths(file_name=prepared.file_name, user=user, note=note)
     started = time.perf_counter()
     result = store.commit(
         engine,
@@ -49,6 +51,99 @@ def commit_prepared(
         time.perf_counter() - started,
     )
     return result
+
+
+def commit_files(
+    engine: Engine, prepared_files: list[Prepared], *, user: str, note: str = ""
+) -> list[store.CommitResult]:
+    """Write several validated files as one upload each, in ONE transaction: all of them land, or none."""
+    for prepared in prepared_files:
+        if not prepared.ok:
+            raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
+    started = time.perf_counter()
+    results = store.commit_many(
+        engine,
+        [
+            store.Batch(
+                rows=prepared.rows[CANONICAL_COLUMNS],
+                file_name=prepared.file_name,
+                sha256=prepared.sha256,
+                file_format=prepared.format,
+                uploaded_by=user,
+                note=note,
+                reference=prepared.reference,
+            )
+            for prepared in prepared_files
+        ],
+    )
+    elapsed = time.perf_counter() - started
+    for prepared, result in zip(prepared_files, results, strict=True):
+        log.info(
+            "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs (one transaction, %d files)",
+            prepared.file_name,
+            prepared.format,
+            user,
+            result.upload_id,
+            result.added,
+            result.revised,
+            result.unchanged,
+            elapsed,
+            len(prepared_files),
+        )
+    return results
+
+
+def flag_conflicts(prepared_files: list[Prepared]) -> int:
+    """Warn on a later file that sets a value an earlier file of the same batch sets differently.
+
+    Committed together, the later file silently revises the earlier one; like any revision, that needs the
+    analyst's tick. Adds the warnings to the later file's problems (idempotent) and returns how many it added.
+    """
+    frames = [
+        p.rows[[*store.KEY, *store.VALUE_COLUMNS, "line"]].assign(file=i)
+        for i, p in enumerate(prepared_files)
+        if p.ok and not p.rows.empty
+    ]
+    if len(frames) < 2:
+        return 0
+    combined = pd.concat(frames, ignore_index=True)
+    combined = combined[combined.duplicated(store.KEY, keep=False)]
+    if combined.empty:
+        return 0
+    combined = combined.sort_values([*store.KEY, "file"])
+    earlier = combined.groupby(store.KEY, sort=False).shift(1)
+    later = combined[earlier["file"].notna()]
+    earlier = earlier.loc[later.index]
+    same = (
+        store._same(later["value"], earlier["value"])
+        & store._same(later["numerator"], earlier["numerator"])
+        & store._same(later["denominator"], earlier["denominator"])
+    )
+    differing = later[~same].assign(
+        earlier_file=earlier.loc[~same, "file"].astype(int),
+        earlier_line=earlier.loc[~same, "line"].astype(int),
+        earlier_value=earlier.loc[~same, "value"],
+    )
+    added = 0
+    for (file, earlier_file, period, metric_id), group in differing.groupby(
+        ["file", "earlier_file", "period", "metric_id"], sort=True
+    ):
+        first = group.iloc[0]
+        target = prepared_files[int(file)]
+        problem = Problem(
+            f"{len(group)} value(s) for {metric_id}, {label(period)} differ from "
+            f"{prepared_files[int(earlier_file)].file_name} (line {int(first['earlier_line'])}) in the same upload; "
+            f"this file's values will replace them (e.g. {first['org_code']}: "
+            f"{first['earlier_value']:g} to {first['value']:g})",
+            line=int(first["line"]),
+            column="value",
+            severity="warning",
+            fix="tick to confirm, or remove the rows from one of the files",
+        )
+        if problem not in target.problems:
+            target.problems.append(problem)
+            added += 1
+    return added
 
 
 def rollback_upload(engine: Engine, upload_id: int, *, user: str, reason: str = "") -> int:

@@ -9,6 +9,7 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
+from perfdash.markup import chart_text
 from perfdash.periods import label as month_label
 from perfdash.spc import VARIATION_ICONS, XmrResult
 from perfdash.theme import (
@@ -193,7 +194,7 @@ def _annotations(
             x=period,
             y=y if y is not None else 1.0,
             yref="y" if y is not None else "paper",
-            text=escape(text, quote=False),
+            text=chart_text(text),
             showarrow=True,
             arrowhead=2,
             arrowcolor=NHS_DARK_GREY,
@@ -207,7 +208,7 @@ def _annotations(
         if y is not None:
             xs.append(period)
             ys.append(y)
-            texts.append(f"<b>{month_label(period)}</b><br>{escape(text, quote=False)}")
+            texts.append(f"<b>{month_label(period)}</b><br>{chart_text(text)}")
     if xs:
         fig.add_trace(
             go.Scatter(
@@ -255,7 +256,7 @@ def _layout(fig: go.Figure, title: str, unit: str, meta: dict, months: int) -> N
     """NHS styling: white background, Arial, NHS Blue title, unit on the y axis, one tick per month when few."""
     u = unit_words(unit)
     fig.update_layout(
-        title={"text": escape(title, quote=False), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
+        title={"text": chart_text(title), "x": 0, "xanchor": "left", "font": {"color": NHS_BLUE, "size": 18}},
         font={"family": FONT, "color": NHS_DARK_GREY, "size": 13},
         plot_bgcolor=WHITE,
         paper_bgcolor=WHITE,
@@ -399,7 +400,7 @@ def run_chart_figure(
     _layout(fig, title, unit, _meta(result, title, unit, dates), len(dates))
     note = result.message or TOO_FEW_POINTS
     fig.add_annotation(
-        text=f"Run chart: {escape(note, quote=False)}",
+        text=f"Run chart: {chart_text(note)}",
         xref="paper",
         yref="paper",
         x=0,

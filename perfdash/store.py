@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -48,6 +49,29 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
 KEY = ["metric_id", "org_code", "period"]
 VALUE_COLUMNS = ["value", "numerator", "denominator"]
 
+# Every bounded text field and its most characters, in one place: the columns below are declared from it,
+# and check_lengths refuses longer text before writing, so SQLite (which would store anything) and
+# PostgreSQL (which would raise DataError mid-transaction) behave the same.
+FIELD_LENGTHS: dict[str, int] = {
+    "file_name": 255,
+    "sha256": 64,
+    "format": 64,
+    "user": 255,
+    "owner": 255,
+    "note": 2000,
+    "reason": 2000,
+    "narrative": 4000,
+    "action": 4000,
+    "metric_id": 64,
+    "org_code": 16,
+}
+FIELD_LABELS = {"user": "the user name", "file_name": "the file name", "note": "the note", "reason": "the reason"}
+# How long a write waits for another write before saying the store is busy (seconds).
+BUSY_TIMEOUT_S = float(os.environ.get("PERFDASH_BUSY_TIMEOUT", "20"))
+# PostgreSQL: give up on an unreachable server, and on any one statement, instead of hanging.
+CONNECT_TIMEOUT_S = int(os.environ.get("PERFDASH_CONNECT_TIMEOUT", "5"))
+STATEMENT_TIMEOUT_S = int(os.environ.get("PERFDASH_STATEMENT_TIMEOUT", "600"))
+
 metadata = sa.MetaData()
 
 meta_table = sa.Table(
@@ -60,10 +84,10 @@ uploads = sa.Table(
     "uploads",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_name", sa.String(FIELD_LENGTHS["file_name"]), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False, index=True),
     sa.Column("format", sa.String(64), nullable=False),
-    sa.Column("uploaded_by", sa.String(255), nullable=False),
+    sa.Column("uploaded_by", sa.String(FIELD_LENGTHS["user"]), nullable=False),
     sa.Column("uploaded_at", sa.String(32), nullable=False),
     sa.Column("n_rows", sa.Integer, nullable=False),
     sa.Column("n_added", sa.Integer, nullable=False),
@@ -82,7 +106,7 @@ rollbacks = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, unique=True),
-    sa.Column("rolled_back_by", sa.String(255), nullable=False),
+    sa.Column("rolled_back_by", sa.String(FIELD_LENGTHS["user"]), nullable=False),
     sa.Column("rolled_back_at", sa.String(32), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
 )
@@ -122,9 +146,9 @@ commentary = sa.Table(
     sa.Column("period", sa.String(7), nullable=False),
     sa.Column("narrative", sa.Text, nullable=False),
     sa.Column("action", sa.Text, nullable=False, default=""),
-    sa.Column("owner", sa.String(255), nullable=False, default=""),
+    sa.Column("owner", sa.String(FIELD_LENGTHS["owner"]), nullable=False, default=""),
     sa.Column("due", sa.String(10), nullable=False, default=""),
-    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("author", sa.String(FIELD_LENGTHS["user"]), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Index("ix_commentary_key", "metric_id", "org_code", "period", "id"),
 )
@@ -142,6 +166,19 @@ provider_reference = sa.Table(
 
 class StoreError(RuntimeError):
     """A storage problem explained for the user (wrong schema version, unreachable database)."""
+
+
+class FieldTooLongError(StoreError):
+    """Text longer than its field allows (FIELD_LENGTHS); nothing was written."""
+
+
+def check_lengths(**fields: str | None) -> None:
+    """Refuse text longer than FIELD_LENGTHS allows, naming the field, before anything is written."""
+    for name, text in fields.items():
+        limit = FIELD_LENGTHS[name]
+        if text is not None and len(text) > limit:
+            what = FIELD_LABELS.get(name, f"the {name.replace('_', ' ')}")
+            raise FieldTooLongError(f"{what[0].upper()}{what[1:]} is {len(text):,} characters; the most is {limit:,}.")
 
 
 @dataclass(frozen=True)
@@ -175,12 +212,12 @@ def missing_sqlite_file(url: str) -> str | None:
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
-        # Let SQLAlchemy's "begin" event emit BEGIN IMMEDIATE: writers queue instead of failing mid-way.
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (deferred for reads, IMMEDIATE for writes).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # A 256 MB page cache keeps index B-trees in memory during million-row loads.
         cursor.execute("PRAGMA cache_size=-262144")
@@ -189,10 +226,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # In WAL mode a deferred read sees a snapshot and never waits for a writer; only writes take the
+        # write lock up front (IMMEDIATE), so two writers queue instead of failing half-way.
+        writing = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+_WRITE_OPTION = "perfdash_write"
 _ENGINES: dict[str, Engine] = {}
+# The (device, inode) of each SQLite file when its engine was made: a write refuses a replaced or deleted file.
+_FILE_IDENTITY: dict[Engine, tuple[str, tuple[int, int]]] = {}
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -200,17 +243,98 @@ def get_engine(url: str | None = None) -> Engine:
     resolved = database_url(url)
     engine = _ENGINES.get(resolved)
     if engine is None:
-        if resolved.startswith("sqlite"):
-            engine = sa.create_engine(resolved, connect_args={"timeout": 30})
-            _configure_sqlite(engine)
-        else:
-            engine = sa.create_engine(resolved, pool_pre_ping=True)
+        try:
+            engine = _create_engine(resolved)
+        except (sa.exc.ArgumentError, ValueError) as error:
+            raise StoreError(
+                f"--database {resolved!r} is not a database URL ({error}); write e.g. "
+                "sqlite:///data/perfdash.sqlite or postgresql://user@host/db"
+            ) from None
+        except ModuleNotFoundError as error:
+            raise StoreError(
+                f"Cannot use the database {resolved!r}: the driver {error.name} is not installed"
+            ) from None
         try:
             ensure_schema(engine)
-        except sa.exc.OperationalError as error:
-            raise StoreError(f"Cannot open the database {engine.url.render_as_string()}: {error.orig}") from None
+        except sa.exc.SQLAlchemyError as error:
+            engine.dispose()
+            raise StoreError(f"Cannot open the database {engine.url.render_as_string()}: {explain(error)}") from None
+        _remember_file(engine)
         _ENGINES[resolved] = engine
     return engine
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        _configure_sqlite(engine)
+        return engine
+    parsed = sa.engine.make_url(url)
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "postgresql":
+        # libpq: fail fast when the server does not answer; the server: no statement runs for ever.
+        connect_args = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
+        }
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return os.path.abspath(database)
+
+
+def _remember_file(engine: Engine) -> None:
+    path = _sqlite_path(engine)
+    if path is not None:
+        status = os.stat(path)
+        _FILE_IDENTITY[engine] = (path, (status.st_dev, status.st_ino))
+
+
+def check_same_file(engine: Engine) -> None:
+    """Refuse to go on when the SQLite file was deleted or replaced after the app opened it."""
+    known = _FILE_IDENTITY.get(engine)
+    if known is None:
+        return
+    path, identity = known
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise StoreError(
+            f"The database file {path} has been deleted since perfdash opened it; nothing was written. "
+            "Restore the file (or restart perfdash to start a new one)."
+        ) from None
+    if (status.st_dev, status.st_ino) != identity:
+        raise StoreError(
+            f"The database file {path} has been replaced since perfdash opened it; nothing was written. "
+            "Restart perfdash to use the new file."
+        )
+
+
+def explain(error: BaseException) -> str:
+    """A database error in one line an operator understands (the driver's own words after a colon)."""
+    original = getattr(error, "orig", None) or error
+    text = " ".join(str(original).split())
+    lowered = text.lower()
+    if "database is locked" in lowered or "lock timeout" in lowered or "statement timeout" in lowered:
+        return (
+            f"the database is busy with another write for more than {BUSY_TIMEOUT_S:g} s; nothing was written, "
+            "try again in a minute"
+        )
+    if "file is not a database" in lowered or "malformed" in lowered or "disk image" in lowered:
+        return f"the database file is damaged or not a database ({text}); restore it from a backup"
+    if "disk is full" in lowered or "no space left" in lowered:
+        return "the disk is full; nothing was written. Free some space and try again"
+    if "readonly database" in lowered or "read-only" in lowered:
+        return "the database is read-only for this user; nothing was written. Check the file's permissions"
+    if "unable to open database file" in lowered:
+        return f"the database file cannot be opened ({text}); check the folder exists and is writable"
+    if "timeout expired" in lowered or "connection refused" in lowered or "could not connect" in lowered:
+        return f"the database server did not answer within {CONNECT_TIMEOUT_S} s ({text})"
+    return text[:300]
 
 
 def dispose_engines() -> None:
@@ -218,11 +342,20 @@ def dispose_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+    _FILE_IDENTITY.clear()
 
 
 def ensure_schema(engine: Engine) -> None:
     """Create the tables on first use and refuse a database made by a different schema version."""
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        # A read first: opening an existing store must not queue behind a long write.
+        if sa.inspect(conn).has_table(meta_table.name):
+            found = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
+            current = found.get("schema_version") == str(SCHEMA_VERSION)
+            versions = VALUES_VERSION in found and COMMENTARY_VERSION in found
+            if current and versions and all(sa.inspect(conn).has_table(t) for t in metadata.tables):
+                return
+    with engine.connect() as conn, conn.execution_options(**{_WRITE_OPTION: True}).begin():
         _lock(conn)
         metadata.create_all(conn)
         rows = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
@@ -270,13 +403,40 @@ def _bump_version(conn: Connection, key: str) -> None:
     )
 
 
+# The write transaction open in this thread or task, so writes nested inside it (commit_many) join it.
+_ACTIVE_WRITE: ContextVar[tuple[Engine, Connection, str] | None] = ContextVar("perfdash_active_write", default=None)
+
+
 @contextmanager
 def write_transaction(engine: Engine, *, bumps: str = VALUES_VERSION) -> Iterator[Connection]:
-    """One serialised write transaction: all of it lands, or none of it; it bumps one version on success."""
-    with engine.begin() as conn:
-        _lock(conn)
-        yield conn
-        _bump_version(conn, bumps)
+    """One serialised write transaction: all of it lands, or none of it; it bumps one version on success.
+
+    Nested calls (commit_many) join the outer transaction.
+    """
+    active = _ACTIVE_WRITE.get()
+    if active is not None and active[0] is engine:
+        yield active[1]
+        if bumps != active[2]:
+            _bump_version(active[1], bumps)
+        return
+    check_same_file(engine)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                _lock(conn)
+                token = _ACTIVE_WRITE.set((engine, conn, bumps))
+                try:
+                    yield conn
+                finally:
+                    _ACTIVE_WRITE.reset(token)
+                _bump_version(conn, bumps)
+                # Checked again just before COMMIT: a file deleted during the write loses nothing silently.
+                check_same_file(engine)
+    except sa.exc.OperationalError as error:
+        raise StoreError(explain(error)) from None
+    except sa.exc.DataError as error:
+        raise StoreError(f"A value does not fit the database: {explain(error)}") from None
 
 
 @dataclass(frozen=True)
@@ -416,6 +576,42 @@ def commit_rows(
     )
 
 
+@dataclass(frozen=True)
+class Batch:
+    """One file's rows and upload details for commit_many (the keyword arguments of commit_rows)."""
+
+    rows: pd.DataFrame
+    file_name: str
+    sha256: str
+    file_format: str
+    uploaded_by: str
+    note: str = ""
+    reference: pd.DataFrame | None = None
+
+
+def commit_many(engine: Engine, batches: list[Batch]) -> list[CommitResult]:
+    """Several files as several uploads in ONE transaction: every one lands, or none does."""
+    for batch in batches:
+        check_lengths(file_name=batch.file_name, user=batch.uploaded_by, note=batch.note)
+    results = []
+    with write_transaction(engine):
+        # commit_rows' own write_transaction joins this one, so a failure in any file undoes them all.
+        for batch in batches:
+            results.append(
+                commit(
+                    engine,
+                    batch.rows,
+                    file_name=batch.file_name,
+                    sha256=batch.sha256,
+                    file_format=batch.file_format,
+                    uploaded_by=batch.uploaded_by,
+                    note=batch.note,
+                    reference=batch.reference,
+                )
+            )
+    return results
+
+
 class _DuplicateFileError(Exception):
     def __init__(self, upload_id: int) -> None:
         self.upload_id = upload_id
@@ -482,6 +678,9 @@ def _upsert_current(conn: Connection, upload_id: int, first_id: int | None, last
 
 def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = "") -> int:
     """Undo an upload: its values return to what they were before; the rollback is itself recorded."""
+    if not 0 < upload_id < 2**63:
+        raise StoreError(f"There is no upload {upload_id}.")
+    check_lengths(user=by, reason=reason)
     with write_transaction(engine) as conn:
         exists = conn.execute(sa.select(uploads.c.id).where(uploads.c.id == upload_id)).scalar()
         if exists is None:
@@ -699,6 +898,7 @@ def add_commentary(
     author: str,
 ) -> int:
     """Save a new version of the commentary for a metric, organisation and month (values caches stay valid)."""
+    check_lengths(metric_id=metric_id, org_code=org_code, narrative=narrative, action=action, owner=owner, user=author)
     with write_transaction(engine, bumps=COMMENTARY_VERSION) as conn:
         return conn.execute(
             commentary.insert().values(

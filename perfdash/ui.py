@@ -7,12 +7,53 @@ commentary caches on the commentary version, so saving a comment never makes a r
 
 from __future__ import annotations
 
+import logging
+import os
+
 import pandas as pd
 import streamlit as st
 
 from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
 from perfdash.store import Engine
+
+log = logging.getLogger("perfdash")
+
+
+def run_page(page) -> None:
+    """Run the selected page; a failure shows one message (the traceback goes to the server log only)."""
+    try:
+        page.run()
+    except store.StoreError as error:
+        st.error(f"The data store could not do that: {markup.plain(error)}", icon=":material/error:")
+    except Exception:  # every page failure is a message, never a traceback page
+        if os.environ.get("PERFDASH_DEBUG"):
+            raise  # developers and the page tests see the real exception
+        log.exception("page %r failed", getattr(page, "url_path", page))
+        st.error(
+            "Something went wrong on this page. Nothing was changed: every write is all-or-nothing. "
+            "Reload the page; if it happens again, tell the perfdash team the time it happened.",
+            icon=":material/error:",
+        )
+
+
+def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None = None, **options) -> None:
+    """A read-only table; with `download`, a perfdash CSV download whose cells cannot run as formulas.
+
+    Streamlit's own table download is switched off (.streamlit/config.toml client.disableDataExport): it
+    writes =HYPERLINK(...) and +cmd|... cells as they are.
+    """
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    st.dataframe(frame, key=key, **options)
+    if download:
+        st.download_button(
+            "Download this table (CSV)",
+            safe_csv(frame),
+            file_name=download,
+            mime="text/csv",
+            key=None if key is None else f"{key}-download",
+        )
 
 
 @st.cache_resource
@@ -337,17 +378,20 @@ def save_commentary(
     problem = problem_with(narrative, action, due)
     if problem:
         return problem
-    store.add_commentary(
-        get_engine(),
-        metric_id=metric_id,
-        org_code=org_code,
-        period=period,
-        narrative=narrative.strip(),
-        action=action.strip(),
-        owner=owner.strip(),
-        due=due.strip(),
-        author=author,
-    )
+    try:
+        store.add_commentary(
+            get_engine(),
+            metric_id=metric_id,
+            org_code=org_code,
+            period=period,
+            narrative=narrative.strip(),
+            action=action.strip(),
+            owner=owner.strip(),
+            due=due.strip(),
+            author=author,
+        )
+    except store.StoreError as error:  # a field too long, or the store busy or moved: say so, keep the text
+        return str(error)
     return None
 
 

@@ -102,7 +102,7 @@ def test_uploads_and_rollback(tmp_path, db):
     result = run("rollback", "2", "--database", db, "--reason", "wrong file")
     assert result.returncode == 0 and "1 values returned" in result.stdout
     assert "rolled back" in run("uploads", "--database", db).stdout
-    assert run("rollback", "2", "--database", db).returncode == 1
+    assert run("rollback", "2", "--database", db).returncode == 2  # every failure exits 2 (issue 16)
     current = store.read_current(store.get_engine(db))
     assert current["value"].tolist() == [100]
     store.dispose_engines()

@@ -20,6 +20,7 @@ from perfdash.config import Config
 from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
 from perfdash.ingest.guard import never_raises
 from perfdash.ingest.model import Importer, Parsed, Problem
+from perfdash.ingest.validate import identifier_problems
 
 LONG_REQUIRED = ["period", "org_code", "metric_id", "value"]
 LONG_OPTIONAL = ["numerator", "denominator"]
@@ -54,6 +55,9 @@ def parse_long(text: str, config: Config) -> Parsed:
         cells = read_cells(text)
     except CsvShapeError as error:
         parsed.problems.append(error.problem)
+        return parsed
+    parsed.problems.extend(identifier_problems(cells))
+    if parsed.problems:
         return parsed
     cells.columns = [c if c == LINE else c.strip().lower() for c in cells.columns]
     known = set(LONG_REQUIRED + LONG_OPTIONAL)
@@ -92,6 +96,9 @@ def parse_wide(text: str, config: Config) -> Parsed:
         cells = read_cells(text)
     except CsvShapeError as error:
         parsed.problems.append(error.problem)
+        return parsed
+    parsed.problems.extend(identifier_problems(cells))
+    if parsed.problems:
         return parsed
     cells.columns = [c if c == LINE else c.strip().lower() for c in cells.columns]
     metric_columns = [c for c in cells.columns if c not in ("period", "org_code", LINE)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -33,13 +34,18 @@ def header_cells(text: str) -> list[str]:
 def read_cells(text: str) -> pd.DataFrame:
     """All data rows as strings (blank cells are ''), column names stripped, plus a LINE column.
 
-    Blank lines are dropped but keep numbering right: a row's LINE is its 1-based line in the file.
+    Blank lines are dropped but keep numbering right: a row's LINE is the line in the file where it starts,
+    also after a quoted cell that spans lines. A row with more cells than the header is refused (pandas
+    would otherwise take an extra leading cell as an index and shift every column).
     """
     if not text.strip():
         raise CsvShapeError(Problem("The file is empty.", fix="Upload a CSV with a header row and data rows."))
+    record_lines = _record_lines(text)
     try:
+        # header=None: the header is row 0, so every data row must fit its width or the parser says where.
         frame = pd.read_csv(
             io.StringIO(text),
+            header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -48,18 +54,48 @@ def read_cells(text: str) -> pd.DataFrame:
     except pd.errors.ParserError as error:
         match = _PANDAS_LINE.search(str(error))
         if match:
-            expected, line, seen = (int(g) for g in match.groups())
+            expected, record, seen = (int(g) for g in match.groups())
+            line = record_lines[record - 1] if record_lines and record <= len(record_lines) else record
             raise CsvShapeError(
                 Problem(
                     f"this row has {seen} cells but the header has {expected}",
                     line=line,
-                    fix="check for an unquoted comma in a value, or a row from another file pasted in",
+                    fix="check for an unquoted comma in a value, an extra cell at the start, "
+                    "or a row from another file pasted in",
                 )
             ) from None
-        raise CsvShapeError(Problem(f"The file cannot be read as CSV: {error}")) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+        raise CsvShapeError(Problem(f"The file cannot be read as CSV: {str(error)[:200]}")) from None
+    header = [str(c).strip() for c in frame.iloc[0].fillna("").tolist()]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise CsvShapeError(
+            Problem(
+                f"the header names {', '.join(repr(n) for n in repeated)} more than once",
+                line=1,
+                fix="keep one column of each name",
+            )
+        )
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = header
     # A row with fewer cells than the header leaves NaN; treat those cells as blank like any other.
     frame = frame.fillna("")
-    frame[LINE] = range(2, len(frame) + 2)
+    lines = record_lines[1 : len(frame) + 1] if record_lines else range(2, len(frame) + 2)
+    frame[LINE] = list(lines) if record_lines else lines
     blank = (frame.drop(columns=LINE) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)
+
+
+def _record_lines(text: str) -> list[int] | None:
+    """The line each CSV record starts on, when a quoted cell spans lines (None when none does)."""
+    if '"' not in text:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts, previous_end = [], 0
+    try:
+        for _ in reader:
+            starts.append(previous_end + 1)
+            previous_end = reader.line_num
+    except csv.Error:
+        return None  # a stray carriage return: the parser below reports the file's shape
+    # No multi-line record: record n is simply on line n.
+    return None if previous_end == len(starts) else starts

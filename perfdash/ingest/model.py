@@ -16,6 +16,8 @@ CANONICAL_COLUMNS = ["period", "org_code", "metric_id", "value", "numerator", "d
 ROW_COLUMNS = [*CANONICAL_COLUMNS, "line"]
 
 Severity = Literal["error", "warning"]
+# A value quoted in a problem shows at most this many characters (a hostile 50 MB cell is never echoed).
+MAX_QUOTED_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Problem:
     severity: Severity = "error"
     # For a workbook, the sheet; `line` is then the row number Excel shows.
     sheet: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > MAX_QUOTED_CHARS:
+            shortened = f"{self.value[:MAX_QUOTED_CHARS]}... ({len(self.value):,} characters)"
+            object.__setattr__(self, "value", shortened)
 
     def describe(self) -> str:
         """One line for the command line: 'line 12, column value: ... (fix: ...)'."""

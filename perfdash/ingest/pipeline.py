@@ -15,6 +15,7 @@ from perfdash.config import Config
 from perfdash.ingest import canonical
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.decode import DecodeError, decode_bytes
+from perfdash.ingest.limits import check_limits
 from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem, SheetImporter
 from perfdash.ingest.validate import validate_rows
 from perfdash.ingest.workbook import ReadError, Workbook, csv_sheet, read_sheets, sniff
@@ -170,6 +171,11 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
     Raises ReadError or DecodeError when the bytes cannot be opened at all.
     """
     container = sniff(file_name, data)
+    if container.member is not None and container.kind == "csv":
+        # The CSV inside a .zip gets the same bounds as one uploaded on its own.
+        problems = check_limits(container.data, container.member, config)
+        if problems:
+            raise ReadError(f"{container.member} inside the zip: {problems[0].describe()}")
     encoding = ""
     if container.kind == "csv":
         decoded = decode_bytes(container.data)
@@ -250,14 +256,9 @@ def _prepare(
     file_name: str, data: bytes, config: Config, engine: Engine | None, *, today_month: str | None
 ) -> Prepared:
     prepared = Prepared(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    limit = config.app.max_upload_mb * 1024 * 1024
-    if len(data) > limit:
-        prepared.problems.append(
-            Problem(
-                f"the file is {len(data) / 1024 / 1024:.1f} MB, over the {config.app.max_upload_mb} MB limit",
-                fix="split it into several files (for example one per year) and upload them one by one",
-            )
-        )
+    # Bounds first, on the raw bytes: a hostile file is refused in seconds before any parser sees it.
+    prepared.problems.extend(check_limits(data, file_name, config))
+    if prepared.problems:
         return prepared
     if not data.strip():
         prepared.problems.append(Problem("The file is empty.", fix="upload a CSV with a header row and data rows"))

@@ -2,20 +2,71 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from perfdash.config import UNIT_LABELS, UNIT_RANGES, Config
 from perfdash.ingest.model import Problem
-from perfdash.periods import current_month, label
+from perfdash.periods import add_months, current_month, label
 
-_PERIOD_PATTERN = r"^\d{4}-\d{2}$"
+_PERIOD_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+# Identifiers (months, codes, metric ids, header names) are plain ASCII with no control characters.
+_CONTROL = r"[\x00-\x1f\x7f]"
+IDENTIFIER_COLUMNS = ("period", "org_code", "metric_id")
+
+
+def identifier_problems(cells: pd.DataFrame, columns: tuple[str, ...] = IDENTIFIER_COLUMNS) -> list[Problem]:
+    """Refuse identifiers perfdash would otherwise have to guess at, before any normalising.
+
+    Upper- or lower-casing and digit parsing accept look-alikes: a Kelvin sign K lower-cases to k, and
+    full-width or Arabic-Indic digits read as a month. A line break inside a code cell hides part of it.
+    Columns are raw cell strings (with a LINE column); the header names are checked too.
+    """
+    from perfdash.ingest.csvtext import LINE
+
+    problems: list[Problem] = []
+    for name in cells.columns:
+        if name != LINE and not _plain(str(name)):
+            problems.append(_identifier_problem(str(name), line=1, column="(header)"))
+    by_name = {str(name).strip().lower(): name for name in cells.columns}
+    for column in columns:
+        if column not in by_name:
+            continue
+        text = cells[by_name[column]].astype(str).str.strip()
+        bad = ~text.str.isascii() | text.str.contains(_CONTROL, regex=True)
+        for index in np.flatnonzero(bad.to_numpy())[:50]:
+            problems.append(_identifier_problem(text.iat[index], line=int(cells[LINE].iat[index]), column=column))
+    return problems
+
+
+def _plain(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.isascii() and stripped.isprintable()
+
+
+def _identifier_problem(text: str, *, line: int, column: str) -> Problem:
+    odd = next(c for c in text.strip() if not (c.isascii() and c.isprintable()))
+    if odd in "\r\n":
+        message = "has a line break inside the cell"
+    else:
+        name = unicodedata.name(odd, f"U+{ord(odd):04X}")
+        message = f"contains {name} (U+{ord(odd):04X}), which is not a plain letter, digit, '-' or '_'"
+    return Problem(
+        message,
+        line=line,
+        column=column,
+        value=text.encode("unicode_escape").decode("ascii"),
+        fix="retype it with plain letters and digits 0-9 (the file may have been converted from a PDF or "
+        "another script)",
+    )
 
 
 def _schema(config: Config, known_orgs: set[str] | None) -> pa.DataFrameSchema:
     """Column-level rules; each check's name is the plain-words message shown to the analyst."""
-    org_checks = [pa.Check.str_matches(r"^[A-Z0-9]{3,9}$", error="is not an organisation code (letters and digits)")]
+    org_checks = [pa.Check.str_matches(r"^[A-Z0-9]{3,9}\Z", error="is not an organisation code (letters and digits)")]
     if known_orgs is not None:
         org_checks.append(pa.Check.isin(sorted(known_orgs), error="is not a known organisation"))
     return pa.DataFrameSchema(
@@ -132,8 +183,31 @@ def validate_rows(
                     values=rows["value"],
                 )
 
+    limits = config.limits
     now = today_month or current_month()
-    report(rows["period"] > now, f"is in the future (this month is {label(now)})", "period", "check the year and month")
+    latest = add_months(now, limits.months_ahead)
+    known_period = rows["period"] != ""
+    report(
+        known_period & (rows["period"] > latest),
+        f"is in the future (this month is {label(now)})",
+        "period",
+        "check the year and month",
+    )
+    report(
+        known_period & (rows["period"] < limits.earliest_period),
+        f"is before {label(limits.earliest_period)}, the earliest month perfdash accepts (limits.earliest_period)",
+        "period",
+        "check the year and month",
+    )
+    for column in ("value", "numerator", "denominator"):
+        report(
+            rows[column].abs() > limits.max_abs_value,
+            f"is larger than {limits.max_abs_value:,.0f}, more than any NHS figure (limits.max_abs_value)",
+            column,
+            "check the number: a figure pasted twice, or in the wrong units?",
+        )
+        # -0 is 0: stored and exported as 0, never as -0.0.
+        rows[column] = rows[column] + 0.0
 
     duplicated = rows.duplicated(["period", "org_code", "metric_id"], keep=False) & (rows["period"] != "")
     if duplicated.any():

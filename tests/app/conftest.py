@@ -27,6 +27,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app_env(monkeypatch: pytest.MonkeyPatch, demo_database: str) -> Iterator[str]:
     """Point the app at the demo store and start each test with empty Streamlit caches."""
     monkeypatch.setenv("PERFDASH_DATABASE_URL", demo_database)
+    # Page failures raise instead of becoming the user's one-line message, so the tests see them.
+    monkeypatch.setenv("PERFDASH_DEBUG", "1")
     monkeypatch.chdir(PROJECT_ROOT)
     st.cache_data.clear()
     st.cache_resource.clear()

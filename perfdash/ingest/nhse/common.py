@@ -28,12 +28,12 @@ ENGLAND_CODE = "ENG"
 # At most this many problems are listed per column; the rest are summarised in one more problem.
 MAX_PROBLEMS_PER_COLUMN = 20
 
-_PUBLICATION_PERIOD = re.compile(r"^([A-Za-z]+)-([A-Za-z]+)-(\d{4})$")
+_PUBLICATION_PERIOD = re.compile(r"^([A-Za-z]+)-([A-Za-z]+)-(\d{4})$", re.ASCII)
 # Month forms month_of accepts: 2025-04-01 or 2025-04 (ISO, optional time), 01/04/2025 (UK day/month/year,
 # optional time), APR-25, Apr-2025, April 2025, April-2025, Apr25. Any day of the month reads as that month.
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-_NAMED_MONTH = re.compile(r"^([A-Za-z]+)[\s\-]*(\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
+_NAMED_MONTH = re.compile(r"^([A-Za-z]+)[\s\-]*(\d{4}|\d{2})$", re.ASCII)
 
 
 def read_text_cells(text: str) -> pd.DataFrame:

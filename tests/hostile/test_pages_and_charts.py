@@ -1,0 +1,94 @@
+"""Issue 16 cases 4, 5 and 11 on the pages: no markup from data in charts, no formula in a download, and a
+failing page shows a message, not a traceback."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import streamlit.config
+from streamlit.testing.v1 import AppTest
+
+from perfdash import benchmark, exports, markup, spc, spc_chart
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LINK = '<a href="https://evil.example/login">Click for NHS login</a>'
+STYLED = '<b>bold</b><span style="font-size:80px">big</span>'
+FORMULAS = ['=HYPERLINK("https://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "\t=1"]
+
+
+def figure_text(figure) -> str:
+    """Everything Plotly renders; layout.meta is data it never draws (no template says %{meta})."""
+    spec = figure.to_plotly_json()
+    spec["layout"].pop("meta", None)
+    text = json.dumps(spec, default=str)
+    assert "%{meta" not in text
+    return text
+
+
+def test_case4_provider_names_in_the_every_provider_chart_are_text(config):
+    metric = config.metric_by_id["ae_4hr_all"]
+    providers = pd.DataFrame(
+        {
+            "org_code": ["R1H", "XYZ", "ABC"],
+            "name": ["Barts", LINK, STYLED],
+            "value": [70.0, 75.0, 80.0],
+            "numerator": [70.0, 75.0, 80.0],
+            "denominator": [100.0, 100.0, 100.0],
+        }
+    )
+    text = figure_text(benchmark.caterpillar(providers, metric, {"R1H"}, title=f"{LINK}: every provider"))
+    assert "<a " not in text and "<b>bold" not in text and "<span" not in text
+    assert '&lt;a href=\\"https://evil.example/login\\"&gt;Click for NHS login&lt;/a&gt;' in text
+
+
+def test_spc_chart_annotations_and_titles_are_text(config):
+    dates = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 13)]
+    values = [70.0 + (i % 5) for i in range(24)]
+    result = spc.xmr(values, improvement="increase")
+    figure = spc_chart.spc_figure(dates, result, title=STYLED, unit="percent", annotations=[("2025-03", LINK)])
+    text = figure_text(figure)
+    assert "<a " not in text and "<span" not in text and "<b>bold" not in text
+
+
+def test_one_escaping_helper():
+    assert markup.chart_text(LINK) == '&lt;a href="https://evil.example/login"&gt;Click for NHS login&lt;/a&gt;'
+    assert markup.chart_text("A & B") == "A &amp; B"
+
+
+def test_case5_streamlit_table_download_is_off_and_ours_is_neutralised():
+    settings = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["client"]["disableDataExport"] is True
+    assert settings["client"]["showErrorDetails"] == "none"
+    # The option exists in this Streamlit (a misspelt key would be ignored silently).
+    assert "client.disableDataExport" in streamlit.config.get_config_options()
+    csv = exports.safe_csv(pd.DataFrame({"name": FORMULAS, "n": [1, 2, 3, 4, 5]})).decode()
+    for formula in FORMULAS[:3]:
+        assert f"\n{formula}" not in csv and f",{formula}" not in csv
+    assert "'=HYPERLINK" in csv and "'+cmd" in csv and "'@SUM" in csv
+
+
+def test_no_page_calls_st_dataframe_for_user_text_without_the_helper():
+    for page in ("data.py", "metric.py"):
+        source = (PROJECT_ROOT / "app_pages" / page).read_text()
+        assert "ui.table(" in source
+        assert 'st.download_button("Download this data' not in source
+
+
+def test_case11_a_page_failure_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", f"sqlite:///{junk}")
+    monkeypatch.delenv("PERFDASH_DEBUG", raising=False)
+    monkeypatch.chdir(PROJECT_ROOT)
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("The data store could not do that" in e and "Cannot open the database" in e for e in errors), errors
+    st.cache_resource.clear()
