@@ -3,7 +3,7 @@
 import streamlit as st
 
 from perfdash import markup, service, ui
-from perfdash.ingest.pipeline import prepare
+from perfdash.ingest.pipeline import format_labels, prepare
 
 user = ui.require("upload")
 config = ui.get_config()
@@ -21,6 +21,8 @@ st.download_button(
     mime="text/csv",
 )
 st.caption(f"Largest file accepted: {config.app.max_upload_mb} MB. Larger extracts: split them by year.")
+with st.expander("Formats perfdash reads"):
+    st.markdown("\n".join(f"- {markup.plain(label)}" for label in format_labels(config)))
 
 generation = st.session_state.setdefault("upload_generation", 0)
 files = st.file_uploader(

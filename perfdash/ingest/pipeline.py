@@ -137,13 +137,21 @@ def _unrecognised(header: list[str], config: Config) -> Problem:
             value=",".join(header)[:80],
             fix="add the header row: period,org_code,metric_id,value,numerator,denominator",
         )
-    formats = "; ".join(i.label for i in [*all_importers(config), *all_sheet_importers()])
     return Problem(
         "the header does not match any format perfdash reads",
         line=1,
         value=",".join(header)[:120],
-        fix=f"download the template from the Upload page. Formats read: {formats}",
+        fix=f"download the template from the Upload page; {FORMATS_LISTED}",
     )
+
+
+# The full list is long (every publication): messages point to it rather than repeat it.
+FORMATS_LISTED = "the formats perfdash reads are listed on the Upload page and by `python -m perfdash formats`"
+
+
+def format_labels(config: Config) -> list[str]:
+    """What each format perfdash reads is called, perfdash's own first."""
+    return [i.label for i in [*all_importers(config), *all_sheet_importers()]]
 
 
 def all_sheet_importers() -> list[SheetImporter]:
@@ -221,10 +229,9 @@ def _on_sheet(parsed: Parsed, sheet: str, offset: int) -> Parsed:
 
 
 def _unrecognised_workbook(workbook: Workbook, config: Config) -> Problem:
-    formats = "; ".join(i.label for i in [*all_importers(config), *all_sheet_importers()])
     return Problem(
         f"this is {workbook.describe()}, and none of its sheets holds a layout perfdash reads",
-        fix=f"upload the file exactly as published, or perfdash's template saved as .xlsx. Formats read: {formats}",
+        fix=f"upload the file exactly as published, or perfdash's template saved as .xlsx; {FORMATS_LISTED}",
     )
 
 
