@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import benchmark, board, metric_detail, present, spc_chart, ui, vocabulary
+from perfdash import benchmark, board, metric_detail, present, sources, spc_chart, ui, vocabulary
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -53,6 +53,13 @@ rebases = metric_detail.rebases(config, metric, org)
 figure = spc_chart.spc_figure(
     reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations, rebases=rebases
 )
+fed_by = [org] if org != config.system.code else [org, *board.member_orgs(config, metric, org)]
+fake = sources.synthetic_periods(current, ui.uploads(), metric.id, fed_by)
+if fake:
+    spc_chart.mark_synthetic(
+        figure, reading.periods, result.points["value"].tolist(), [p in fake for p in reading.periods]
+    )
+    st.caption(f"Ringed points ({len(fake)} months) are synthetic demo values, not real data.")
 
 chart, icons = st.columns([4, 1])
 with chart:

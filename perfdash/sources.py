@@ -40,6 +40,12 @@ def synthetic_mask(current: pd.DataFrame, uploads: pd.DataFrame) -> pd.Series:
     return current["upload_id"].isin(demo_ids)
 
 
+def synthetic_periods(current: pd.DataFrame, uploads: pd.DataFrame, metric_id: str, org_codes: list[str]) -> set[str]:
+    """Months in which any of these organisations' values of the metric are synthetic (a roll-up inherits them)."""
+    rows = current[(current["metric_id"] == metric_id) & current["org_code"].isin(org_codes)]
+    return set(rows.loc[synthetic_mask(rows, uploads), "period"])
+
+
 def synthetic_metrics(config: Config, current: pd.DataFrame, uploads: pd.DataFrame) -> list[str]:
     """Ids of catalogue metrics whose values for the board's organisations include synthetic demo values."""
     if current.empty:

@@ -362,6 +362,24 @@ def spc_figure(
     return fig
 
 
+def mark_synthetic(fig: go.Figure, dates: Sequence[str], values: Sequence[float], synthetic: Sequence[bool]) -> None:
+    """Ring the points that are synthetic demo values, with a legend entry saying so (demo not yet withdrawn)."""
+    shown = [(d, v) for d, v, s in zip(dates, values, synthetic, strict=True) if s and v == v]
+    if not shown:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[d for d, _ in shown],
+            y=[v for _, v in shown],
+            mode="markers",
+            name="Synthetic demo value (made up)",
+            marker={"symbol": "circle-open", "size": 15, "color": NHS_MID_GREY, "line": {"width": 2}},
+            hovertemplate="%{x|%b %Y}: synthetic demo value, not real data<extra></extra>",
+        )
+    )
+    fig.update_layout(meta={**(fig.layout.meta or {}), "synthetic_points": len(shown)})
+
+
 def run_chart_figure(
     dates: Sequence[str],
     result: XmrResult,

@@ -233,7 +233,9 @@ def test_commentary_and_characters_print(ics_pack: boardpack.BoardPack, tmp_path
 
 
 def test_appendix_explains_the_method_and_profile(ics_pack: boardpack.BoardPack, config: Config):
-    flat = _flat(" ".join(_pages_text(ics_pack.pdf)[-4:]))
+    pages = _pages_text(ics_pack.pdf)
+    first = next(i for i, text in enumerate(pages) if "Appendix: definitions, sources and targets" in text)
+    flat = _flat(" ".join(pages[first:]))
     assert "mean ± 2.66 × the mean moving range" in flat
     for rule in ["a single point outside the process limits", "a shift: 7", "a trend: 7", "two out of three"]:
         assert rule in flat
@@ -578,3 +580,12 @@ def test_axis_titles_never_overprint_tick_labels(chromium: str, current, config:
         assert ticks and title, f"{metric_id}: nothing drawn"
         assert title[0] > 0, f"{metric_id}: the axis title is cut off at the left edge"
         assert title[1] < ticks[0], f"{metric_id}: axis title {title} overprints tick labels {ticks}"
+
+
+def test_sources_appendix_and_demo_notice(ics_pack: boardpack.BoardPack, config: Config):
+    pages = _pages_text(ics_pack.pdf)
+    sources_page = next(i for i, text in enumerate(pages) if "Appendix: where each number comes from" in text)
+    flat = _flat(" ".join(pages[sources_page : sources_page + 3]))
+    assert "synthetic demo" in flat and "Next expected" in flat
+    # The demo pack's cover says every number is made up (no real data is loaded).
+    assert "every number is made up" in _flat(pages[0])

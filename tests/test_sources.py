@@ -67,3 +67,12 @@ def test_next_publication_is_the_month_after_the_one_due():
     assert sources.next_publication(14, TODAY) == ("2025-05", date(2025, 6, 14))
     # Before the day, the month before is the one due: on 10 May, March is due, April next on 14 May.
     assert sources.next_publication(14, date(2025, 5, 10)) == ("2025-04", date(2025, 5, 14))
+
+
+def test_synthetic_periods_of_a_roll_up_inherit_its_members(sqlite_engine, config):
+    current, uploads = loaded(sqlite_engine, config, keep_demo=True)
+    # R1H's April value is real; the ICS roll-up for April is fed by other trusts' demo values too.
+    assert "2025-04" not in sources.synthetic_periods(current, uploads, "ae_4hr_all", ["R1H"])
+    assert "2025-03" in sources.synthetic_periods(current, uploads, "ae_4hr_all", ["R1H"])
+    members = [o.code for o in config.organisations]
+    assert "2025-04" not in sources.synthetic_periods(current, uploads, "ae_4hr_all", members)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from perfdash import store
+from perfdash import sources, store
 from perfdash.boardpack import charts, content, layout, pages
 from perfdash.config import Config
 from perfdash.periods import label
@@ -55,10 +55,11 @@ def make_pack(
     images = dict(zip([e.metric.id for e in charted], pngs, strict=True))
     data_month = max(e.latest_loaded for e in entries if e.latest_loaded)
     uploaded = content.latest_upload(uploads)
-    demo = content.is_demo(uploads, config)
+    synthetic = sources.synthetic_metrics(config, current, uploads)
+    notice = sources.demo_notice(config, synthetic, real_loaded=sources.real_data_loaded(uploads))
     short = config.org_names.get(org_code, org_code)
     footer = f"{short} · data as of {label(data_month)}" + (f", latest upload {uploaded}" if uploaded else "")
-    if demo:
+    if notice:
         footer += f" · {config.app.demo_label}"
     pdf = layout.Pack(f"{short} · Board performance pack · {label(period)}", footer)
     pdf.set_title(f"Board performance pack: {name}, {label(period)}")
@@ -72,13 +73,17 @@ def make_pack(
         ("Generated", f"{content.uk_time(generated_at or datetime.now(UTC))} by {generated_by}"),
         ("SPC profile", config.app.spc_profile.upper()),
     ]
-    layout.cover(pdf, config, name, facts, config.app.demo_label if demo else None, content.long_month(period))
+    layout.cover(
+        pdf, config, name, facts, config.app.demo_label if notice else None, notice, content.long_month(period)
+    )
     # The rest of the cover is kept for the contents, which fpdf2 writes once every section's page is known.
     pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
     pdf.insert_toc_placeholder(layout.contents, pages=1)
     pages.summary_pages(pdf, entries, config, period, new_page=False)
     pages.matrix_page(pdf, content.summary_table(entries), period)
     pages.domain_pages(pdf, entries, images, config, org_code, period)
+    when = generated_at or datetime.now(UTC)
+    pages.sources_appendix(pdf, sources.sources_table(config, current, uploads, when.date()))
     pages.appendix(pdf, entries, config, org_code, period)
     data = bytes(pdf.output())
     log.info(

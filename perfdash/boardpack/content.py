@@ -351,12 +351,6 @@ def latest_upload(uploads: pd.DataFrame) -> str | None:
     return None if live.empty else uk_time(str(live["uploaded_at"].max()))
 
 
-def is_demo(uploads: pd.DataFrame, config: Config) -> bool:
-    """Whether the synthetic demo data is loaded (a live upload carries the demo label as its note)."""
-    live = _live(uploads)
-    return not live.empty and bool((live["note"] == config.app.demo_label).any())
-
-
 def pack_file_name(org_code: str, period: str) -> str:
     """'board-pack-QMF-2025-09.pdf'."""
     return f"board-pack-{org_code}-{period}.pdf"

@@ -242,6 +242,7 @@ def cover(
     name: str,
     facts: Sequence[tuple[str, str]],
     demo_label: str | None,
+    demo_notice: str | None,
     long_month: str,
 ) -> None:
     """The cover: title band, organisation, the facts, the demo warning, and room for the contents."""
@@ -272,14 +273,18 @@ def cover(
         pdf.ln(4)
         top = pdf.get_y()
         pdf.set_fill_color(*DEMO_AMBER)
-        pdf.rect(MARGIN + 4, top, CONTENT_W - 8, 13, style="F")
+        pdf.set_font("DejaVu", "", 9)
+        # The notice names the metrics that are still synthetic once real data is loaded: it may take lines.
+        lines = len(pdf.multi_cell(CONTENT_W - 16, 4.5, demo_notice or "", dry_run=True, output="LINES"))
+        height = 9 + lines * 4.5
+        pdf.rect(MARGIN + 4, top, CONTENT_W - 8, height, style="F")
         pdf.set_xy(MARGIN + 8, top + 1.5)
         pdf.set_font("DejaVu", "B", 12)
         pdf.cell(CONTENT_W - 16, 5.5, f"⚠ {demo_label.upper()}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_x(MARGIN + 8)
         pdf.set_font("DejaVu", "", 9)
-        pdf.cell(CONTENT_W - 16, 5, f"Showing {demo_label}: every number in this pack is made up for demonstration.")
-        pdf.set_y(top + 15)
+        pdf.multi_cell(CONTENT_W - 16, 4.5, demo_notice or "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(top + height + 2)
     pdf.ln(4)
     pdf.set_x(MARGIN + 4)
     pdf.set_font("DejaVu", "B", 11)

@@ -82,6 +82,17 @@ SIDE_LABEL_W = 20.0
 SIDE_SIZE = 7.0
 BLOCK_TITLE_H = 8.0
 APPENDIX_COLUMNS = [("Metric", 52.0), ("Definition", 92.0), ("Source", 58.0), ("Targets", 71.0)]
+# The Sources page as a table: what each column of sources.sources_table is called, and its width in mm.
+SOURCES_COLUMNS = [
+    ("metric", "Metric", 42.0),
+    ("publication", "Publication", 50.0),
+    ("last_month", "Last month", 17.0),
+    ("origin", "Origin", 22.0),
+    ("last_upload", "Last upload", 67.0),
+    ("next_expected", "Next expected", 32.0),
+    ("late", "Late?", 43.0),
+]
+SOURCES = "Appendix: sources"
 
 
 def summary_pages(pdf: Pack, entries: list[MetricEntry], config: Config, period: str, *, new_page: bool) -> None:
@@ -318,3 +329,21 @@ def appendix(pdf: Pack, entries: list[MetricEntry], config: Config, org_code: st
         x=half,
         colour=NHS_GREY,
     )
+
+
+def sources_appendix(pdf: Pack, table: pd.DataFrame) -> None:
+    """Where each metric's numbers came from: the Sources page of the app, as a table."""
+    pdf.begin("Appendix", SOURCES)
+    pdf.heading("Appendix: where each number comes from")
+    pdf.para(
+        "For each metric: its publication, the last month loaded for North East London, whether those values are "
+        "published statistics, a trust return or made-up demonstration values, the upload they came from, when the "
+        "next "
+        "month is due and whether it is late. The Sources page in the app shows the same.",
+        8.5,
+    )
+    pdf.ln(1.5)
+    with pdf.table_of([w for _, _, w in SOURCES_COLUMNS], size=6.5) as grid:
+        grid.row([heading for _, heading, _ in SOURCES_COLUMNS])
+        for row in table.itertuples(index=False):
+            grid.row([str(getattr(row, column)) for column, _, _ in SOURCES_COLUMNS])

@@ -98,3 +98,15 @@ def test_sources_page_lists_every_metric_with_its_origin(app_env):
     assert len(table) == len(load_config().metrics)
     assert set(table["origin"]) == {"synthetic demo"}
     assert any("every number is made up" in i.value for i in at.info)
+
+
+def test_metric_chart_rings_synthetic_points_while_the_demo_is_live(app_env):
+    at = _app()
+    at.query_params.update({"metric": "ae_4hr_all", "org": "R1H", "month": "2025-09"})
+    at.run()
+    at.switch_page("app_pages/metric.py").run()
+    assert not at.exception, at.exception
+    spec = _chart_specs(at)[0]
+    ringed = [t for t in spec["data"] if t.get("name") == "Synthetic demo value (made up)"]
+    assert ringed and len(ringed[0]["x"]) == spec["layout"]["meta"]["synthetic_points"] > 12
+    assert any("synthetic demo values" in c.value for c in at.caption)
