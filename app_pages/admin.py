@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from perfdash import auth, ui
+from perfdash import auth, targets, ui
 
 ui.require("admin")
 config = ui.get_config()
@@ -35,7 +35,7 @@ st.dataframe(
                 "direction": m.direction,
                 "rollup": m.rollup,
                 "level": m.level,
-                "targets": "; ".join(f"{t.value:g} {t.kind} from {t.from_month}" for t in m.targets),
+                "targets": "; ".join(f"{targets.rule_words(t, m)} {t.kind} {t.span()}" for t in m.targets),
             }
             for m in config.metrics
         ]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import benchmark, board, metric_detail, present, sources, spc_chart, ui, vocabulary
+from perfdash import benchmark, board, metric_detail, present, sources, spc_chart, targets, ui, vocabulary
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -36,22 +36,31 @@ with c3:
 st.markdown(f"**{metric.name}**: {metric.definition}")
 st.caption(metric_detail.caption(metric))
 
-values = board.series(current, config, metric, org)
-values = values[values["period"] <= month]
-reading = board.spc_reading(config, metric, org, values)
+series = board.series(current, config, metric, org)
+values = series[series["period"] <= month]
+plans = ui.plans()
+reading = board.spc_reading(config, metric, org, values, plans=plans)
 if reading is None:
     st.warning(f"No data for {config.org_names.get(org, org)} up to {label(month)}.")
     st.stop()
 
 result = reading.result
-targets = board.target_series(metric, org, reading.periods)
+steps = board.target_series(config, metric, org, reading.periods, series)
+plan = board.plan_rows(plans, metric, org)
 commentary = ui.commentary(metric.id, org)
 annotations = [(row.period, row.narrative) for row in commentary.itertuples() if row.period in reading.periods]
 title = f"{metric.name}, {config.org_names.get(org, org)}"
 # spc_figure draws a run chart itself when the series is too short for SPC.
 rebases = metric_detail.rebases(config, metric, org)
 figure = spc_chart.spc_figure(
-    reading.periods, result, title=title, unit=metric.unit, targets=targets, annotations=annotations, rebases=rebases
+    reading.periods,
+    result,
+    title=title,
+    unit=metric.unit,
+    targets=steps,
+    annotations=annotations,
+    rebases=rebases,
+    plans=list(zip(plan["period"], plan["plan"], strict=True)),
 )
 fed_by = [org] if org != config.system.code else [org, *board.member_orgs(config, metric, org)]
 fake = sources.synthetic_periods(current, ui.uploads(), metric.id, fed_by)
@@ -76,17 +85,20 @@ with icons:
     st.image(
         present.assurance_icon_uri(result.assurance),
         width=110,
-        caption=vocabulary.assurance_text(result.assurance),
+        caption=vocabulary.assurance_text(result.assurance) + f" (judged against the {config.app.assurance_against})",
         alt=f"Assurance icon: {vocabulary.assurance_text(result.assurance)}",
     )
 
-st.caption(metric_detail.text_alternative(metric, config.org_names.get(org, org), values, reading, org, month))
+st.markdown(metric_detail.month_line(config, metric, org, values, series, plans, result.assurance))
+st.caption(metric_detail.text_alternative(config, metric, config.org_names.get(org, org), values, series, reading, org))
 if result.message:
     st.info(result.message)
 runs = present.rules_fired(reading)
 if runs:
     st.markdown("**Rules that fired:** " + "; ".join(runs))
-st.markdown("**Targets:** " + metric_detail.targets_text(metric, org))
+st.markdown(metric_detail.targets_text(config, metric, org, values, series))
+st.markdown("**Every target in the registry for this organisation:**")
+st.dataframe(targets.catalogue(config, metric, org), hide_index=True, width="stretch")
 
 st.subheader(f"All organisations, {label(month)}")
 st.dataframe(metric_detail.organisations_table(current, config, metric, month), hide_index=True)
@@ -112,7 +124,7 @@ if bench is not None:
     )
 
 st.subheader("Data")
-table = metric_detail.data_table(values, reading, targets)
+table = metric_detail.data_table(values, reading, steps, plan)
 ui.table(table, download=f"{metric.id}-{org}.csv", key="metric-data")
 
 st.subheader("Commentary")

@@ -32,6 +32,6 @@ table = ui.overview(org, month)
 if table.empty:
     st.info("No metrics are reported for this organisation.")
     st.stop()
-for column, (name, count) in zip(st.columns(3), present.target_counts(table).items(), strict=True):
+for column, (name, count) in zip(st.columns(4), present.target_counts(table).items(), strict=True):
     column.metric(name, count)
 ui.overview_table(table, org, month, show_domain=True)

@@ -60,7 +60,11 @@ if late:
     st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/source:")
 
 st.subheader("Summary: variation and assurance")
-st.markdown(present.summary_matrix_markdown(table, org, month))
+st.caption(
+    f"Assurance asks whether the {config.app.assurance_against} will be met on the process limits "
+    "(config.yaml: assurance_against). The tables below show this month vs target and vs plan side by side."
+)
+st.markdown(present.summary_matrix_markdown(table, org, month, config.app.assurance_against))
 
 for domain in config.domains:
     part = table[table["domain"] == domain.id]

@@ -11,13 +11,21 @@ engine = ui.get_engine()
 st.title("Upload data")
 st.write(
     "Drop the month's files as you downloaded them, several at once: NHS England's and NHS Digital's publications "
-    "(CSV, Excel .xlsx or .xls, .ods, or a .zip holding one of them), or perfdash's canonical and wide forms as CSV "
-    "or .xlsx. Each file is checked and previewed on its own. Nothing is written until you press **Commit**."
+    "(CSV, Excel .xlsx or .xls, .ods, or a .zip holding one of them), perfdash's canonical and wide forms as CSV "
+    "or .xlsx, or the plan form (period, org_code, metric_id, plan: each organisation's monthly plan trajectory). "
+    "Each file is checked and previewed on its own. Nothing is written until you press **Commit**."
 )
-st.download_button(
+left, right = st.columns(2)
+left.download_button(
     "Download the canonical template (CSV)",
     service.template_csv(config),
     file_name="perfdash-template.csv",
+    mime="text/csv",
+)
+right.download_button(
+    "Download the plan template (CSV)",
+    service.plan_template_csv(),
+    file_name="perfdash-plan-template.csv",
     mime="text/csv",
 )
 st.caption(f"Largest file accepted: {config.app.max_upload_mb} MB. Larger extracts: split them by year.")

@@ -21,7 +21,14 @@ Unit = Literal["percent", "count", "minutes", "gbp_thousands", "rate", "wte"]
 Direction = Literal["higher", "lower", "neutral"]
 Rollup = Literal["ratio", "sum", "weighted_mean", "none"]
 Level = Literal["trust", "place", "both", "system"]
-TargetKind = Literal["constitutional", "operational", "local"]
+# constitutional: the NHS Constitution standard, shown for reference (judged against only where `judge: true`);
+# operational: NHS England's national target for a financial year; organisation: set for one trust (fixed, or by
+# a rule from its own baseline); local: set by the ICB. perfdash/targets.py decides which one judges a month.
+TargetKind = Literal["constitutional", "operational", "organisation", "local"]
+# monthly: applies to every month; year_end: an ambition for the last month ("by March 2027"), tracked through
+# plans; year_average: the average over the year.
+TargetBasis = Literal["monthly", "year_end", "year_average"]
+AssuranceAgainst = Literal["target", "plan"]
 OrgType = Literal["acute", "mental_health_community", "ambulance"]
 Role = Literal["viewer", "analyst", "admin"]
 SpcProfile = Literal["ptd", "mdc"]
@@ -90,16 +97,33 @@ class System(_Strict):
     region: str
 
 
+class TargetRule(_Strict):
+    """A target computed per organisation: the more demanding of a floor or its baseline month's value +/- points."""
+
+    floor: float
+    baseline: str
+    points: float = Field(gt=0)
+
+    _month = field_validator("baseline", mode="before")(lambda cls, v: _month(v))
+
+
 class Target(_Strict):
-    """A target value in force from one month to another, of a kind, optionally for one organisation."""
+    """A target in force from one month to another, of a kind, optionally for one organisation (or each trust)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    value: float
+    value: float | None = None
+    rule: TargetRule | None = None
     kind: TargetKind
+    basis: TargetBasis = "monthly"
+    # Constitutional standards are shown for reference; `judge: true` says the standard itself is what a month is
+    # judged against because no interim operational target replaces it (e.g. Category 1 mean 7 minutes).
+    judge: bool = False
     from_month: str = Field(alias="from")
     to_month: str | None = Field(default=None, alias="to")
+    # An organisation code, or "*" for a rule that applies to each trust the metric is reported for.
     org: str | None = None
+    source: str = ""
     note: str = ""
 
     @field_validator("from_month", "to_month", mode="before")
@@ -108,18 +132,36 @@ class Target(_Strict):
         return None if value is None else _month(value)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Target:
+    def _consistent(self) -> Target:
         if self.to_month is not None and self.to_month < self.from_month:
             raise ValueError(f"'to' ({self.to_month}) is before 'from' ({self.from_month})")
+        if (self.value is None) == (self.rule is None):
+            raise ValueError("give either value or rule (a rule computes the value from the organisation's baseline)")
+        if self.rule is not None and self.kind != "organisation":
+            raise ValueError("a rule-based target is set for each organisation: use kind 'organisation'")
+        if self.org == "*" and self.rule is None:
+            raise ValueError("org '*' (each trust) needs a rule")
+        if self.kind == "organisation" and self.org is None:
+            raise ValueError("kind 'organisation' needs org (a code, or '*' with a rule for each trust)")
+        if self.judge and self.kind != "constitutional":
+            raise ValueError("'judge' applies to constitutional standards only (other kinds are always judged)")
         return self
 
-    def applies(self, period: str, org_code: str | None = None) -> bool:
-        """Whether this target is in force for the month (and organisation)."""
-        if self.org is not None and org_code is not None and self.org != org_code:
-            return False
-        if self.org is not None and org_code is None:
-            return False
+    def in_force(self, period: str) -> bool:
+        """Whether the month falls between from and to (inclusive)."""
         return self.from_month <= period and (self.to_month is None or period <= self.to_month)
+
+    def for_org(self, org_code: str, is_trust: bool) -> bool:
+        """Whether the target is set for this organisation (national and ICB-wide targets are for everyone)."""
+        if self.org is None:
+            return True
+        if self.org == "*":
+            return is_trust
+        return self.org == org_code
+
+    def span(self) -> str:
+        """'2026-04 to 2027-03' or 'from 2010-04'."""
+        return f"{self.from_month} to {self.to_month}" if self.to_month else f"from {self.from_month}"
 
 
 class Metric(_Strict):
@@ -152,22 +194,26 @@ class Metric(_Strict):
         """The SPC improvement direction."""
         return {"higher": "increase", "lower": "decrease", "neutral": "neutral"}[self.direction]
 
-    def targets_for(self, period: str, org_code: str | None) -> list[Target]:
-        """Targets in force for a month: organisation-specific ones first, then national ones."""
-        own = [t for t in self.targets if t.org is not None and t.applies(period, org_code)]
-        national = [t for t in self.targets if t.org is None and t.applies(period)]
-        return own + national
+    @model_validator(mode="after")
+    def _no_overlaps(self) -> Metric:
+        # Two targets of one kind for the same organisation in the same month would make "which one?" a guess.
+        for i, first in enumerate(self.targets):
+            for j in range(i + 1, len(self.targets)):
+                second = self.targets[j]
+                if first.kind != second.kind or first.org != second.org:
+                    continue
+                first_end, second_end = first.to_month or "9999-12", second.to_month or "9999-12"
+                if first.from_month <= second_end and second.from_month <= first_end:
+                    who = f" for {first.org}" if first.org else ""
+                    raise ValueError(
+                        f"targets.{i} and targets.{j} are both {first.kind} targets{who} in force in overlapping "
+                        f"months ({first.span()} and {second.span()}); end one before the other starts"
+                    )
+        return self
 
-    def target_for(self, period: str, org_code: str | None) -> Target | None:
-        """The one target a board is held to in a month: own plan, else operational, else constitutional."""
-        order = {"local": 0, "operational": 1, "constitutional": 2}
-        candidates = self.targets_for(period, org_code)
-        if not candidates:
-            return None
-        own = [t for t in candidates if t.org is not None]
-        if own:
-            return own[0]
-        return sorted(candidates, key=lambda t: (order[t.kind], t.from_month))[0]
+    def targets_in_force(self, period: str, org_code: str, is_trust: bool) -> list[Target]:
+        """Every target in force for an organisation in a month (of every kind), in registry order."""
+        return [t for t in self.targets if t.in_force(period) and t.for_org(org_code, is_trust)]
 
 
 class Domain(_Strict):
@@ -208,6 +254,8 @@ class AppSettings(_Strict):
 
     title: str
     spc_profile: SpcProfile = "mdc"
+    # Whether the MDC assurance icon asks "will we meet the target?" or "will we meet our plan?".
+    assurance_against: AssuranceAgainst = "target"
     max_upload_mb: int = Field(default=50, ge=1, le=1000)
     demo_label: str = "synthetic demo data"
 
@@ -313,7 +361,7 @@ class Config(_Strict):
             if metric.domain not in domain_ids:
                 problems.append(f"metrics.{i}.domain: {metric.domain!r} is not one of the domains")
             for target_index, target in enumerate(metric.targets):
-                if target.org is not None and target.org not in org_codes | {self.system.code}:
+                if target.org not in (None, "*") and target.org not in org_codes | {self.system.code}:
                     problems.append(f"metrics.{i}.targets.{target_index}.org: unknown organisation {target.org!r}")
             for item in metric.applies_to:
                 if item not in type_names and item not in org_codes:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from perfdash.config import Config
 from perfdash.periods import label
+from perfdash.targets import KIND_WORDS, rule_words
 from perfdash.vocabulary import DIRECTION_WORDS, unit_name
 
+BASIS_WORDS = {"monthly": "applies every month", "year_end": "end-of-year ambition", "year_average": "year average"}
 ROLLUP_WORDS = {
     "ratio": "summed numerators over summed denominators",
     "sum": "sum of organisations",
@@ -36,14 +38,17 @@ def metrics_markdown(config: Config) -> str:
                 f"- Source: {metric.source} (expected by day {metric.publication_day} of the following month)",
             ]
             if metric.targets:
-                lines.append("- Targets:")
+                lines.append("- Targets (which one judges a month: perfdash/targets.py):")
                 for target in metric.targets:
                     span = f"from {label(target.from_month)}" + (
                         f" to {label(target.to_month)}" if target.to_month else ""
                     )
-                    who = f" for {target.org}" if target.org else ""
-                    note = f": {target.note}" if target.note else ""
-                    lines.append(f"  - {target.value:g} ({target.kind}{who}), {span}{note}")
+                    who = {None: "", "*": " for each trust"}.get(target.org, f" for {target.org}")
+                    kind = KIND_WORDS[target.kind] + (", judged" if target.judge else "")
+                    basis = BASIS_WORDS[target.basis]
+                    note = f". {target.note}" if target.note else ""
+                    source = f" Source: {target.source}." if target.source else " Source: not recorded."
+                    lines.append(f"  - {rule_words(target, metric)} ({kind}{who}, {basis}), {span}{note}.{source}")
             else:
                 lines.append(f"- No target: {metric.no_target_reason}")
             lines.append("")

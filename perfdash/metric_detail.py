@@ -9,21 +9,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from perfdash import benchmark, board
+from perfdash import benchmark, board, targets
 from perfdash.config import Config, Metric
 from perfdash.periods import label
-from perfdash.vocabulary import direction_sentence, format_value, met_label, reading_text, rule_text, unit_name
+from perfdash.vocabulary import direction_sentence, format_value, reading_text, rule_text, unit_name
 
-DATA_COLUMNS = ["period", "value", "numerator", "denominator", "target", "mean", "lpl", "upl", "rule"]
+DATA_COLUMNS = ["period", "value", "numerator", "denominator", "target", "plan", "mean", "lpl", "upl", "rule"]
 
 
-def data_table(values: pd.DataFrame, reading: board.SpcReading, targets: list[float | None]) -> pd.DataFrame:
+def data_table(
+    values: pd.DataFrame, reading: board.SpcReading, steps: list[float | None], plan: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Each month of the chart: the value with its numerator and denominator, the target, the limits and the rule."""
     points = reading.result.points
     chart = pd.DataFrame(
         {
             "period": reading.periods,
-            "target": pd.Series(targets, dtype="float64").to_numpy(),
+            "target": pd.Series(steps, dtype="float64").to_numpy(),
             "mean": points["mean"].to_numpy(),
             "lpl": points["lpl"].to_numpy(),
             "upl": points["upl"].to_numpy(),
@@ -32,6 +34,8 @@ def data_table(values: pd.DataFrame, reading: board.SpcReading, targets: list[fl
     )
     # Months the chart shows as gaps have no row in values: keep the values' months, in order.
     table = values.merge(chart, on="period", how="left")
+    plans = plan if plan is not None else pd.DataFrame({"period": pd.Series(dtype="str"), "plan": []})
+    table = table.merge(plans[["period", "plan"]], on="period", how="left")
     return table[DATA_COLUMNS]
 
 
@@ -40,27 +44,61 @@ def caption(metric: Metric) -> str:
     return f"Source: {metric.source}. Unit: {unit_name(metric.unit)}. {direction_sentence(metric.direction)}"
 
 
-def targets_text(metric: Metric, org_code: str) -> str:
-    """Every target that applies to the organisation, or why there is none."""
-    lines = [
-        f"{format_value(t.value, metric.unit)} ({t.kind}, from {label(t.from_month)}"
-        f"{f' to {label(t.to_month)}' if t.to_month else ''}){f': {t.note}' if t.note else ''}"
-        for t in metric.targets
-        if t.org in (None, org_code)
-    ]
-    return "; ".join(lines) if lines else metric.no_target_reason
+def judgement(
+    config: Config, metric: Metric, org_code: str, values: pd.DataFrame, series: pd.DataFrame
+) -> targets.Judgement:
+    """The target judging the latest month shown (targets.judge), with the organisation's whole series."""
+    return targets.judge(config, metric, str(values["period"].iloc[-1]), org_code, series)
+
+
+def month_line(
+    config: Config,
+    metric: Metric,
+    org_code: str,
+    values: pd.DataFrame,
+    series: pd.DataFrame,
+    plans: pd.DataFrame | None,
+    assurance: str | None,
+) -> str:
+    """'**Oct 2026: 79.1%.** vs target: ✗ Not met (≥ 82%); vs plan: ✓ Met (≥ 78.5%).' with any reconciling note."""
+    month = str(values["period"].iloc[-1])
+    value = float(values["value"].iloc[-1])
+    judged = judgement(config, metric, org_code, values, series)
+    plan = board.plan_series(plans, metric, org_code, [month])[0]
+    met_target, met_plan = board.met(metric, value, judged), targets.met(metric, value, plan)
+    against = config.app.assurance_against
+    agree = targets.agreement(met_plan if against == "plan" else met_target, assurance, against)
+    return (
+        f"**{label(month)}: {format_value(value, metric.unit)}.** "
+        f"vs target: {targets.versus(met_target, judged.value, metric.unit, metric.direction)}; "
+        f"vs plan: {targets.versus(met_plan, plan, metric.unit, metric.direction, missing='no plan')}."
+        + (f" Note: {agree}." if agree else "")
+    )
+
+
+def targets_text(config: Config, metric: Metric, org_code: str, values: pd.DataFrame, series: pd.DataFrame) -> str:
+    """The target judging the latest month shown (with a rule's arithmetic), or why none does."""
+    judged = judgement(config, metric, org_code, values, series)
+    text = f"**Target for {label(str(values['period'].iloc[-1]))}:** {judged.describe()}"
+    reference = judged.reference_words()
+    return text + (f". {reference}." if reference else "")
 
 
 def text_alternative(
-    metric: Metric, org_name: str, values: pd.DataFrame, reading: board.SpcReading, org_code: str, month: str
+    config: Config,
+    metric: Metric,
+    org_name: str,
+    values: pd.DataFrame,
+    series: pd.DataFrame,
+    reading: board.SpcReading,
+    org_code: str,
 ) -> str:
-    """The chart in one sentence: latest value, the target in force and the SPC reading."""
+    """The chart in one sentence: latest value, the target judging it (or why none does) and the SPC reading."""
     result = reading.result
-    target = metric.target_for(month, org_code)
-    target_words = f"{format_value(target.value, metric.unit)} ({target.kind})" if target else "none in force"
+    judged = judgement(config, metric, org_code, values, series)
     return (
         f"Text alternative: {metric.name} for {org_name} was {format_value(values['value'].iloc[-1], metric.unit)} "
-        f"in {label(values['period'].iloc[-1])}; target {target_words}. "
+        f"in {label(values['period'].iloc[-1])}; target: {judged.describe()}. "
         f"SPC: {reading_text(result.variation, result.assurance, result.message)}."
     )
 
@@ -77,7 +115,11 @@ def organisations_table(current: pd.DataFrame, config: Config, metric: Metric, m
         {
             "Organisation": compare["organisation"],
             "Value": [format_value(v, metric.unit) for v in compare["value"]],
-            "Met": [met_label(m) for m in compare["met"]],
+            "vs target": [
+                targets.versus(m, t, metric.unit, metric.direction)
+                for m, t in zip(compare["met"], compare["target"], strict=True)
+            ],
+            "Target": compare["target_words"],
         }
     )
 

@@ -48,11 +48,15 @@ def summary_matrix(table: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     return cells
 
 
-def summary_matrix_markdown(table: pd.DataFrame, org_code: str, period: str) -> str:
+def summary_matrix_markdown(table: pd.DataFrame, org_code: str, period: str, against: str = "target") -> str:
     """The summary matrix as a Markdown table: a count in each cell and a link to each metric's chart."""
     cells = summary_matrix(table)
     names = dict(zip(table["metric_id"], table["metric"], strict=True))
-    header = "| Variation \\ Assurance | " + " | ".join(text for _, text in ASSURANCE_COLUMNS) + " |"
+    header = (
+        f"| Variation \\ Assurance (against the {against}) | "
+        + " | ".join(text for _, text in ASSURANCE_COLUMNS)
+        + " |"
+    )
     lines = [header, "|" + "---|" * (len(ASSURANCE_COLUMNS) + 1)]
     for variation, row_label in VARIATION_ROWS:
         row = [f"**{row_label}**"]
@@ -81,13 +85,16 @@ def organisation_description(config: Config, org_code: str) -> str:
 
 
 def target_counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many metrics have a value this month, and how many meet and miss their target."""
+    """How many metrics have a value this month, how many meet and miss their target, and how many meet plan."""
     met = table["met"].value_counts(dropna=True)
-    return {
+    counts = {
         "Metrics reported": int(table["value"].notna().sum()),
         "Meeting target": int(met.get(True, 0)),
         "Missing target": int(met.get(False, 0)),
     }
+    if "met_plan" in table:
+        counts["Meeting plan"] = int(table["met_plan"].value_counts(dropna=True).get(True, 0))
+    return counts
 
 
 def _data_uri(svg: str) -> str:

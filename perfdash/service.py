@@ -10,6 +10,7 @@ import pandas as pd
 
 from perfdash import demo, store
 from perfdash.config import Config
+from perfdash.ingest import plans
 from perfdash.ingest.model import CANONICAL_COLUMNS, Problem
 from perfdash.ingest.pipeline import Prepared, prepare
 from perfdash.periods import label
@@ -26,6 +27,19 @@ def commit_prepared(
         raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
     store.check_lengths(file_name=prepared.file_name, user=user, note=note)
     started = time.perf_counter()
+    if prepared.format == "plan":
+        result = store.save_plans(
+            engine,
+            plans.as_plan_frame(prepared.rows),
+            file_name=prepared.file_name,
+            sha256=prepared.sha256,
+            uploaded_by=user,
+            note=note,
+            origin=origin or prepared.origin,
+            source=prepared.format_label,
+        )
+        log.info("loaded plan file %r by %r: upload %s", prepared.file_name, user, result.upload_id)
+        return result
     result = store.commit(
         engine,
         prepared.rows[CANONICAL_COLUMNS],
@@ -235,3 +249,12 @@ def template_csv(config: Config) -> bytes:
         },
     ]
     return pd.DataFrame(rows, columns=CANONICAL_COLUMNS).to_csv(index=False).encode("utf-8")
+
+
+def plan_template_csv() -> bytes:
+    """A plan template: BHRUT's 4-hour trajectory for the first two months of 2026/27 as the example."""
+    rows = [
+        {"period": "2026-04", "org_code": "RF4", "metric_id": "ae_4hr_all", "plan": 77.0},
+        {"period": "2026-05", "org_code": "RF4", "metric_id": "ae_4hr_all", "plan": 77.5},
+    ]
+    return pd.DataFrame(rows, columns=plans.PLAN_COLUMNS).to_csv(index=False).encode("utf-8")

@@ -22,6 +22,7 @@ from perfdash.theme import (
     NHS_DARK_GREY,
     NHS_MID_GREY,
     NHS_PALE_GREY,
+    PLAN,
     TARGET,
     WHITE,
 )
@@ -180,6 +181,26 @@ def _target_trace(fig: go.Figure, dates: Sequence[str], targets: list[float | No
         )
 
 
+def _plan_trace(fig: go.Figure, plans: Sequence[tuple[str, float]], unit: str) -> None:
+    """The organisation's plan (trajectory) as a dashed line, months to come included."""
+    if plans:
+        months, values = zip(*sorted(plans), strict=True)
+        fig.add_trace(
+            go.Scatter(
+                x=list(months),
+                y=list(values),
+                mode="lines",
+                name="Plan",
+                line={"color": PLAN, "width": 2, "dash": "dash"},
+                connectgaps=False,
+                text=[
+                    f"Plan for {month_label(m)}: {format_value(v, unit)}" for m, v in zip(months, values, strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+
+
 def _annotations(
     fig: go.Figure, dates: Sequence[str], values: np.ndarray, annotations: Sequence[tuple[str, str]]
 ) -> None:
@@ -320,11 +341,14 @@ def spc_figure(
     annotations: Sequence[tuple[str, str]] = (),
     show_near_limits: bool = False,
     rebases: Sequence[tuple[str, str]] = (),
+    plans: Sequence[tuple[str, float]] = (),
 ) -> go.Figure:
-    """XmR chart: points, mean, limits (broken at rebases, with the reason), target steps, special causes."""
+    """XmR chart: points, mean, limits (broken at rebases, with the reason), target steps, plan, special causes."""
     _check_lengths(dates, result, targets)
     if result.run_chart_only:
-        return run_chart_figure(dates, result, title=title, unit=unit, targets=targets, annotations=annotations)
+        return run_chart_figure(
+            dates, result, title=title, unit=unit, targets=targets, annotations=annotations, plans=plans
+        )
     dates = list(dates)
     target_values = _targets(targets, len(dates))
     p = result.points
@@ -355,6 +379,7 @@ def spc_figure(
             )
         )
     _target_trace(fig, dates, target_values)
+    _plan_trace(fig, plans, unit)
     _point_traces(fig, dates, result, unit, target_values, run_chart=False)
     _annotations(fig, dates, p["value"].to_numpy(dtype=float), annotations)
     _rebase_marks(fig, dates, rebases)
@@ -390,8 +415,9 @@ def run_chart_figure(
     annotations: Sequence[tuple[str, str]] = (),
     show_near_limits: bool = False,
     rebases: Sequence[tuple[str, str]] = (),
+    plans: Sequence[tuple[str, float]] = (),
 ) -> go.Figure:
-    """Run chart for too-short series: points, median and target, no limits or rules."""
+    """Run chart for too-short series: points, median, target and plan, no limits or rules."""
     del show_near_limits, rebases  # same signature as spc_figure; a run chart has no limits to recalculate
     _check_lengths(dates, result, targets)
     dates = list(dates)
@@ -413,6 +439,7 @@ def run_chart_figure(
             )
         )
     _target_trace(fig, dates, target_values)
+    _plan_trace(fig, plans, unit)
     _point_traces(fig, dates, result, unit, target_values, run_chart=True)
     _annotations(fig, dates, values, annotations)
     _layout(fig, title, unit, _meta(result, title, unit, dates), len(dates))

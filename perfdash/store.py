@@ -164,6 +164,22 @@ provider_reference = sa.Table(
 )
 
 
+# Monthly plan values (trajectories) from operating plans; an upload of a plan file writes here, not to
+# observations. The current plan for a key is the latest live upload's row, found when read (plans are small).
+plan_values = sa.Table(
+    "plan_values",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, index=True),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("plan", sa.Float, nullable=False),
+    sa.Index("ix_plan_values_key", "metric_id", "org_code", "period", "upload_id"),
+)
+PLAN_COLUMNS = ["period", "org_code", "metric_id", "plan", "upload_id"]
+
+
 class StoreError(RuntimeError):
     """A storage problem explained for the user (wrong schema version, unreachable database)."""
 
@@ -691,6 +707,10 @@ def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = ""
             rollbacks.insert().values(upload_id=upload_id, rolled_back_by=by, rolled_back_at=_now(), reason=reason)
         )
         affected = _recompute_current(conn, upload_id)
+        # Plans need no index rebuilt: the current plan is read from live uploads (see read_plans).
+        affected += conn.execute(
+            sa.select(sa.func.count()).select_from(plan_values).where(plan_values.c.upload_id == upload_id)
+        ).scalar_one()
     return affected
 
 
@@ -932,3 +952,107 @@ def read_commentary(
     frame = frame[frame["id"].isin(latest["id"])]
     # An empty narrative is how a comment is withdrawn: the old versions stay in history.
     return frame[frame["narrative"].str.strip() != ""].reset_index(drop=True)
+
+
+def _current_plans_query() -> sa.Select:
+    """The latest live upload's plan for every (metric, organisation, month)."""
+    live = plan_values.c.upload_id.not_in(sa.select(rollbacks.c.upload_id))
+    latest = (
+        sa.select(
+            plan_values.c.metric_id,
+            plan_values.c.org_code,
+            plan_values.c.period,
+            sa.func.max(plan_values.c.upload_id).label("upload_id"),
+        )
+        .where(live)
+        .group_by(plan_values.c.metric_id, plan_values.c.org_code, plan_values.c.period)
+        .subquery()
+    )
+    return (
+        sa.select(
+            plan_values.c.period,
+            plan_values.c.org_code,
+            plan_values.c.metric_id,
+            plan_values.c.plan,
+            plan_values.c.upload_id,
+        )
+        .join(
+            latest,
+            sa.and_(
+                latest.c.metric_id == plan_values.c.metric_id,
+                latest.c.org_code == plan_values.c.org_code,
+                latest.c.period == plan_values.c.period,
+                latest.c.upload_id == plan_values.c.upload_id,
+            ),
+        )
+        .order_by(plan_values.c.metric_id, plan_values.c.org_code, plan_values.c.period)
+    )
+
+
+def read_plans(engine: Engine | Connection) -> pd.DataFrame:
+    """Current plans: period, org_code, metric_id, plan, upload_id (rolled-back uploads excluded)."""
+    if isinstance(engine, Connection):
+        rows = engine.execute(_current_plans_query()).all()
+    else:
+        with engine.connect() as conn:
+            rows = conn.execute(_current_plans_query()).all()
+    frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    frame["plan"] = frame["plan"].astype("float64")
+    return frame
+
+
+def classify_plan_changes(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Each incoming plan row labelled new, revised or unchanged against the current plans (old plan kept)."""
+    merged = rows.merge(current[[*KEY, "plan"]].rename(columns={"plan": "old_plan"}), on=KEY, how="left")
+    merged["change"] = "revised"
+    merged.loc[_same(merged["plan"], merged["old_plan"]), "change"] = "unchanged"
+    merged.loc[merged["old_plan"].isna(), "change"] = "new"
+    return merged
+
+
+def commit_plans(
+    engine: Engine,
+    rows: pd.DataFrame,
+    *,
+    file_name: str,
+    sha256: str,
+    uploaded_by: str,
+    note: str = "",
+    origin: str = ORIGIN_RETURN,
+    source: str = "",
+) -> CommitResult:
+    """Record a plan file as one upload (audited and rolled back like values); a repeat of a live file is a no-op."""
+    rows = rows[[*KEY, "plan"]].reset_index(drop=True)
+    with write_transaction(engine) as conn:
+        duplicate = find_active_upload_by_hash(conn, sha256)
+        if duplicate is not None:
+            raise _DuplicateFileError(duplicate)
+        counts = classify_plan_changes(rows, read_plans(conn))["change"].value_counts()
+        upload_id = conn.execute(
+            uploads.insert().values(
+                file_name=file_name[:255],
+                sha256=sha256,
+                format="plan",
+                uploaded_by=uploaded_by,
+                uploaded_at=_now(),
+                n_rows=len(rows),
+                n_added=int(counts.get("new", 0)),
+                n_revised=int(counts.get("revised", 0)),
+                n_unchanged=int(counts.get("unchanged", 0)),
+                note=note,
+                origin=origin[:32],
+                source=source[:255],
+            )
+        ).inserted_primary_key[0]
+        conn.execute(plan_values.insert(), rows.assign(upload_id=upload_id).to_dict("records"))
+    return CommitResult(
+        upload_id, int(counts.get("new", 0)), int(counts.get("revised", 0)), int(counts.get("unchanged", 0))
+    )
+
+
+def save_plans(engine: Engine, rows: pd.DataFrame, **kwargs: str) -> CommitResult:
+    """commit_plans, reporting an identical earlier file instead of loading it twice."""
+    try:
+        return commit_plans(engine, rows, **kwargs)
+    except _DuplicateFileError as duplicate:
+        return CommitResult(None, 0, 0, 0, duplicate_of=duplicate.upload_id)

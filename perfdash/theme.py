@@ -25,6 +25,7 @@ IMPROVEMENT = "#00b0f0"
 CONCERN = "#e46c0a"
 NEUTRAL = "#490092"
 TARGET = "#de1b1b"
+PLAN = "#330072"  # NHS Purple: a plan trajectory, dashed, beside the red target step
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:

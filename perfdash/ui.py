@@ -116,9 +116,19 @@ def current() -> pd.DataFrame:
     return _current(values_version())
 
 
+@st.cache_data(max_entries=2, show_spinner=False)
+def _plans(version: int) -> pd.DataFrame:
+    return store.read_plans(get_engine())
+
+
+def plans() -> pd.DataFrame:
+    """Current plan trajectories (period, org_code, metric_id, plan); a plan upload bumps the values version."""
+    return _plans(values_version())
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _overview(version: int, org_code: str, period: str) -> pd.DataFrame:
-    return board.overview(_current(version), get_config(), org_code, period)
+    return board.overview(_current(version), get_config(), org_code, period, _plans(version))
 
 
 def overview(org_code: str, period: str) -> pd.DataFrame:
@@ -289,6 +299,7 @@ def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, gener
         commentary=_commentary(comments, None, org_code),
         uploads=store.list_uploads(get_engine()),
         generated_by=generated_by,
+        plans=_plans(values),
     )
 
 
@@ -326,6 +337,7 @@ def freshness() -> pd.DataFrame:
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
     """Render overview rows: value, target, met, change, trend, MDC icons, the reading in words, a link."""
     from perfdash import present, vocabulary
+    from perfdash import targets as targets_words
 
     config = get_config()
     domain_names = {d.id: d.name for d in config.domains}
@@ -336,11 +348,14 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
             # Next to the name: at laptop widths a last column is scrolled out of sight in the grid.
             "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
             "Latest": [vocabulary.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
-            "Target": [
-                vocabulary.format_value(t, u) if t is not None and not pd.isna(t) else vocabulary.NO_TARGET
-                for t, u in zip(table["target"], table["unit"], strict=True)
+            "vs target": [
+                targets_words.versus(m, t, u, d)
+                for m, t, u, d in zip(table["met"], table["target"], table["unit"], table["direction"], strict=True)
             ],
-            "Met": [vocabulary.met_label(m) for m in table["met"]],
+            "vs plan": [
+                targets_words.versus(m, t, u, d, missing="no plan")
+                for m, t, u, d in zip(table["met_plan"], table["plan"], table["unit"], table["direction"], strict=True)
+            ],
             "Change": [vocabulary.format_change(c, u) for c, u in zip(table["change"], table["unit"], strict=True)],
             "Trend (13 months)": table["trend"],
             "Variation": [
@@ -348,9 +363,12 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
             ],
             "Assurance": [present.assurance_icon_uri(a) for a in table["assurance"]],
             "SPC reading": [
-                vocabulary.reading_text(v, a, n)
-                for v, a, n in zip(table["variation"], table["assurance"], table["spc_note"], strict=True)
+                vocabulary.reading_text(v, a, n) + (f" ({agree})" if agree else "")
+                for v, a, n, agree in zip(
+                    table["variation"], table["assurance"], table["spc_note"], table["agreement"], strict=True
+                )
             ],
+            "Target in force": table["target_words"],
             "Data to": present.data_to(table["metric_id"], freshness()),
         }
     )
@@ -363,7 +381,11 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
         column_config={
             "Trend (13 months)": st.column_config.LineChartColumn(width="small"),
             "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon"),
-            "Assurance": st.column_config.ImageColumn(help="Making Data Count assurance icon"),
+            "Assurance": st.column_config.ImageColumn(
+                help=f"Making Data Count assurance icon: will the {config.app.assurance_against} be met?"
+            ),
+            "vs target": st.column_config.TextColumn(help="This month against the target that judges it"),
+            "vs plan": st.column_config.TextColumn(help="This month against the organisation's plan trajectory"),
             "Chart": st.column_config.LinkColumn(display_text="Open chart"),
         },
     )

@@ -177,13 +177,16 @@ def test_summary_text_matches_the_board_numbers(pack: boardpack.BoardPack, curre
         metric = config.metric_by_id[row.metric_id]
         value = vocabulary.format_value(row.value, row.unit)
         if row.target is None or np.isnan(row.target):
-            target, met = "no target", "– no target"
+            versus_target = "– no target"
         else:
-            target = vocabulary.target_text(metric.direction, row.target, row.unit)
-            met = vocabulary.met_label(row.met)
+            versus_target = (
+                f"{vocabulary.met_label(row.met)} {vocabulary.target_text(metric.direction, row.target, row.unit)}"
+            )
+        # No plans are loaded for this pack: the vs plan column says so.
         reading = vocabulary.reading_text(row.variation, row.assurance, row.spc_note)
-        # One row reads: name, latest value, target, met in words and symbol, SPC reading, data month.
-        assert f"{row.metric} {value} {target} {met} {reading} {label(PERIOD)}" in text, row.metric
+        reading += f" ({row.agreement})" if row.agreement else ""
+        # One row reads: name, latest value, vs target (met and the target), vs plan, SPC reading, data month.
+        assert f"{row.metric} {value} {versus_target} – no plan {reading} {label(PERIOD)}" in text, row.metric
     assert ("✓ Met" in text) or ("✗ Not met" in text)
 
 
@@ -589,3 +592,28 @@ def test_sources_appendix_and_demo_notice(ics_pack: boardpack.BoardPack, config:
     assert "synthetic demo" in flat and "Next expected" in flat
     # The demo pack's cover says every number is made up (no real data is loaded).
     assert "every number is made up" in _flat(pages[0])
+
+
+def test_pack_entries_carry_vs_plan_and_the_chart_draws_it(current, config: Config):
+    import pandas as pd
+
+    plans = pd.DataFrame(
+        {
+            "period": ["2025-08", "2025-09", "2025-10"],
+            "org_code": "RF4",
+            "metric_id": "ae_4hr_all",
+            "plan": [70.0, 99.0, 99.5],
+            "upload_id": 1,
+        }
+    )
+    entries = boardpack.collect(
+        current, pd.DataFrame(columns=["metric_id", "org_code", "period"]), config, "RF4", PERIOD, plans
+    )
+    entry = next(e for e in entries if e.metric.id == "ae_4hr_all")
+    assert entry.plan == 99.0 and entry.met_plan is False
+    assert entry.plan_text() == "✗ Not met ≥ 99.0%"
+    other = next(e for e in entries if e.metric.id == "rtt_18wk_incomplete")
+    assert other.plan_text() == "– no plan"
+    figure = boardpack.chart_figure(entry, config, "RF4", plans)
+    plan = next(t for t in figure.data if t.name == "Plan")
+    assert list(plan.y) == [70.0, 99.0, 99.5] and plan.line.dash == "dash"

@@ -73,17 +73,24 @@ def test_nel_organisations_and_places(config):
 
 
 def test_ae_targets_step_by_year(config):
+    from perfdash.targets import judge
+
     metric = config.metric_by_id["ae_4hr_all"]
-    assert metric.target_for("2023-06", "R1H").value == 76
-    assert metric.target_for("2024-04", "R1H").value == 78
-    assert metric.target_for("2022-06", "R1H").value == 95
-    assert {t.value for t in metric.targets_for("2024-06", "R1H")} == {95, 78}
+    assert judge(config, metric, "2023-06", "R1H").value == 76
+    assert judge(config, metric, "2024-04", "R1H").value == 78
+    assert judge(config, metric, "2026-04", "R1H").value == 82
+    # Before the first interim target the 95% standard is shown for reference, not silently judged against.
+    before = judge(config, metric, "2022-06", "R1H")
+    assert before.value is None and before.reference.value == 95
+    assert {t.value for t in metric.targets_in_force("2024-06", "R1H", True)} == {95, 78}
 
 
 def test_organisation_specific_target_wins(config):
+    from perfdash.targets import judge
+
     metric = config.metric_by_id["fin_cash_balance"]
-    assert metric.target_for("2024-06", "RF4").value == 20000
-    assert metric.target_for("2024-06", "QMF").value == 110000
+    assert judge(config, metric, "2024-06", "RF4").value == 20000
+    assert judge(config, metric, "2024-06", "QMF").value == 110000
 
 
 def _write(tmp_path: Path, mutate) -> Path:

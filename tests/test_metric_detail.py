@@ -26,8 +26,9 @@ def _reading(current: pd.DataFrame, config: Config, metric_id: str, org: str):
 
 def test_data_table_lines_each_month_up_with_its_target_limits_and_rule(current, config: Config):
     metric, values, reading = _reading(current, config, "ae_4hr_all", "RF4")
-    targets = board.target_series(metric, "RF4", reading.periods)
-    table = metric_detail.data_table(values, reading, targets)
+    targets = board.target_series(config, metric, "RF4", reading.periods, values)
+    plan = pd.DataFrame({"period": [values["period"].iloc[-1]], "plan": [81.5]})
+    table = metric_detail.data_table(values, reading, targets, plan)
     assert table.columns.tolist() == metric_detail.DATA_COLUMNS
     assert table["period"].tolist() == values["period"].tolist()
     points = reading.result.points.assign(period=reading.periods).set_index("period")
@@ -35,6 +36,7 @@ def test_data_table_lines_each_month_up_with_its_target_limits_and_rule(current,
     assert row["value"] == values["value"].iloc[-1]
     assert row["upl"] == points.at[row["period"], "upl"]
     assert row["target"] == targets[-1]
+    assert row["plan"] == 81.5 and table["plan"].iloc[:-1].isna().all()
     # Rules in words, only where one fired; the rebase in config.yaml (Apr 2023) starts new limits.
     special = points["special_cause"]
     assert set(table.loc[~table["period"].map(special), "rule"]) == {""}
@@ -45,30 +47,32 @@ def test_data_table_lines_each_month_up_with_its_target_limits_and_rule(current,
 
 def test_data_table_keeps_a_month_with_no_target_empty(current, config: Config):
     metric, values, reading = _reading(current, config, "ae_attendances", "R1H")
-    table = metric_detail.data_table(values, reading, board.target_series(metric, "R1H", reading.periods))
+    table = metric_detail.data_table(values, reading, board.target_series(config, metric, "R1H", reading.periods))
     assert table["target"].isna().all()
 
 
-def test_caption_and_targets_in_words(config: Config):
+def test_caption_and_targets_in_words(current, config: Config):
     cash = config.metric_by_id["fin_cash_balance"]
     assert "Unit: £ thousands." in metric_detail.caption(cash)
     assert "gbp_thousands" not in metric_detail.caption(cash)
-    ae = config.metric_by_id["ae_4hr_all"]
+    ae, values, _ = _reading(current, config, "ae_4hr_all", "R1H")
     assert metric_detail.caption(ae).endswith("Higher is better.")
-    text = metric_detail.targets_text(ae, "R1H")
-    first = next(t for t in ae.targets if t.org in (None, "R1H"))
-    assert text.startswith(f"{first.value:.1f}% ({first.kind}, from ")
-    assert metric_detail.targets_text(config.metric_by_id["ae_attendances"], "R1H") == (
-        config.metric_by_id["ae_attendances"].no_target_reason
+    text = metric_detail.targets_text(config, ae, "R1H", values, values)
+    assert text == (
+        "**Target for Sep 2025:** ≥ 78% national operational target for 2025/26 (ambition for Mar 2026). "
+        "Constitutional standard ≥ 95%, for reference."
     )
+    attendances, values, _ = _reading(current, config, "ae_attendances", "R1H")
+    assert metric_detail.targets_text(config, attendances, "R1H", values, values).endswith(attendances.no_target_reason)
 
 
 def test_text_alternative_names_value_target_and_reading(current, config: Config):
     metric, values, reading = _reading(current, config, "amb_cat2_mean", "RRU")
-    text = metric_detail.text_alternative(metric, "LAS", values, reading, "RRU", PERIOD)
+    text = metric_detail.text_alternative(config, metric, "LAS", values, values, reading, "RRU")
     minutes, seconds = divmod(round(values["value"].iloc[-1] * 60), 60)
     assert f"was {minutes}:{seconds:02d} min in Sep 2025" in text
     assert "SPC: " in text and "7 Points" not in text
+    assert "target: ≤ 30 min national operational target for 2025/26 (the 2025/26 average)" in text
 
 
 def test_rebases_come_from_the_registry(config: Config):
@@ -83,7 +87,7 @@ def test_organisations_table_formats_each_value(current, config: Config):
     metric = config.metric_by_id["fin_cash_balance"]
     table = metric_detail.organisations_table(current, config, metric, PERIOD)
     raw = board.comparison(current, config, metric, PERIOD)
-    assert table.columns.tolist() == ["Organisation", "Value", "Met"]
+    assert table.columns.tolist() == ["Organisation", "Value", "vs target", "Target"]
     assert table["Organisation"].iloc[0] == config.org_names[config.system.code]
     value = raw["value"].iloc[1]
     assert not math.isnan(value)

@@ -15,7 +15,7 @@ def test_summary_matrix_markdown_counts_and_links_every_metric(config: Config):
     table = board.overview(current, config, "R1H", PERIOD)
     text = present.summary_matrix_markdown(table, "R1H", PERIOD)
     lines = text.splitlines()
-    assert lines[0].startswith("| Variation \\ Assurance | Pass (target consistently met) |")
+    assert lines[0].startswith("| Variation \\ Assurance (against the target) | Pass (target consistently met) |")
     assert len(lines) == 2 + 6  # header, rule, one line per variation row (no data included)
     for row in table.itertuples():
         assert f"[{row.metric}](/metric?metric={row.metric_id}&org=R1H&month={PERIOD})" in text

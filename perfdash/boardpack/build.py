@@ -41,6 +41,7 @@ def make_pack(
     uploads: pd.DataFrame,
     generated_by: str,
     generated_at: datetime | None = None,
+    plans: pd.DataFrame | None = None,
 ) -> BoardPack:
     """Build the pack from frames the caller already has (the app passes its cached ones)."""
     # current: store.read_current's frame; commentary: store.read_commentary's (latest per month); uploads:
@@ -49,9 +50,9 @@ def make_pack(
     name = content.org_name(config, org_code)
     period = content.pack_period(current, config, org_code, period)
     charts.chromium_path()  # fail before the slow part when the charts cannot be drawn
-    entries = content.collect(current, commentary, config, org_code, period)
+    entries = content.collect(current, commentary, config, org_code, period, plans)
     charted = [e for e in entries if e.reading is not None]
-    pngs = charts.render_charts([charts.chart_figure(e, config, org_code) for e in charted])
+    pngs = charts.render_charts([charts.chart_figure(e, config, org_code, plans) for e in charted])
     images = dict(zip([e.metric.id for e in charted], pngs, strict=True))
     data_month = max(e.latest_loaded for e in entries if e.latest_loaded)
     uploaded = content.latest_upload(uploads)
@@ -80,7 +81,7 @@ def make_pack(
     pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
     pdf.insert_toc_placeholder(layout.contents, pages=1)
     pages.summary_pages(pdf, entries, config, period, new_page=False)
-    pages.matrix_page(pdf, content.summary_table(entries), period)
+    pages.matrix_page(pdf, content.summary_table(entries), period, config.app.assurance_against)
     pages.domain_pages(pdf, entries, images, config, org_code, period)
     when = generated_at or datetime.now(UTC)
     pages.sources_appendix(pdf, sources.sources_table(config, current, uploads, when.date()))
@@ -116,6 +117,7 @@ def build_pack(
     uploads: pd.DataFrame,
     generated_by: str,
     generated_at: datetime | None = None,
+    plans: pd.DataFrame | None = None,
 ) -> bytes:
     """The pack's PDF bytes (see make_pack)."""
     return make_pack(
@@ -127,6 +129,7 @@ def build_pack(
         uploads=uploads,
         generated_by=generated_by,
         generated_at=generated_at,
+        plans=plans,
     ).pdf
 
 
@@ -142,4 +145,5 @@ def pack_from_store(
         commentary=store.read_commentary(engine, org_code=org_code),
         uploads=store.list_uploads(engine),
         generated_by=generated_by,
+        plans=store.read_plans(engine),
     )

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kaleido
+import pandas as pd
 import plotly.graph_objects as go
 
 from perfdash import board, metric_detail, spc_chart
@@ -97,12 +98,13 @@ def _short(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def chart_figure(entry: MetricEntry, config: Config, org_code: str) -> go.Figure:
+def chart_figure(entry: MetricEntry, config: Config, org_code: str, plans: pd.DataFrame | None = None) -> go.Figure:
     """The SPC chart (a run chart with too few points) as on the Metric page, sized for the page."""
     reading = entry.reading
     if reading is None:
         raise ValueError(f"{entry.metric.id} has no data to chart")
-    targets = board.target_series(entry.metric, org_code, reading.periods)
+    steps = board.target_series(config, entry.metric, org_code, reading.periods, entry.series)
+    plan = board.plan_rows(plans, entry.metric, org_code)
     # The full commentary sits beside the chart; on it a short label keeps the axes from stretching to fit.
     annotations = [
         (row.period, _short(row.narrative)) for row in entry.commentary.itertuples() if row.period in reading.periods
@@ -113,9 +115,10 @@ def chart_figure(entry: MetricEntry, config: Config, org_code: str) -> go.Figure
         reading.result,
         title=f"{entry.metric.name}, {config.org_names.get(org_code, org_code)}",
         unit=entry.metric.unit,
-        targets=targets,
+        targets=steps,
         annotations=annotations,
         rebases=rebases,
+        plans=list(zip(plan["period"], plan["plan"], strict=True)),
     )
     # The block's title bar names the metric, so the chart gives its title's room to the plot. Plotly widens the
     # left margin to fit the tick labels and puts the axis title beyond them, so the two never overprint.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from perfdash import board, present, spc
+from perfdash import board, present, spc, targets
 from perfdash.config import Config, Metric
 from perfdash.periods import label
 from perfdash.vocabulary import (
@@ -43,6 +43,9 @@ class MetricEntry:
     value_period: str | None = None  # the month the figures are for (None: no data up to the pack month)
     target: float | None = None
     met: bool | None = None
+    plan: float | None = None
+    met_plan: bool | None = None
+    agreement: str = ""  # words reconciling met with the assurance icon when they read differently
     variation: str | None = None
     assurance: str | None = None
     spc_note: str | None = None
@@ -50,6 +53,7 @@ class MetricEntry:
     latest_loaded: str | None = None
     stale: bool = False
     commentary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    series: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # for a rule target's baseline month
 
     @property
     def has_data(self) -> bool:
@@ -63,17 +67,30 @@ class MetricEntry:
 
     def reading_text(self) -> str:
         """The SPC reading in words, as on the overview."""
-        return reading_text(self.variation, self.assurance, self.spc_note) if self.has_data else NO_DATA
+        if not self.has_data:
+            return NO_DATA
+        text = reading_text(self.variation, self.assurance, self.spc_note)
+        return f"{text} ({self.agreement})" if self.agreement else text
 
     def target_text(self) -> str:
         """'≥ 78.0%', or 'no target'."""
         return target_text(self.metric.direction, self.target, self.metric.unit)
 
     def met_text(self) -> str:
-        """'✓ Met', '✗ Not met', '– no target', or '–' without a value."""
+        """'✓ Met ≥ 82.0%' against the month's target, '– no target', or '–' without a value."""
         if self.value is None:
             return met_label(None)
-        return met_label(self.met) if self.target is not None else f"{met_label(None)} {NO_TARGET}"
+        if self.target is None:
+            return f"{met_label(None)} {NO_TARGET}"
+        return f"{met_label(self.met)} {self.target_text()}"
+
+    def plan_text(self) -> str:
+        """'✗ Not met ≥ 79.5%' against the month's plan, '– no plan', or '–' without a value."""
+        if self.value is None:
+            return met_label(None)
+        if self.plan is None:
+            return f"{met_label(None)} no plan"
+        return f"{met_label(self.met_plan)} {target_text(self.metric.direction, self.plan, self.metric.unit)}"
 
     def data_to(self) -> str:
         """The month of the figures, with ⚠ when it is older than the pack month."""
@@ -129,7 +146,12 @@ def _value(row: pd.Series, name: str) -> object:
 
 
 def collect(
-    current: pd.DataFrame, commentary: pd.DataFrame, config: Config, org_code: str, period: str
+    current: pd.DataFrame,
+    commentary: pd.DataFrame,
+    config: Config,
+    org_code: str,
+    period: str,
+    plans: pd.DataFrame | None = None,
 ) -> list[MetricEntry]:
     """Every metric that applies to the organisation, as of the pack month, in registry order."""
     overviews: dict[str, pd.DataFrame] = {}
@@ -137,7 +159,7 @@ def collect(
     def overview(month: str) -> pd.DataFrame:
         """The board's rows for a month, computed once."""
         if month not in overviews:
-            overviews[month] = board.overview(current, config, org_code, month).set_index("metric_id")
+            overviews[month] = board.overview(current, config, org_code, month, plans).set_index("metric_id")
         return overviews[month]
 
     entries = []
@@ -150,14 +172,15 @@ def collect(
         upto = values[values["period"] <= period]
         latest_loaded = None if values.empty else str(values["period"].max())
         if upto.empty:
-            target = metric.target_for(period, org_code)
+            judgement = targets.judge(config, metric, period, org_code, values)
             entries.append(
                 MetricEntry(
                     metric,
-                    target=None if target is None else target.value,
+                    target=judgement.value,
                     latest_loaded=latest_loaded,
                     stale=True,
                     commentary=notes,
+                    series=values,
                 )
             )
             continue
@@ -170,14 +193,18 @@ def collect(
                 value_period=value_period,
                 target=_value(row, "target"),
                 met=_value(row, "met"),
+                plan=_value(row, "plan"),
+                met_plan=_value(row, "met_plan"),
+                agreement=str(_value(row, "agreement") or ""),
                 variation=_value(row, "variation"),
                 assurance=_value(row, "assurance"),
                 spc_note=_value(row, "spc_note"),
                 # The same call board.overview made for this row, kept for the chart and its rules.
-                reading=board.spc_reading(config, metric, org_code, upto),
+                reading=board.spc_reading(config, metric, org_code, upto, plans=plans),
                 latest_loaded=latest_loaded,
                 stale=value_period < period,
                 commentary=notes,
+                series=values,
             )
         )
     return entries
@@ -198,20 +225,22 @@ def summary_table(entries: list[MetricEntry]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric_id", "metric", "value", "variation", "assurance"])
 
 
-def targets_in_force(metric: Metric, org_code: str, period: str) -> list[str]:
-    """Each target in force in the month, the one the board is held to first."""
-    held = metric.target_for(period, org_code)
-    lines = []
-    for target in sorted(metric.targets_for(period, org_code), key=lambda t: t is not held):
+def targets_in_force(
+    config: Config, metric: Metric, org_code: str, period: str, values: pd.DataFrame | None = None
+) -> list[str]:
+    """The target judging the month first (with a rule's arithmetic and its source), then the others in force."""
+    judgement = targets.judge(config, metric, period, org_code, values)
+    if judgement.judged and judgement.target is not None:
+        lines = [f"Board target: {judgement.describe()}. Source: {judgement.target.source or 'not recorded'}."]
+    else:
+        lines = [f"None. {judgement.reason}"]
+    is_trust = config.org_kind(org_code) == "trust"
+    for target in metric.targets_in_force(period, org_code, is_trust):
+        if target is judgement.target or target.value is None:
+            continue
         span = f"from {label(target.from_month)}" + (f" to {label(target.to_month)}" if target.to_month else "")
         words = target_text(metric.direction, target.value, metric.unit)
-        text = f"{'Board target' if target is held else 'Also'}: {words} ({target.kind}, {span})."
-        if target.note:
-            text += f" {target.note.rstrip('.')}."
-        lines.append(text)
-    if not lines:
-        reason = metric.no_target_reason.strip() or f"no target is in force in {label(period)}."
-        lines.append(f"None. {reason[0].upper()}{reason[1:]}")
+        lines.append(f"Also: {words} ({targets.KIND_WORDS[target.kind]}, {span}).")
     return lines
 
 
@@ -236,14 +265,14 @@ def commentary_lines(entry: MetricEntry, period: str, limit: int = 1) -> list[st
     return lines
 
 
-def block_parts(entry: MetricEntry, org_code: str, period: str) -> list[tuple[str, str]]:
+def block_parts(entry: MetricEntry, config: Config, org_code: str, period: str) -> list[tuple[str, str]]:
     """(label, text) pairs for the column beside a chart: definition, source, targets, rules and commentary."""
     metric = entry.metric
     result = entry.result
     parts = [
         ("Definition", f"{sentence(metric.definition)} {direction_sentence(metric.direction)}"),
         ("Source", sentence(metric.source)),
-        ("Targets", "\n".join(targets_in_force(metric, org_code, entry.value_period or period))),
+        ("Targets", "\n".join(targets_in_force(config, metric, org_code, entry.value_period or period, entry.series))),
     ]
     if result is not None and result.run_chart_only:
         parts.append(("SPC", f"Run chart only: {result.message}."))
@@ -257,14 +286,14 @@ def block_parts(entry: MetricEntry, org_code: str, period: str) -> list[tuple[st
     return parts
 
 
-def appendix_metric(entry: MetricEntry, org_code: str, period: str) -> list[str]:
+def appendix_metric(entry: MetricEntry, config: Config, org_code: str, period: str) -> list[str]:
     """The appendix row of a metric: name with unit and direction, definition, source, targets."""
     metric = entry.metric
     return [
         f"{metric.name}\n({unit_name(metric.unit)}; {direction_sentence(metric.direction).rstrip('.').lower()})",
         metric.definition,
         metric.source,
-        "\n".join(targets_in_force(metric, org_code, period)),
+        "\n".join(targets_in_force(config, metric, org_code, period, entry.series)),
     ]
 
 

@@ -47,14 +47,14 @@ SUMMARY = "Summary of standards"
 MATRIX = "Variation and assurance matrix"
 # (heading, width mm, alignment); the widths add up to CONTENT_W.
 SUMMARY_COLUMNS = [
-    ("Metric", 78.0, "LEFT"),
-    ("Latest", 24.0, "RIGHT"),
-    ("Target", 25.0, "RIGHT"),
-    ("Met", 21.0, "LEFT"),
+    ("Metric", 66.0, "LEFT"),
+    ("Latest", 22.0, "RIGHT"),
+    ("vs target", 32.0, "LEFT"),
+    ("vs plan", 30.0, "LEFT"),
     ("Variation", 16.0, "CENTER"),
     ("Assurance", 17.0, "CENTER"),
     ("SPC reading", 62.0, "LEFT"),
-    ("Data to", 30.0, "LEFT"),
+    ("Data to", 28.0, "LEFT"),
 ]
 SUMMARY_SIZE = 7.5
 DOMAIN_STYLE = FontFace(emphasis="BOLD", color=NHS_DARK_BLUE, fill_color=WHITE, size_pt=8)
@@ -100,9 +100,11 @@ def summary_pages(pdf: Pack, entries: list[MetricEntry], config: Config, period:
     pdf.begin(SUMMARY, new_page=new_page)
     pdf.heading(f"{SUMMARY}, {label(period)}")
     pdf.para(
-        "Each metric's latest value up to the pack month against the target the board is held to; met is judged on "
-        "that value. The variation and assurance icons follow Making Data Count (key in the appendix) and the SPC "
-        "reading says the same in words. ⚠ marks a metric whose latest month loaded is older than the pack month.",
+        "Each metric's latest value up to the pack month, judged against the month's target (vs target) and the "
+        "organisation's plan trajectory (vs plan). The variation and assurance icons follow Making Data Count (key "
+        f"in the appendix); assurance asks whether the {config.app.assurance_against} will be met, and the SPC "
+        "reading says the same in words, with a note where it reads differently from this month's result. "
+        "⚠ marks a metric whose latest month loaded is older than the pack month.",
         8,
         colour=NHS_GREY,
     )
@@ -121,8 +123,8 @@ def summary_pages(pdf: Pack, entries: list[MetricEntry], config: Config, period:
                 for text in (
                     metric.name,
                     format_value(entry.value, metric.unit),
-                    entry.target_text(),
                     entry.met_text(),
+                    entry.plan_text(),
                 ):
                     row.cell(text)
                 row.cell("")
@@ -177,13 +179,14 @@ def matrix_rows(pdf: Pack, table: pd.DataFrame) -> list[tuple[str, str | None, l
     return rows
 
 
-def matrix_page(pdf: Pack, table: pd.DataFrame, period: str) -> None:
+def matrix_page(pdf: Pack, table: pd.DataFrame, period: str, against: str = "target") -> None:
     """The MDC summary matrix: each metric in one cell, by variation (rows) and assurance (columns)."""
     pdf.begin(MATRIX)
     pdf.heading(f"Variation and assurance, {label(period)}")
     pdf.para(
-        "Each metric sits in one cell: its SPC variation (rows) against the assurance that it will meet its target "
-        "(columns). The first line of a cell counts the metrics in it.",
+        "Each metric sits in one cell: its SPC variation (rows) against the assurance that it will meet its "
+        f"{against} (columns; config.yaml judges assurance against the {against}). The first line of a cell counts "
+        "the metrics in it.",
         8,
         colour=NHS_GREY,
     )
@@ -217,10 +220,10 @@ def _side_height(pdf: Pack, parts: list[tuple[str, str]]) -> float:
     return sum(pdf.text_height(text, width, SIDE_SIZE) + 1.4 for _, text in parts)
 
 
-def metric_block(pdf: Pack, entry: MetricEntry, png: bytes, org_code: str, period: str) -> None:
+def metric_block(pdf: Pack, entry: MetricEntry, png: bytes, config: Config, org_code: str, period: str) -> None:
     """Title bar, chart on the left, definition, targets, rules and commentary on the right."""
     metric = entry.metric
-    parts = block_parts(entry, org_code, period)
+    parts = block_parts(entry, config, org_code, period)
     height = BLOCK_TITLE_H + max(CHART_H, _side_height(pdf, parts)) + 3
     if height > pdf.space_left():
         pdf.add_page()
@@ -237,7 +240,7 @@ def metric_block(pdf: Pack, entry: MetricEntry, png: bytes, org_code: str, perio
     shown = format_value(entry.value, metric.unit)
     summary = (
         f"{label(entry.value_period or period)}{stale}: {shown}   "
-        f"Target {entry.target_text()}   {entry.met_text()}   {entry.reading_text()}"
+        f"Target: {entry.met_text()}   Plan: {entry.plan_text()}   {entry.reading_text()}"
     )
     pdf.set_font("DejaVu", "", 8)
     pdf.set_xy(MARGIN + name_w, top + 0.5)
@@ -277,7 +280,7 @@ def domain_pages(
         pdf.begin(domain.name)
         pdf.heading(domain.name, 13)
         for entry in shown:
-            metric_block(pdf, entry, charts[entry.metric.id], org_code, period)
+            metric_block(pdf, entry, charts[entry.metric.id], config, org_code, period)
 
 
 def appendix(pdf: Pack, entries: list[MetricEntry], config: Config, org_code: str, period: str) -> None:
@@ -287,7 +290,7 @@ def appendix(pdf: Pack, entries: list[MetricEntry], config: Config, org_code: st
     with pdf.table_of([w for _, w in APPENDIX_COLUMNS], size=7) as table:
         table.row([heading for heading, _ in APPENDIX_COLUMNS])
         for entry in entries:
-            table.row(appendix_metric(entry, org_code, period))
+            table.row(appendix_metric(entry, config, org_code, period))
 
     pdf.begin("Appendix", "Appendix: the SPC method and icons")
     pdf.heading("Appendix: how the SPC charts and icons work")
@@ -301,7 +304,13 @@ def appendix(pdf: Pack, entries: list[MetricEntry], config: Config, org_code: st
     pdf.set_font("DejaVu", "B", 9)
     pdf.set_text_color(*NHS_DARK_BLUE)
     pdf.cell(CONTENT_W / 2, 6, "Variation icons")
-    pdf.cell(CONTENT_W / 2, 6, "Assurance icons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        CONTENT_W / 2,
+        6,
+        f"Assurance icons (against the {config.app.assurance_against})",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.set_text_color(*BLACK)
     top = pdf.get_y() + 1
     for index, name in enumerate([*spc.VARIATION_ICONS, "none"]):

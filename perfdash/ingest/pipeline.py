@@ -12,7 +12,7 @@ import pandas as pd
 
 from perfdash import store
 from perfdash.config import Config
-from perfdash.ingest import canonical
+from perfdash.ingest import canonical, plans
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.decode import DecodeError, decode_bytes
 from perfdash.ingest.limits import check_limits
@@ -68,6 +68,11 @@ class Prepared:
             return f"the provider lookup ({len(self.reference)} providers)"
         if self.rows.empty:
             return "nothing"
+        if self.format == "plan":
+            periods = sorted(self.rows["period"].unique())
+            span = label(periods[0]) + ("" if len(periods) == 1 else f" to {label(periods[-1])}")
+            orgs = ", ".join(sorted(self.rows["org_code"].unique()))
+            return f"plans for {', '.join(sorted(self.rows['metric_id'].unique()))} for {orgs}, {span}"
         metrics = sorted(self.rows["metric_id"].unique())
         periods = sorted(self.rows["period"].unique())
         span = label(periods[0]) + ("" if len(periods) == 1 else f" to {label(periods[-1])}")
@@ -110,7 +115,8 @@ def all_importers(config: Config) -> list[Importer]:
     """Every format we read, perfdash's own first."""
     from perfdash.ingest.nhse import IMPORTERS
 
-    return [*canonical.importers(config), *IMPORTERS]
+    # The plan form first: its header (period, org_code, metric_id, plan) would also match the long form's test.
+    return [plans.importer(config), *canonical.importers(config), *IMPORTERS]
 
 
 def detect(header: list[str], config: Config) -> Importer | None:
@@ -291,6 +297,8 @@ def _prepare(
         if parsed.reference is None and not parsed.errors:
             prepared.problems.append(Problem("The file has no data rows.", fix="add at least one row"))
         return prepared
+    if prepared.format == "plan":
+        return _finish_plans(prepared, config, engine)
     # Our own formats must name NEL organisations (or providers in the loaded reference); NHS England's
     # publications list every English provider and are kept as benchmark data.
     known_orgs = _known_orgs(config, engine) if prepared.format in OWN_FORMATS else None
@@ -313,6 +321,22 @@ def _prepare(
     # Warnings compare with each series' own history, not just the months in the file.
     history = store.read_current(engine, metric_ids=sorted(rows["metric_id"].unique()))
     prepared.problems.extend(_warnings(prepared.changes, rows, history, config))
+    return prepared
+
+
+def _finish_plans(prepared: Prepared, config: Config, engine: Engine | None) -> Prepared:
+    """Validate a plan file (future months allowed) and compare it with the current plans (read-only)."""
+    rows, problems = plans.validate_plans(prepared.rows, config, _known_orgs(config, engine))
+    prepared.problems.extend(problems)
+    prepared.rows = rows
+    if prepared.errors or engine is None:
+        return prepared
+    with engine.connect() as conn:
+        prepared.duplicate_of = store.find_active_upload_by_hash(conn, prepared.sha256)
+    incoming = plans.as_plan_frame(rows).assign(line=rows["line"].to_numpy())
+    changes = store.classify_plan_changes(incoming, store.read_plans(engine))
+    # The upload page shows old_value and value for revisions, as it does for values.
+    prepared.changes = changes.rename(columns={"plan": "value", "old_plan": "old_value"})
     return prepared
 
 

@@ -9,6 +9,7 @@ import axe_playwright_python
 import pytest
 import yaml
 
+from perfdash import targets
 from tests.e2e.conftest import PROJECT_ROOT, run_server, seed_demo
 from tests.e2e.test_journeys import month_csv
 from tests.support.app_server import AppServer
@@ -121,9 +122,10 @@ def test_every_chart_has_a_text_alternative_and_its_data(app, page, config, metr
     text = alternatives.first.inner_text()
     # The latest value, the target (or that there is none) and the SPC reading, in words.
     assert f"{metric.name} for {config.org_names[org]} was " in text and " in Aug 2025; " in text
-    assert "target " in text and "SPC: " in text
-    if metric.target_for("2025-08", org) is None:
-        assert "none in force" in text
+    assert "target: " in text and "SPC: " in text
+    judgement = targets.judge(config, metric, "2025-08", org)
+    if not judgement.judged:
+        assert judgement.reason.split(";")[0] in text  # says why no target judges the month
     # The chart's numbers are on the page as a table under "Data", with the limits.
     page.get_by_role("heading", name="Data", exact=True).wait_for()
     table = page.get_by_test_id("stDataFrame").last
@@ -146,18 +148,18 @@ def test_spc_points_differ_by_shape_and_are_named_not_only_coloured(app, page):
     assert len(set(points.values())) == len(points), f"two point types share a marker shape: {points}"
     legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
     assert set(points) <= set(legend)  # every kind of point is named in the legend
-    # Met / not met in the overview is a word and a symbol, with the SPC reading in words beside the icons.
+    # Met / not met against the target (and the plan) is a word and a symbol, with the SPC reading in words.
     open_page(page, app.url, "Overview")
     grid = page.get_by_test_id("stDataFrame").first
     grid.locator('[role="gridcell"]').first.wait_for(state="attached")
     headers = grid.locator('[role="columnheader"]').all_text_contents()
-    met = headers.index("Met")
+    met = headers.index("vs target")
     cells = [
         row.locator('[role="gridcell"]').all_text_contents()
         for row in grid.locator('[role="row"]').all()[1:]
         if row.locator('[role="gridcell"]').count()
     ]
-    assert cells and {row[met] for row in cells} <= {"✓ Met", "✗ Not met", "–"}
+    assert cells and all(row[met].startswith(("✓ Met (", "✗ Not met (", "– (", "no target")) for row in cells)
 
 
 def _focused(page) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import PROJECT_ROOT, seed_demo
-from tests.e2e.test_journeys import month_csv, upload_and_commit
+from tests.e2e.test_journeys import month_csv, rows_in, upload_and_commit
 from tests.support import app_server
 from tests.support.browser import open_page, options, wait_for_app
 
@@ -47,8 +47,9 @@ def test_a_month_loaded_through_one_replica_shows_on_the_other_without_a_restart
 
     # An analyst on replica A loads September through the Upload page.
     analyst = new_page()
-    message = upload_and_commit(analyst, a.url, "nel-sep-2025.csv", month_csv("2025-09"))
-    assert "loaded as upload 2: 142 new" in message
+    data = month_csv("2025-09")
+    message = upload_and_commit(analyst, a.url, "nel-sep-2025.csv", data)
+    assert f"loaded as upload 2: {rows_in(data)} new" in message
 
     # B was not told anything: the board member reloads (the URL keeps August) and September is there.
     assert "month=2025-08" in reader.url
