@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 from pathlib import Path
 
-from perfdash import logs, service, store
-from perfdash.config import ConfigError, load_config
-from perfdash.ingest.pipeline import prepare
+from perfdash import logs
+
+
+class _Lazy:
+    """A module imported on first use: `--help` should not pay a second for pandas, SQLAlchemy and pydantic."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+service = _Lazy("perfdash.service")
+store = _Lazy("perfdash.store")
+config_module = _Lazy("perfdash.config")
+_pipeline = _Lazy("perfdash.ingest.pipeline")
+
+
+def load_config(path: str | None = None):
+    """perfdash.config.load_config, imported when a command needs it."""
+    return config_module.load_config(path)
+
+
+def prepare(*args, **kwargs):
+    """perfdash.ingest.pipeline.prepare, imported when a command needs it."""
+    return _pipeline.prepare(*args, **kwargs)
+
 
 EXIT_INVALID = 1
 EXIT_WARNINGS = 3
@@ -264,11 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as error:
+    # The except clauses are evaluated only when something is raised, so they import nothing up front.
+    except config_module.ConfigError as error:
         print(str(error), file=sys.stderr)
         return 2
     except store.StoreError as error:
         print(str(error), file=sys.stderr)
         return 2
     finally:
-        store.dispose_engines()
+        if "perfdash.store" in sys.modules:
+            store.dispose_engines()
