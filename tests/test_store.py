@@ -1,13 +1,24 @@
 """The store, on SQLite and on a real PostgreSQL server: versioned values, rollback, duplicates, audit."""
 
+import os
 import random
+import tempfile
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from perfdash import store
+
+
+@pytest.fixture(autouse=True, params=["row-by-row", "bulk"])
+def write_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: small uploads through executemany, and through the Arrow bulk path big files take."""
+    if request.param == "bulk":
+        monkeypatch.setattr(store, "BULK_ROWS", 1)
+    return request.param
 
 
 def _rows(values: dict[tuple[str, str, str], float]) -> pd.DataFrame:
@@ -220,3 +231,16 @@ def test_sqlite_file_uses_wal(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.dispose_engines()
+
+
+def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
+    rows = _rows({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX")})
+    _commit(sqlite_engine, rows, "scratch")
+    bad = _rows({("ae_attendances", "R1H", "2025-05"): 1})
+    bad["value"] = [None]
+    with pytest.raises(sa.exc.IntegrityError):
+        _commit(sqlite_engine, bad, "bad")
+    # The scratch database is detached and deleted once the transaction is over, committed or not.
+    assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
+    with sqlite_engine.connect() as conn:
+        assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perfdash.config import Config
+from perfdash.ingest.columns import map_distinct, metric_units
 from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
 from perfdash.ingest.guard import never_raises
 from perfdash.ingest.model import Importer, Parsed, Problem
@@ -169,8 +170,8 @@ def normalise(
     frame["metric_id"] = cells["metric_id"].str.strip().str.lower()
     raw_period = cells["period"].str.strip()
     # Files repeat a handful of months and metrics, so parse each distinct string once.
-    frame["period"] = raw_period.map({p: parse_period(p) or "" for p in raw_period.unique()})
-    unit = frame["metric_id"].map({m: metric.unit for m, metric in config.metric_by_id.items()}).fillna("")
+    frame["period"] = map_distinct(raw_period, lambda text: parse_period(text) or "")
+    unit = metric_units(frame["metric_id"], config)
     percent = unit == "percent"
     for column in ("value", "numerator", "denominator"):
         frame[column], bad = _numbers(cells[column], percent)

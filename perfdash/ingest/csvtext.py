@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from perfdash.ingest.model import Problem
 
@@ -37,6 +41,56 @@ def read_cells(text: str) -> pd.DataFrame:
     """
     if not text.strip():
         raise CsvShapeError(Problem("The file is empty.", fix="Upload a CSV with a header row and data rows."))
+    table = read_arrow_cells(text)
+    if table is not None:
+        return _drop_blank_rows(table).to_pandas()
+    return _read_cells_pandas(text)
+
+
+def read_arrow_cells(text: str) -> pa.Table | None:
+    """A well-formed CSV as an Arrow table of strings with LINE; None when pandas must read it instead.
+
+    Arrow's reader is 5x faster than pandas' string reader and makes no Python object per cell, but it
+    says less about a malformed file (no line number); anything it refuses, or reads differently from
+    pandas (duplicate or blank header names), goes through pandas, which explains the problem.
+    """
+    try:
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])))
+    except (StopIteration, csv.Error):
+        return None
+    names = [cell.strip() for cell in header]
+    if not all(names) or len(set(header)) != len(header):
+        return None
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            # Every blank line is a row of blank cells, so a row's index still gives its line number.
+            parse_options=pcsv.ParseOptions(ignore_empty_lines=False, newlines_in_values='"' in text),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if table.column_names != header:
+        return None
+    table = table.rename_columns(names)
+    return table.append_column(LINE, pa.array(range(2, table.num_rows + 2), type=pa.int64()))
+
+
+def _drop_blank_rows(table: pa.Table) -> pa.Table:
+    """Rows with every cell blank (Excel's rows of bare commas, blank lines) are not data."""
+    blank = None
+    for name in table.column_names:
+        if name != LINE:
+            empty = pc.equal(table[name], "")
+            blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
+        return table
+    return table.filter(pc.invert(blank))
+
+
+def _read_cells_pandas(text: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             io.StringIO(text),
