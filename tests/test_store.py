@@ -243,4 +243,4 @@ def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
     # The scratch database is detached and deleted once the transaction is over, committed or not.
     assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
     with sqlite_engine.connect() as conn:
-        assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
+        assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
