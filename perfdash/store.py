@@ -187,7 +187,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # A 256 MB page cache keeps index B-trees in memory during million-row loads.
-        cursor.execute("PRAGMA cache_size=-262144")
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
