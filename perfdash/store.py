@@ -451,12 +451,13 @@ def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> Non
 
 def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -> tuple[int | None, int | None]:
     """Insert an upload's rows in key order (appends to the index) and return their id range."""
-    if len(rows) >= BULK_ROWS and conn.dialect.name in ("sqlite", "postgresql"):
-        table = _arrow_rows(rows, upload_id)
-        if conn.dialect.name == "sqlite":
-            _insert_staged_sqlite(conn, table)
-        else:
-            _copy_postgres(conn, table)
+    # SQLite attaches at most 10 databases and a scratch one stays attached until the transaction ends, so
+    # a transaction holding many files (several uploads committed together) loads the rest row by row.
+    staged = len(conn.connection.info.get(_STAGING, []))
+    if len(rows) >= BULK_ROWS and conn.dialect.name == "postgresql":
+        _copy_postgres(conn, _arrow_rows(rows, upload_id))
+    elif len(rows) >= BULK_ROWS and conn.dialect.name == "sqlite" and staged < _MAX_STAGED:
+        _insert_staged_sqlite(conn, _arrow_rows(rows, upload_id))
     else:
         _insert_frame(conn, observations, rows.assign(upload_id=upload_id).sort_values(KEY))
     first, last = conn.execute(
@@ -475,6 +476,7 @@ BULK_ROWS = 20_000
 _OBSERVATION_COLUMNS = ["upload_id", *KEY, *VALUE_COLUMNS]
 _STAGING = "perfdash_staging"
 _STAGING_PREFIX = "perfdash-staging-"
+_MAX_STAGED = 8
 
 
 def _arrow_rows(rows: pd.DataFrame, upload_id: int) -> pa.Table:
