@@ -67,7 +67,7 @@ def read_arrow_cells(text: str) -> pa.Table | None:
             # Every blank line is a row of blank cells, so a row's index still gives its line number.
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False, newlines_in_values='"' in text),
             convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+                column_types={name: pa.large_string() for name in header}, strings_can_be_null=False
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
