@@ -76,9 +76,11 @@ if month:
         ui.table(history, download=f"history-{metric_id}-{org}-{month}.csv", key="history")
 
 st.subheader("Export")
+# Built when the button is pressed, not on every visit: a national-scale export takes seconds.
 st.download_button(
     "Download all current data (canonical CSV)",
-    service.export_csv(engine),
+    lambda: service.export_csv(engine),
     file_name="perfdash-export.csv",
     mime="text/csv",
+    on_click="ignore",
 )

@@ -1,44 +1,114 @@
-"""Ingest throughput: a generated 1,000,000-row canonical file into an empty SQLite store, validation included.
+"""Ingest of the 1,003,200-row canonical file, whole process, against a whole-process `read_csv` of the same file.
 
-Run: .venv/bin/python benchmarks/bench_ingest.py   (prints figures; asserts nothing)
+Run: .venv/bin/python benchmarks/bench_ingest.py [rounds] [--no-postgres]   (prints figures; asserts nothing)
+
+Each round runs the floor (`python -c "import pandas; pandas.read_csv(file)"`) and then
+`python -m perfdash ingest file` into a fresh store that already holds the provider reference, as a user
+would: start-up, imports, decoding, parsing, validation, preview and the commit. The sides are interleaved
+round by round and compared by their minimums, so other work on the machine slows both alike. Peak memory
+is each child's own maximum resident set (wait4). PostgreSQL runs on loopback when it is installed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from perfdash import national, service, store
-from perfdash.config import load_config
-from perfdash.ingest.pipeline import prepare
+from perfdash import national  # noqa: E402
+from perfdash.config import load_config  # noqa: E402
+
+TARGET_ROWS_PER_S = {"sqlite": 300_000, "postgresql": 200_000}
 
 
-def main() -> None:
+def _run(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one child process (fails loudly if the command fails)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {process.stderr.read().decode()[-2000:]}")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _ingest(path: Path, url: str) -> list[str]:
+    return [sys.executable, "-m", "perfdash", "ingest", str(path), "--database", url, "--user", "bench"]
+
+
+def main(rounds: int, with_postgres: bool) -> None:
     config = load_config()
-    with tempfile.TemporaryDirectory() as folder:
-        engine = store.get_engine(f"sqlite:///{folder}/bench.sqlite")
-        ref = national.reference(220).to_csv(index=False).encode()
-        service.commit_prepared(engine, prepare("providers.csv", ref, config, engine), user="bench")
+    folder = Path(tempfile.mkdtemp(prefix="perfdash-bench-"))
+    server = None
+    try:
+        data = folder / "national.csv"
         frame = national.generate(config, providers=220, months=120)
-        data = frame.to_csv(index=False).encode()
+        data.write_bytes(frame.to_csv(index=False).encode())
         rows = len(frame)
-        print(f"file: {rows:,} rows, {len(data) / 1e6:.1f} MB")
-        started = time.perf_counter()
-        prepared = prepare("national.csv", data, config, engine)
-        validated = time.perf_counter()
-        assert prepared.ok, prepared.errors[:3]
-        result = service.commit_prepared(engine, prepared, user="bench")
-        done = time.perf_counter()
-        print(f"validate + preview: {validated - started:.2f} s ({rows / (validated - started):,.0f} rows/s)")
-        print(f"commit:             {done - validated:.2f} s ({rows / (done - validated):,.0f} rows/s)")
-        total = done - started
-        print(f"total ingest:       {total:.2f} s ({rows / total:,.0f} rows/s); added {result.added:,}")
-        store.dispose_engines()
+        del frame
+        reference = folder / "providers.csv"
+        reference.write_text(national.reference(220).to_csv(index=False))
+        template = folder / "template.sqlite"
+        subprocess.run(_ingest(reference, f"sqlite:///{template}"), cwd=ROOT, check=True, capture_output=True)
+        print(f"file: {rows:,} rows, {data.stat().st_size / 1e6:.1f} MB; {rounds} interleaved rounds")
+
+        targets = {"sqlite": lambda n: _sqlite_copy(template, folder, n)}
+        if with_postgres:
+            server = _start_postgres()
+            if server is not None:
+                targets["postgresql"] = lambda n: _postgres_database(server, reference, n)
+        floor: list[tuple[float, float]] = []
+        ingest: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+        for round_number in range(rounds):
+            floor.append(_run([sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"]))
+            for name, fresh_url in targets.items():
+                ingest[name].append(_run(_ingest(data, fresh_url(round_number))))
+        best_floor = min(seconds for seconds, _ in floor)
+        print(f"floor, read_csv whole process: min {best_floor:.2f} s, peak {max(mb for _, mb in floor):.0f} MB")
+        for name, runs in ingest.items():
+            best = min(seconds for seconds, _ in runs)
+            print(
+                f"{name:<10} ingest whole process: min {best:.2f} s = {rows / best:,.0f} rows/s "
+                f"(target {TARGET_ROWS_PER_S[name]:,}); {best / best_floor:.1f}x the floor (target 6x); "
+                f"peak {max(mb for _, mb in runs):.0f} MB (target 400); all: "
+                + ", ".join(f"{seconds:.2f}" for seconds, _ in runs)
+            )
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sqlite_copy(template: Path, folder: Path, round_number: int) -> str:
+    copy = folder / f"round{round_number}.sqlite"
+    shutil.copyfile(template, copy)
+    return f"sqlite:///{copy}"
+
+
+def _start_postgres():
+    from tests.support import postgres
+
+    try:
+        return postgres.start()
+    except RuntimeError as error:
+        print(f"PostgreSQL skipped: {error}")
+        return None
+
+
+def _postgres_database(server, reference: Path, round_number: int) -> str:
+    url = server.create_database(f"bench{round_number}")
+    subprocess.run(_ingest(reference, url), cwd=ROOT, check=True, capture_output=True)
+    return url
 
 
 if __name__ == "__main__":
-    main()
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(arguments[0]) if arguments else 3, "--no-postgres" not in sys.argv)

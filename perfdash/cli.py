@@ -1,16 +1,42 @@
-"""The command line: ingest, export, demo, uploads, rollback, check, boardpack, docs."""
+"""The command line: ingest, export, demo, uploads, rollback, check, boardpack, docs, formats."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 from pathlib import Path
 
-from perfdash import logs, service, store, terminal
-from perfdash.config import ConfigError, load_config
-from perfdash.ingest.pipeline import prepare
+from perfdash import logs, terminal
+
+
+class _Lazy:
+    """A module imported on first use: `--help` should not pay a second for pandas, SQLAlchemy and pydantic."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+service = _Lazy("perfdash.service")
+store = _Lazy("perfdash.store")
+config_module = _Lazy("perfdash.config")
+_pipeline = _Lazy("perfdash.ingest.pipeline")
+
+
+def load_config(path: str | None = None):
+    """perfdash.config.load_config, imported when a command needs it."""
+    return config_module.load_config(path)
+
+
+def prepare(*args, **kwargs):
+    """perfdash.ingest.pipeline.prepare, imported when a command needs it."""
+    return _pipeline.prepare(*args, **kwargs)
+
 
 EXIT_INVALID = 1
 EXIT_WARNINGS = 3
@@ -224,6 +250,13 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_formats(args: argparse.Namespace) -> int:
+    """List the formats perfdash reads, perfdash's own first (a refused file's message points here)."""
+    for format_label in _pipeline.format_labels(load_config(args.config)):
+        say(format_label)
+    return 0
+
+
 def _upload_id(text: str) -> int:
     """An upload number as the store can hold it (a positive 64-bit integer)."""
     if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
@@ -279,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate docs/metrics.md from config.yaml")
     docs.add_argument("--out", help="where to write (default docs/metrics.md)")
     docs.set_defaults(func=cmd_docs)
+    formats = sub.add_parser("formats", help="list the formats perfdash reads (CSV, workbooks, publications)")
+    formats.set_defaults(func=cmd_formats)
     return parser
 
 
@@ -298,20 +333,27 @@ def main(argv: list[str] | None = None) -> int:
         complain(failure_line(error))
         return EXIT_FAILED
     finally:
-        store.dispose_engines()
+        # Commands that never touched the store (--help, docs, formats) should not import it just to tidy up.
+        if "perfdash.store" in sys.modules:
+            store.dispose_engines()
 
 
 def failure_line(error: BaseException) -> str:
     """Any exception as one line an operator can act on."""
-    import sqlalchemy as sa
-
-    if isinstance(error, ConfigError | store.StoreError):
+    # Only modules already imported can have raised their errors, so this imports nothing (an import may be
+    # what failed).
+    config = sys.modules.get("perfdash.config")
+    store_module = sys.modules.get("perfdash.store")
+    sa = sys.modules.get("sqlalchemy")
+    if (config is not None and isinstance(error, config.ConfigError)) or (
+        store_module is not None and isinstance(error, store_module.StoreError)
+    ):
         return " ".join(str(error).split())
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         return f"{where}{error.strerror or error}" + (" (add --debug for details)" if not error.filename else "")
-    if isinstance(error, sa.exc.SQLAlchemyError):
-        return f"Database problem: {store.explain(error)}"
+    if sa is not None and store_module is not None and isinstance(error, sa.exc.SQLAlchemyError):
+        return f"Database problem: {store_module.explain(error)}"
     if isinstance(error, MemoryError):
         return "Out of memory: the input is too large for this machine; split it into smaller files"
     text = " ".join(str(error).split())[:300]

@@ -8,15 +8,19 @@ for uploads and rollbacks, `commentary_version` for comments (a comment must not
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -235,10 +239,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # A 256 MB page cache keeps index B-trees in memory during million-row loads.
-        cursor.execute("PRAGMA cache_size=-262144")
+        # A 64 MB page cache: bulk loads append in key order, so a bigger one only raised peak memory.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
+
+    sa.event.listen(engine, "checkin", _detach_staging)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -657,7 +663,15 @@ def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> Non
 
 def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -> tuple[int | None, int | None]:
     """Insert an upload's rows in key order (appends to the index) and return their id range."""
-    _insert_frame(conn, observations, rows.assign(upload_id=upload_id).sort_values(KEY))
+    # SQLite attaches at most 10 databases and a scratch one stays attached until the transaction ends, so
+    # a transaction holding many files (several uploads committed together) loads the rest row by row.
+    staged = len(conn.connection.info.get(_STAGING, []))
+    if len(rows) >= BULK_ROWS and conn.dialect.name == "postgresql":
+        _copy_postgres(conn, _arrow_rows(rows, upload_id))
+    elif len(rows) >= BULK_ROWS and conn.dialect.name == "sqlite" and staged < _MAX_STAGED:
+        _insert_staged_sqlite(conn, _arrow_rows(rows, upload_id))
+    else:
+        _insert_frame(conn, observations, rows.assign(upload_id=upload_id).sort_values(KEY))
     first, last = conn.execute(
         sa.select(sa.func.min(observations.c.id), sa.func.max(observations.c.id)).where(
             observations.c.id
@@ -667,6 +681,80 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
         )
     ).one()
     return first, last
+
+
+# Below this many rows a plain executemany is as fast as staging through Arrow, and simpler.
+BULK_ROWS = 20_000
+_OBSERVATION_COLUMNS = ["upload_id", *KEY, *VALUE_COLUMNS]
+_STAGING = "perfdash_staging"
+_STAGING_PREFIX = "perfdash-staging-"
+_MAX_STAGED = 8
+
+
+def _arrow_rows(rows: pd.DataFrame, upload_id: int) -> pa.Table:
+    """The rows as an Arrow table in key order (NaN is null), columns as in observations."""
+    table = pa.Table.from_pandas(rows[[*KEY, *VALUE_COLUMNS]], preserve_index=False)
+    table = table.append_column("upload_id", pa.array(np.full(len(rows), upload_id, dtype=np.int64)))
+    return table.select(_OBSERVATION_COLUMNS).sort_by([(column, "ascending") for column in KEY])
+
+
+def _insert_staged_sqlite(conn: Connection, table: pa.Table) -> None:
+    """SQLite's COPY: ADBC writes the rows to a scratch database file in C, which this transaction attaches.
+
+    The scratch file is private and outside the store, so the write itself stays one transaction on the
+    store's own connection (all-or-nothing, BEGIN IMMEDIATE); SQLite cannot detach a database inside a
+    transaction, so it is detached and deleted when the connection goes back to the pool.
+    """
+    import adbc_driver_sqlite.dbapi
+
+    _remove_orphaned_staging()
+    handle, path = tempfile.mkstemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", suffix=".sqlite")
+    os.close(handle)
+    with adbc_driver_sqlite.dbapi.connect(path, autocommit=True) as scratch, scratch.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest("rows", table, mode="create")
+    staged = conn.connection.info.setdefault(_STAGING, [])
+    schema = f"{_STAGING}_{len(staged)}"
+    staged.append((schema, path))
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
+    columns = ", ".join(_OBSERVATION_COLUMNS)
+    conn.exec_driver_sql(f"INSERT INTO observations ({columns}) SELECT {columns} FROM {schema}.rows ORDER BY rowid")
+
+
+def _remove_orphaned_staging() -> None:
+    """Delete scratch files left by a load that was killed (their process is gone)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_STAGING_PREFIX}*.sqlite"):
+        pid = path.name.removeprefix(_STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            path.unlink(missing_ok=True)
+
+
+def _detach_staging(dbapi_connection, record) -> None:
+    """Pool check-in: the transaction is over, so the scratch databases can be detached and deleted."""
+    for schema, path in record.info.pop(_STAGING, []):
+        try:
+            dbapi_connection.execute(f"DETACH DATABASE {schema}")
+        finally:
+            os.remove(path)
+
+
+def _copy_postgres(conn: Connection, table: pa.Table) -> None:
+    """COPY FROM STDIN on the transaction's own connection, fed CSV that Arrow writes in C."""
+    import pyarrow.csv as pcsv
+
+    statement = f"COPY observations ({', '.join(_OBSERVATION_COLUMNS)}) FROM STDIN (FORMAT csv)"
+    options = pcsv.WriteOptions(include_header=False)
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for batch in table.to_batches(max_chunksize=100_000):
+                buffer = io.BytesIO()
+                pcsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+    except dbapi.Error as error:
+        # Raised as SQLAlchemy raises every other statement's error (IntegrityError, DataError...).
+        raise sa.exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
 def _upsert_current(conn: Connection, upload_id: int, first_id: int | None, last_id: int | None) -> None:

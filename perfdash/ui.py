@@ -343,8 +343,8 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
     domain_names = {d.id: d.name for d in config.domains}
     shown = pd.DataFrame(
         {
-            "Domain": [domain_names[d] for d in table["domain"]],
             "Metric": table["metric"],
+            "Domain": [domain_names[d] for d in table["domain"]],
             # Next to the name: at laptop widths a last column is scrolled out of sight in the grid.
             "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
             "Latest": [vocabulary.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],

@@ -114,3 +114,14 @@ def test_bad_config_is_one_clear_line(tmp_path, db):
     result = run("--config", str(bad), "demo", "--database", db)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "system: Field required" in result.stderr
+
+
+def test_formats_lists_every_format_a_refusal_points_to():
+    # A refused file's message sends the analyst to `python -m perfdash formats`: it must list what prepare reads.
+    from perfdash.ingest.pipeline import FORMATS_LISTED, format_labels
+
+    result = run("formats")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == format_labels(load_config())
+    assert result.stdout.splitlines()[0].startswith("perfdash canonical long form")
+    assert "python -m perfdash formats" in FORMATS_LISTED

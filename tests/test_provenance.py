@@ -82,7 +82,7 @@ def test_cli_keep_demo_loads_beside_it(tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     run("demo", "--database", db)
     path = tmp_path / "nel-return.csv"
-    path.write_bytes(RETURN.replace(b"2025-04", b"1999-04"))
+    path.write_bytes(RETURN.replace(b"2025-04", b"2000-04"))  # a month the demo does not cover
     result = run("ingest", str(path), "--database", db, "--keep-demo")
     assert result.returncode == 0, result.stderr
     engine = store.get_engine(db)

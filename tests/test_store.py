@@ -1,13 +1,24 @@
 """The store, on SQLite and on a real PostgreSQL server: versioned values, rollback, duplicates, audit."""
 
+import os
 import random
+import tempfile
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from perfdash import store
+
+
+@pytest.fixture(autouse=True, params=["row-by-row", "bulk"])
+def write_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: small uploads through executemany, and through the Arrow bulk path big files take."""
+    if request.param == "bulk":
+        monkeypatch.setattr(store, "BULK_ROWS", 1)
+    return request.param
 
 
 def _rows(values: dict[tuple[str, str, str], float]) -> pd.DataFrame:
@@ -220,3 +231,35 @@ def test_sqlite_file_uses_wal(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.dispose_engines()
+
+
+def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
+    rows = _rows({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX")})
+    _commit(sqlite_engine, rows, "scratch")
+    bad = _rows({("ae_attendances", "R1H", "2025-05"): 1})
+    bad["value"] = [None]
+    with pytest.raises(sa.exc.IntegrityError):
+        _commit(sqlite_engine, bad, "bad")
+    # The scratch database is detached and deleted once the transaction is over, committed or not.
+    assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
+    with sqlite_engine.connect() as conn:
+        assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
+
+
+def test_commit_many_is_one_transaction_on_either_write_path(engine, write_path):
+    # Several files in one command (issue 16) share the transaction the bulk path writes through (issue 15).
+    def batch(values: dict, name: str) -> store.Batch:
+        return store.Batch(_rows(values), f"{name}.csv", name, "canonical", "a@nhs.net")
+
+    good = batch({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX")}, "one")
+    bad = batch({("ae_attendances", "R1H", "2025-05"): 1.0}, "two")
+    bad.rows["value"] = [None]
+    before = store.table_counts(engine)
+    with pytest.raises(sa.exc.IntegrityError):
+        store.commit_many(engine, [good, bad])
+    assert store.table_counts(engine) == before  # the first file's rows went with the second's failure
+    results = store.commit_many(engine, [good, batch({("ae_attendances", "R1H", "2025-05"): 1.0}, "three")])
+    assert [r.added for r in results] == [3, 1]
+    assert store.list_uploads(engine)["file_name"].tolist() == ["three.csv", "one.csv"]  # newest first
+    assert store.versions(engine).values == 1  # the nested commits joined one transaction: one version bump
+    assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []

@@ -44,7 +44,7 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config):
     big.write_text(national.generate(config, providers=60, months=60).to_csv(index=False))
     env = {**os.environ, "PERFDASH_USER": "crash@nhs.net"}
     subprocess.run(
-        [sys.executable, "-m", "perfdash", "ingest", str(reference), "--database", url],
+        [sys.executable, "-m", "perfdash", "ingest", str(reference), "--database", url, "--keep-demo"],
         check=True,
         cwd=PROJECT_ROOT,
         env=env,
@@ -54,7 +54,7 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config):
     wal = tmp_path / "crash.sqlite-wal"
     wal_before = wal.stat().st_size if wal.exists() else 0
     process = subprocess.Popen(
-        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url],
+        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url, "--keep-demo"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -74,7 +74,7 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config):
     assert not current.duplicated(["metric_id", "org_code", "period"]).any()
     # The same file loads cleanly afterwards: the killed attempt left nothing behind to trip over.
     result = subprocess.run(
-        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url],
+        [sys.executable, "-m", "perfdash", "ingest", str(big), "--database", url, "--keep-demo"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -10,6 +10,7 @@ Documented normalisations (everything else that is off is an error, never a sile
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perfdash.config import Config
+from perfdash.ingest.columns import map_distinct, metric_units
 from perfdash.ingest.csvtext import LINE, CsvShapeError, read_cells
 from perfdash.ingest.guard import never_raises
 from perfdash.ingest.model import Importer, Parsed, Problem
@@ -172,12 +174,14 @@ def normalise(
     from perfdash.periods import parse_period
 
     frame = pd.DataFrame({"line": cells[LINE].astype("int64")})
-    frame["org_code"] = cells["org_code"].str.strip().str.upper()
-    frame["metric_id"] = cells["metric_id"].str.strip().str.lower()
+    # Files repeat a few hundred codes, metrics and months over a million rows: work on each distinct string once.
+    # Case is folded for ASCII only: "ß".upper() is "SS" and the Kelvin sign lowers to "k", which would turn
+    # a wrong code into a valid-looking one; non-ASCII text stays as written and fails the code checks.
+    frame["org_code"] = map_distinct(cells["org_code"], lambda text: _fold(text.strip(), str.upper))
+    frame["metric_id"] = map_distinct(cells["metric_id"], lambda text: _fold(text.strip(), str.lower))
     raw_period = cells["period"].str.strip()
-    # Files repeat a handful of months and metrics, so parse each distinct string once.
-    frame["period"] = raw_period.map({p: parse_period(p) or "" for p in raw_period.unique()})
-    unit = frame["metric_id"].map({m: metric.unit for m, metric in config.metric_by_id.items()}).fillna("")
+    frame["period"] = map_distinct(raw_period, lambda text: parse_period(text) or "")
+    unit = metric_units(frame["metric_id"], config)
     percent = unit == "percent"
     for column in ("value", "numerator", "denominator"):
         frame[column], bad = _numbers(cells[column], percent)
@@ -205,6 +209,11 @@ def normalise(
             )
         )
     return frame[["period", "org_code", "metric_id", "value", "numerator", "denominator", "line"]]
+
+
+def _fold(text: str, case: Callable[[str], str]) -> str:
+    """The text in the given case if it is ASCII; otherwise unchanged (see normalise)."""
+    return case(text) if text.isascii() else text
 
 
 def _period_fix(raw: str) -> str:

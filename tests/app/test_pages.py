@@ -41,6 +41,8 @@ def test_overview_shows_every_domain_and_the_matrix(app_env):
     assert not at.exception
     subheaders = [s.value for s in at.subheader]
     assert "Summary: variation and assurance" in subheaders
+    # One grid for every standard, each row naming its domain (one grid draws faster than one per domain).
+    domains = {domain for frame in at.dataframe for domain in frame.value["Domain"]}
     for domain in [
         "Acute constitutional standards",
         "Mental health",
@@ -48,7 +50,7 @@ def test_overview_shows_every_domain_and_the_matrix(app_env):
         "Finance",
         "Workforce",
     ]:
-        assert domain in subheaders
+        assert domain in domains
     assert any("synthetic demo data" in i.value for i in at.info)
     assert "Variation \\ Assurance" in at.markdown[0].value or any("Variation" in m.value for m in at.markdown)
     frames = [df.value for df in at.dataframe]

@@ -51,6 +51,16 @@ def test_documented_normalisations(config, sqlite_engine):
     assert rows.loc[("RF4", "ae_4hr_all"), "value"] == 77.5
 
 
+def test_codes_are_upper_cased_only_when_ascii(config, sqlite_engine):
+    folded = prepare("codes.csv", (HEADER + "2025-04,rf4,ae_attendances,100,,\n").encode(), config, sqlite_engine)
+    assert folded.ok and folded.rows["org_code"].tolist() == ["RF4"]  # rf4 is RF4, a known trust
+    # "rßh".upper() would be "RSSH": a non-ASCII code is refused as written, never folded into a valid-looking one.
+    text = HEADER + "2025-04,rf4,ae_attendances,100,,\n2025-04,rßh,ae_attendances,100,,\n"
+    refused = prepare("codes.csv", text.encode("utf-8"), config, sqlite_engine, today_month="2026-11")
+    assert [(p.line, p.column, p.value) for p in refused.errors] == [(3, "org_code", "r\\xdfh")]
+    assert "LATIN SMALL LETTER SHARP S" in refused.errors[0].message
+
+
 def test_windows_1252_is_accepted(config, sqlite_engine):
     data = (HEADER + "2025-04,R1H,ae_attendances,100,,\n").encode("cp1252")
     prepared = prepare("w.csv", data.replace(b"\n", b"\r\n"), config, sqlite_engine, today_month="2026-11")

@@ -93,6 +93,7 @@ def start(
     timeout: float = 90.0,
     name: str = "app",
     port: int | None = None,
+    script: str = "dashboard.py",
 ) -> AppServer:
     """Run the dashboard on a free port (or the given one) and wait until /_stcore/health answers ok."""
     # A fixed port lets a sign-in test register its redirect URI with the identity provider first.
@@ -120,7 +121,7 @@ def start(
         "-m",
         "streamlit",
         "run",
-        "dashboard.py",
+        script,
         "--server.address",
         "127.0.0.1",
         "--server.port",

@@ -17,7 +17,7 @@ from perfdash import benchmark, store
 from perfdash.config import Config
 from perfdash.ingest.model import Parsed
 from perfdash.ingest.nhse import cwt
-from perfdash.ingest.pipeline import prepare, read_file
+from perfdash.ingest.pipeline import format_labels, prepare, read_file
 from perfdash.ingest.workbook import Sheet, Workbook, read_workbook
 from perfdash.service import commit_prepared
 from tests.ingest.nhse.built import real_bytes, xlsx
@@ -163,7 +163,9 @@ def test_a_csv_saved_from_some_other_sheet_is_not_taken_for_the_extract(config: 
     data = b"ORG CODE,NAME,REGION\r\nR1H,Barts Health,London\r\n"
     prepared = prepare("cwt.csv", data, config, None)
     assert not prepared.ok and prepared.format == "unknown" and prepared.rows.empty
-    assert "cancer waiting times provider extract (CWT-CRS)" in prepared.errors[0].fix  # the formats read are listed
+    # The message points to the list of formats read, which names the extract.
+    assert "python -m perfdash formats" in prepared.errors[0].fix
+    assert any("cancer waiting times provider extract (CWT-CRS)" in label for label in format_labels(config))
 
 
 CELL = st.sampled_from(

@@ -1,0 +1,126 @@
+"""The overview in Chromium against a blank Streamlit page served the same way; Metric, Data, Organisation warm.
+
+Run: .venv/bin/python benchmarks/bench_pages.py [--scale demo|national|both] [--rounds N] [--store-dir DIR]
+(prints figures and ratios; asserts nothing; needs Chromium).
+
+Both apps run with `streamlit run` and the same options (tests/support/app_server.py). A page is "drawn"
+when the script has finished and every grid on it has drawn its cells and every chart its SVG.
+- cold first render: a new server process, then the first page load in a new browser context (the
+  server's caches are empty; the process start itself is not counted, for either side);
+- warm reload: reloading the page in the same tab.
+Blank and overview are interleaved round by round and compared by their minimums.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from benchmarks.bench_app import build_store  # noqa: E402
+from perfdash import store  # noqa: E402
+from tests.support import app_server  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+
+BLANK_SCRIPT = 'import streamlit as st\n\nst.set_page_config(layout="wide")\nst.title("Blank")\n'
+# Every grid has cells and every chart its SVG (the grid's cells are in the DOM for accessibility).
+_DRAWN = """() => {
+  const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  return grids.every(g => g.querySelector('[role="gridcell"]')) && charts.every(c => c.querySelector('svg.main-svg'));
+}"""
+
+
+def drawn(page, heading: str) -> None:
+    """Wait until the script is done and everything on the page is drawn."""
+    wait_for_app(page, timeout=600_000)
+    page.get_by_role("heading", name=heading, level=1).wait_for(timeout=600_000)
+    page.wait_for_function(_DRAWN, timeout=600_000, polling=10)
+    wait_for_app(page, timeout=600_000)
+
+
+def _timed(action, page, heading: str) -> float:
+    started = time.perf_counter()
+    action()
+    drawn(page, heading)
+    return time.perf_counter() - started
+
+
+def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[float]]:
+    """Cold first render and warm reload for the blank page and the overview, interleaved."""
+    from playwright.sync_api import sync_playwright
+
+    blank = folder / "blank_page.py"
+    blank.write_text(BLANK_SCRIPT)
+    times: dict[str, list[float]] = {f"{s} {k}": [] for s in ("blank", "overview") for k in ("cold", "warm")}
+    switches: dict[str, list[float]] = {}
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        for round_number in range(rounds):
+            for side, script, heading in (("blank", str(blank), "Blank"), ("overview", "dashboard.py", "Overview")):
+                server = app_server.start(url, log_dir=folder, name=f"{side}-{scale}", timeout=300, script=script)
+                try:
+                    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    times[f"{side} cold"].append(_timed(partial(page.goto, server.url), page, heading))
+                    for _ in range(3):
+                        times[f"{side} warm"].append(_timed(page.reload, page, heading))
+                    if side == "overview" and round_number == rounds - 1:
+                        switches = _page_switches(page, server.url)
+                    context.close()
+                finally:
+                    server.stop()
+        chromium.close()
+    return {**times, **switches}
+
+
+def _page_switches(page, base_url: str) -> dict[str, list[float]]:
+    """Metric, Organisation and Data opened by URL, then reloaded (warm: their caches are filled)."""
+    results: dict[str, list[float]] = {}
+    for path, heading in (("metric", "Metric"), ("organisation", "Organisation"), ("data", "Data and audit")):
+        page.goto(f"{base_url}/{path}")
+        drawn(page, heading)
+        results[f"{path} warm"] = [_timed(page.reload, page, heading) for _ in range(3)]
+    return results
+
+
+def report(scale: str, times: dict[str, list[float]]) -> None:
+    """Minimums and ratios to the blank page of the same kind."""
+    print(f"== {scale}")
+    for kind, target in (("cold", 2.0), ("warm", 1.5)):
+        floor = min(times[f"blank {kind}"])
+        best = min(times[f"overview {kind}"])
+        print(
+            f"  overview {kind}: min {best:.2f} s vs blank {floor:.2f} s = {best / floor:.2f}x (target {target}x); "
+            f"all {', '.join(f'{t:.2f}' for t in times[f'overview {kind}'])}"
+        )
+    for name, values in times.items():
+        if not name.startswith(("blank", "overview")):
+            print(f"  {name}: min {min(values):.2f} s (target 1 s); all {', '.join(f'{t:.2f}' for t in values)}")
+
+
+def main() -> None:
+    """Build the stores, then measure each scale."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["demo", "national", "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--store-dir", help="keep generated stores here and reuse them")
+    args = parser.parse_args()
+    scales = ["demo", "national"] if args.scale == "both" else [args.scale]
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(args.store_dir) if args.store_dir else Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        for scale in scales:
+            url = build_store(scale, folder)
+            store.dispose_engines()
+            report(scale, measure(url, args.rounds, folder, scale))
+
+
+if __name__ == "__main__":
+    main()
