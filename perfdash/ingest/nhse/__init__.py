@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_tidy, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import ae_provider, ae_tidy, cwt, dm01, msitae, provider_map, rtt
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
@@ -16,6 +16,8 @@ IMPORTERS: list[Importer] = [
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
-SHEET_IMPORTERS: list[SheetImporter] = []
+SHEET_IMPORTERS: list[SheetImporter] = [
+    ae_provider.IMPORTER,
+]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]

@@ -21,6 +21,8 @@ from perfdash.periods import MONTH_NAMES, label, parse_month_name
 MISSING_MARKERS = ("", "-")
 # A whole number, optionally with thousands separators (quoted in the CSV) and a '.0' left by Excel.
 _COUNT = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?"
+# A non-negative decimal, optionally with thousands separators: FTE days such as 30029.7635 or 1,234.5.
+_DECIMAL = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?|\.\d+"
 # At most this many problems are listed per column; the rest are summarised in one more problem.
 MAX_PROBLEMS_PER_COLUMN = 20
 
@@ -119,6 +121,51 @@ def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series) -> list[P
             )
         )
     return problems
+
+
+def parse_decimals(cells: pd.DataFrame, columns: Sequence[str], problems: list[Problem]) -> Counts:
+    """Read non-negative decimal columns (FTE days, '1,234.5'); blanks and '-' are missing, never zero."""
+    values: dict[str, pd.Series] = {}
+    bad: dict[str, pd.Series] = {}
+    missing: dict[str, pd.Series] = {}
+    for column in columns:
+        text = cells[column].str.strip()
+        is_missing = text.isin(MISSING_MARKERS)
+        is_number = text.str.fullmatch(_DECIMAL).astype(bool)
+        values[column] = pd.to_numeric(text.where(is_number).str.replace(",", "", regex=False), errors="coerce").astype(
+            "float64"
+        )
+        bad[column] = ~(is_missing | is_number)
+        missing[column] = is_missing
+        problems.extend(_decimal_problems(cells, column, bad[column]))
+    index = cells.index
+    return Counts(
+        values=pd.DataFrame(values, index=index),
+        bad=pd.DataFrame(bad, index=index, dtype=bool),
+        missing=pd.DataFrame(missing, index=index, dtype=bool),
+    )
+
+
+def _decimal_problems(cells: pd.DataFrame, column: str, bad: pd.Series) -> list[Problem]:
+    """One problem per cell that is not a decimal number, up to a limit per column."""
+    return [
+        Problem(
+            f"'{column}' should be a number",
+            line=int(line),
+            column=column,
+            value=str(value),
+            fix="write a number such as 1234.5 or 1,234.5; leave the cell blank or write '-' if there is no figure",
+        )
+        for line, value in head_rows(cells.loc[bad, [LINE, column]])[:MAX_PROBLEMS_PER_COLUMN]
+    ]
+
+
+def parse_shares(text: pd.Series) -> pd.Series:
+    """Published shares as fractions: '0.7385' stays, '73.8%' (a CSV saved from Excel) is 0.738; else NaN."""
+    text = text.str.strip()
+    percent = text.str.endswith("%")
+    number = pd.to_numeric(text.str.rstrip("%").str.replace(",", "", regex=False), errors="coerce")
+    return number.where(~percent, number / 100.0).astype("float64")
 
 
 def missing_note(count: int) -> list[str]:
