@@ -43,6 +43,7 @@ SHAPES: dict[str, Shape] = {
     "rtt_52wk_pct": Shape(2.0, 0.12, drift=-0.3, volume=90000),
     "rtt_waiting_list": Shape(90000, 1500, drift=2500),
     "dm01_6wk": Shape(22, 2.0, drift=-2.0, volume=14000, shift=-5),
+    "dm01_waiting_list": Shape(14000, 350, drift=600),
     "cancer_fds_28d": Shape(74, 2.2, drift=1.2, volume=2400, shift=3),
     "cancer_62d": Shape(68, 3.0, drift=1.0, volume=220),
     "cancer_31d": Shape(93, 1.5, drift=0.3, volume=420),

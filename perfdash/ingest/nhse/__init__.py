@@ -11,13 +11,13 @@ IMPORTERS: list[Importer] = [
     ae_tidy.IMPORTER,
     rtt.IMPORTER,
     cwt.IMPORTER,
-    dm01.IMPORTER,
     provider_map.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
 SHEET_IMPORTERS: list[SheetImporter] = [
     ae_provider.IMPORTER,
+    dm01.IMPORTER,
 ]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]

@@ -6,17 +6,15 @@ Variants are built at test time from the real sheet in ../shared/data (never cop
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 from perfdash.config import load_config
 from perfdash.ingest.nhse import ae_provider
 from perfdash.ingest.pipeline import Prepared, prepare
 from perfdash.ingest.workbook import Sheet, cell_text, read_workbook
+from tests.ingest.nhse import variants
 
 FILE = "December-2025-AE-by-provider-Sa9Xc.xls"
 SHEET = "Provider Level Data"
@@ -65,37 +63,18 @@ def value(prepared: Prepared, org: str, metric: str, column: str = "value") -> f
     return float(hit[column].iat[0])
 
 
-def to_xlsx(rows: list[list[object]], name: str = SHEET) -> bytes:
-    """A one-sheet .xlsx holding these cells (numbers stay numbers)."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet = book.add_worksheet(name)
-    for r, cells in enumerate(rows):
-        for c, cell in enumerate(cells):
-            if cell not in ("", None):
-                sheet.write(r, c, cell)
-    book.close()
-    return out.getvalue()
+def to_xlsx(rows: list[list[object]]) -> bytes:
+    """The sheet alone in an .xlsx."""
+    return variants.to_xlsx({SHEET: rows})
 
 
 def to_excel_csv(rows: list[list[object]]) -> bytes:
     """The sheet as Excel saves it as CSV: counts as '1,234', fractions in percentage columns as '73.8%'."""
-    header = Sheet(SHEET, rows).find_row(["Code", "Region", "Name"])
+    sheet = Sheet(SHEET, rows)
+    header = sheet.find_row(["Code", "Region", "Name"])
     assert header is not None
-    percent_columns = {i for i, label in enumerate(Sheet(SHEET, rows).labels(header)) if label.startswith("Percentage")}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for r, cells in enumerate(rows, start=1):
-        texts = []
-        for c, cell in enumerate(cells):
-            if isinstance(cell, float) and r > header and c in percent_columns:
-                texts.append(f"{100 * cell:.1f}%")
-            elif isinstance(cell, (int, float)) and r > header:
-                texts.append(f"{int(cell):,}")
-            else:
-                texts.append(cell_text(cell))
-        writer.writerow(texts)
-    return out.getvalue().encode("utf-8")
+    percent = {i for i, label in enumerate(sheet.labels(header)) if label.startswith("Percentage")}
+    return variants.to_excel_csv(rows, header, percent)
 
 
 def through_pipeline(data: bytes, name: str) -> Prepared:

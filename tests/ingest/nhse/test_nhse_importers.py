@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
-from perfdash.ingest.nhse import IMPORTERS, ae_tidy, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import IMPORTERS, ae_tidy, cwt, msitae, provider_map, rtt
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -30,7 +30,6 @@ def test_registry_order_and_names() -> None:
         "nhse_ae_tidy",
         "nhse_rtt",
         "nhse_cwt",
-        "nhse_dm01",
         "provider_reference",
     ]
     assert all(i.label for i in IMPORTERS)
@@ -50,8 +49,6 @@ def test_metric_ids_exist_in_config() -> None:
         (list(ae_tidy.COLUMNS), "nhse_ae_tidy"),
         (list(rtt.COLUMNS), "nhse_rtt"),
         (list(cwt.COLUMNS), "nhse_cwt"),
-        ([*dm01.FIXED_COLUMNS, "0 <01 weeks", "13+ weeks"], "nhse_dm01"),
-        (["", "Title:", "Monthly Diagnostics Waiting Times and Activity", ""], "nhse_dm01"),
         (list(provider_map.COLUMNS), "provider_reference"),
     ],
 )
@@ -88,7 +85,6 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
         "nhse_ae_tidy": ",".join(ae_tidy.COLUMNS),
         "nhse_rtt": ",".join(rtt.COLUMNS),
         "nhse_cwt": ",".join(cwt.COLUMNS),
-        "nhse_dm01": ",".join([*dm01.FIXED_COLUMNS, "0 <01 weeks"]),
         "provider_reference": ",".join(provider_map.COLUMNS),
     }[which.name]
     text = header + "\n" + "\n".join(",".join(r) for r in rows)
@@ -112,7 +108,6 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "nhse_ae_tidy": list(ae_tidy.COLUMNS),
         "nhse_rtt": list(rtt.COLUMNS),
         "nhse_cwt": list(cwt.COLUMNS),
-        "nhse_dm01": [*dm01.FIXED_COLUMNS, "0 <01 weeks", "Period"],
         "provider_reference": list(provider_map.COLUMNS),
     }[which.name]
     rows = data.draw(st.lists(st.lists(PLAUSIBLE, min_size=len(columns), max_size=len(columns)), max_size=8))
