@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
-from perfdash.ingest.nhse import ae_provider, ae_tidy, cwt, dm01, msitae, provider_map, rtt
+from perfdash.ingest.nhse import ae_provider, ae_tidy, cwt, dm01, msitae, provider_map, rtt, sickness
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
 IMPORTERS: list[Importer] = [
@@ -12,6 +12,7 @@ IMPORTERS: list[Importer] = [
     rtt.IMPORTER,
     cwt.IMPORTER,
     provider_map.IMPORTER,
+    sickness.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.

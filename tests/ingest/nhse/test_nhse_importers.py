@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
-from perfdash.ingest.nhse import IMPORTERS, ae_tidy, cwt, msitae, provider_map, rtt
+from perfdash.ingest.nhse import IMPORTERS, ae_tidy, cwt, msitae, provider_map, rtt, sickness
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -31,6 +31,7 @@ def test_registry_order_and_names() -> None:
         "nhse_rtt",
         "nhse_cwt",
         "provider_reference",
+        "nhsd_sickness",
     ]
     assert all(i.label for i in IMPORTERS)
 
@@ -50,6 +51,7 @@ def test_metric_ids_exist_in_config() -> None:
         (list(rtt.COLUMNS), "nhse_rtt"),
         (list(cwt.COLUMNS), "nhse_cwt"),
         (list(provider_map.COLUMNS), "provider_reference"),
+        (list(sickness.COLUMNS), "nhsd_sickness"),
     ],
 )
 def test_each_header_matches_exactly_one_importer(header: list[str], name: str) -> None:
@@ -86,6 +88,7 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
         "nhse_rtt": ",".join(rtt.COLUMNS),
         "nhse_cwt": ",".join(cwt.COLUMNS),
         "provider_reference": ",".join(provider_map.COLUMNS),
+        "nhsd_sickness": ",".join(sickness.COLUMNS),
     }[which.name]
     text = header + "\n" + "\n".join(",".join(r) for r in rows)
     parsed = which.parse(text)
@@ -109,6 +112,7 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "nhse_rtt": list(rtt.COLUMNS),
         "nhse_cwt": list(cwt.COLUMNS),
         "provider_reference": list(provider_map.COLUMNS),
+        "nhsd_sickness": list(sickness.COLUMNS),
     }[which.name]
     rows = data.draw(st.lists(st.lists(PLAUSIBLE, min_size=len(columns), max_size=len(columns)), max_size=8))
     text = ",".join(columns) + "\n" + "\n".join(",".join(f'"{c}"' for c in r) for r in rows)
@@ -124,5 +128,7 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "line",
     ]
     assert parsed.rows["value"].notna().all()
-    percent = parsed.rows["metric_id"].isin(["ae_4hr_all", "ae_4hr_type1", "rtt_18wk_incomplete", "dm01_6wk"])
+    percent = parsed.rows["metric_id"].isin(
+        ["ae_4hr_all", "ae_4hr_type1", "rtt_18wk_incomplete", "dm01_6wk", "wf_sickness"]
+    )
     assert parsed.rows.loc[percent, "value"].between(0, 100).all()
