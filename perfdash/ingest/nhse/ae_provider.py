@@ -200,7 +200,7 @@ def _parse(workbook: Workbook, located: Located) -> Parsed:
         "'>12 hours' column (the workbook's '>4 hours' includes the 12-hour waits).",
     )
     notes.extend(missing_note(counts.missing_total))
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=located.title.file_status)
 
 
 def _inconsistent(cells: pd.DataFrame, values: pd.DataFrame, names: list[str]) -> list[Problem]:

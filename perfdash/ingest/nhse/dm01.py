@@ -163,7 +163,7 @@ def _parse(workbook: Workbook, located: Located) -> Parsed:
     if empty:
         notes.append(f"{empty:,} providers had nobody on the waiting list, so no percentage was produced for them.")
     notes.extend(missing_note(counts.missing_total))
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=located.title.file_status)
 
 
 def _no_table(workbook: Workbook, located: Located) -> Problem:

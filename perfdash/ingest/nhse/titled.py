@@ -25,6 +25,12 @@ class TitleBlock:
     revised: str  # the Revised: cell ('' when the file has not been revised)
     published: str  # the Published: cell
 
+    @property
+    def file_status(self) -> str:
+        """The status recorded on the upload, in the file's words: 'Published', or 'Published, revised 12 June 2025'."""
+        revised = f"revised {self.revised}" if self.revised else ""
+        return ", ".join(part for part in (self.status, revised) if part)
+
     def note(self) -> str:
         """One line for the upload summary: the month, status and dates as the file states them."""
         parts = [f"Period: {self.period_text}" if self.period_text else "no Period: line"]

@@ -93,6 +93,15 @@ def test_real_workbook_loads_every_provider_for_december(real: Prepared) -> None
     assert "-" not in set(real.rows["org_code"])  # the England row checks our sums; it is not loaded
     assert any("Status: Published" in n and "Period: December 2025" in n for n in real.notes)
     assert any("Checked against the England row (row 17)" in n for n in real.notes)
+    assert real.file_status == "Published"  # the title block's 'Status:' line, recorded on the upload
+
+
+def test_a_revised_file_says_so_on_the_upload(sheet_rows: list[list[object]]) -> None:
+    edited = [list(r) for r in sheet_rows]
+    assert cell_text(edited[9][1]) == "Revised:"
+    edited[9][2] = "12th February 2026"
+    again = through_pipeline(to_xlsx(edited), "ae.xlsx")
+    assert again.ok and again.file_status == "Published, revised 12th February 2026"
 
 
 def test_england_totals_equal_the_sheets_england_row(real: Prepared, sheet_rows: list[list[object]]) -> None:

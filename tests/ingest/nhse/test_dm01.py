@@ -98,6 +98,7 @@ def test_real_workbook_loads_every_provider(real: Prepared) -> None:
     assert real.rows["org_code"].nunique() == 446
     assert (real.rows["metric_id"] == "dm01_6wk").sum() == 446 - 81
     assert any("Status: Published" in n and "Period: March 2025" in n for n in real.notes)
+    assert real.file_status == "Published"
 
 
 def test_england_totals_equal_the_sheets_total_row(real: Prepared, book: Workbook) -> None:
