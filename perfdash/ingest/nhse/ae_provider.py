@@ -118,7 +118,9 @@ def find(workbook: Workbook) -> Located | None:
 
 def _locate(sheet: Sheet) -> Located | None:
     title = sheet.title_value("Title") or ""
-    header_row = sheet.find_row(["Code", "Region", "Name"], max_rows=40)
+    # Any two of the three labels find the header, so parse can name a single renamed column.
+    pairs = (("Code", "Region"), ("Region", "Name"), ("Code", "Name"))
+    header_row = next((row for pair in pairs if (row := sheet.find_row(pair, max_rows=40)) is not None), None)
     if "a&e" not in title.lower() or header_row is None or sheet.find_row([CAPTION], max_rows=header_row) is None:
         return None
     summary = (sheet.title_value("Summary") or "").lower()

@@ -87,7 +87,20 @@ def find(workbook: Workbook) -> Located | None:
 
 def _locate(sheet: Sheet) -> Located | None:
     title = (sheet.title_value("Title") or "").lower()
-    header_row = sheet.find_row([PROVIDER, WAITING], max_rows=60)
+    # Any two of these labels find the header, so parse can name a single renamed column.
+    header_row = next(
+        (
+            row
+            for labels in (
+                (PROVIDER, WAITING),
+                (REGION_CODE, PROVIDER_NAME),
+                (PROVIDER, OVER_6),
+                (REGION_CODE, WAITING),
+            )
+            if (row := sheet.find_row(labels, max_rows=60)) is not None
+        ),
+        None,
+    )
     if header_row is None and "diagnostic" not in title:
         return None
     by_test = header_row is not None and TEST_NAME.lower() in {c.lower() for c in sheet.labels(header_row)}

@@ -71,7 +71,7 @@ def to_xlsx(rows: list[list[object]]) -> bytes:
 def to_excel_csv(rows: list[list[object]]) -> bytes:
     """The sheet as Excel saves it as CSV: counts as '1,234', fractions in percentage columns as '73.8%'."""
     sheet = Sheet(SHEET, rows)
-    header = sheet.find_row(["Code", "Region", "Name"])
+    header = sheet.find_row(["Region", "Name"])
     assert header is not None
     percent = {i for i, label in enumerate(sheet.labels(header)) if label.startswith("Percentage")}
     return variants.to_excel_csv(rows, header, percent)
@@ -246,3 +246,12 @@ def test_no_period_line_is_refused(sheet_rows: list[list[object]]) -> None:
     edited[5] = [""] * len(edited[5])  # the 'Period:' line
     refused = through_pipeline(to_xlsx(edited), "ae.xlsx")
     assert not refused.ok and "no 'Period:' line" in refused.errors[0].message
+
+
+def test_renamed_code_column_is_refused_by_name(sheet_rows: list[list[object]]) -> None:
+    renamed = [list(r) for r in sheet_rows]
+    renamed[15][1] = "Org Code"  # B16 was 'Code'
+    refused = through_pipeline(to_excel_csv(renamed), "Provider Level Data.csv")
+    [problem] = refused.errors
+    assert (problem.line, problem.column) == (16, "Org Code")
+    assert "expected the column 'Code' first, found 'Org Code' (column B)" in problem.message

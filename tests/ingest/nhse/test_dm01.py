@@ -48,7 +48,7 @@ def rows_of(book: Workbook, name: str) -> list[list[object]]:
 
 
 def header_row(rows: list[list[object]]) -> int:
-    found = Sheet("x", rows).find_row(["Provider Code", "Total Waiting List"])
+    found = Sheet("x", rows).find_row(["Regional Team Code", "Total Waiting List"])
     assert found is not None
     return found
 
@@ -242,3 +242,21 @@ def test_commissioner_basis_is_refused_with_what_to_upload(book: Workbook) -> No
 def test_importer_fills_catalogue_metrics() -> None:
     known = {m.id for m in load_config().metrics}
     assert set(dm01.METRICS) <= known
+
+
+def test_header_cells_padded_with_spaces_and_line_breaks_still_read(real: Prepared, book: Workbook) -> None:
+    rows = rows_of(book, "Provider")
+    rows[13] = [f" {c} " if isinstance(c, str) and c else c for c in rows[13]]  # ' Total Waiting List '
+    rows[13][6] = "Number waiting\n6+ Weeks"
+    again = through(as_csv(rows), "dm01.csv")
+    assert again.ok, [p.describe() for p in again.errors]
+    assert values(again).equals(values(real))
+
+
+def test_renamed_provider_code_is_refused_by_name(book: Workbook) -> None:
+    rows = rows_of(book, "Provider")
+    rows[13][3] = "Provider ODS Code"  # D14 was 'Provider Code'
+    refused = through(as_csv(rows), "dm01.csv")
+    [problem] = refused.errors
+    assert (problem.line, problem.column) == (14, "Provider ODS Code")
+    assert "expected the column 'Provider Code' after 'Regional Team Name'" in problem.message
