@@ -185,8 +185,8 @@ def _parse(workbook: Workbook, located: Located) -> Parsed:
     problems.extend(_published_shares(workbook, cells, names[PERCENT_ALL], within, attended))
     problems.extend(_published_shares(workbook, cells, names[PERCENT_TYPE1], within_1, attended_1))
     parts = [
-        ratio_rows(keys, "ae_4hr_all", within, attended),
-        ratio_rows(keys, "ae_4hr_type1", within_1, attended_1),
+        ratio_rows(keys, "ae_4hr_all", within.where(within <= attended), attended),
+        ratio_rows(keys, "ae_4hr_type1", within_1.where(within_1 <= attended_1), attended_1),
         count_rows(keys, "ae_attendances", attended),
         count_rows(keys, "emergency_admissions", values[names[ADMISSIONS[3]]]),
         count_rows(keys, "ae_12hr_dta_waits", over_12),
@@ -220,17 +220,19 @@ def _inconsistent(cells: pd.DataFrame, values: pd.DataFrame, names: list[str]) -
             )
             for line, p, t in head_rows(pd.concat([cells[LINE], parts, total], axis=1)[wrong])
         )
-    both = values[names[WITHIN[3]]] + values[names[OVER[3]]]
-    wrong = both.notna() & (both != values[names[ATTENDED[3]]])
-    problems.extend(
-        Problem(
-            f"attendances within 4 hours plus over 4 hours ({int(b):,}) is not '{names[ATTENDED[3]]}' ({int(a):,})",
-            line=int(line),
-            column=names[ATTENDED[3]],
-            fix="upload the file exactly as published; a column was changed or mistyped",
+    for attended_at, within_at, over_at in zip(ATTENDED, WITHIN, OVER, strict=True):
+        attended = values[names[attended_at]]
+        both = values[names[within_at]] + values[names[over_at]]
+        wrong = both.notna() & attended.notna() & (both != attended)
+        problems.extend(
+            Problem(
+                f"'{names[within_at]}' plus '{names[over_at]}' is {int(b):,}, not the {int(a):,} attendances",
+                line=int(line),
+                column=names[attended_at],
+                fix="upload the file exactly as published; a column was changed or mistyped",
+            )
+            for line, b, a in head_rows(pd.concat([cells[LINE], both, attended], axis=1)[wrong])
         )
-        for line, b, a in head_rows(pd.concat([cells[LINE], both, values[names[ATTENDED[3]]]], axis=1)[wrong])
-    )
     over_4, over_12 = values[names[DTA_OVER_4]], values[names[DTA_OVER_12]]
     problems.extend(
         Problem(
@@ -286,7 +288,7 @@ def _england_check(
         for c in counted
         if pd.notna(published[c]) and published[c] != summed[c]
     ]
-    if not problems:
+    if not problems and summed[names[ATTENDED[3]]] > 0:
         within, attended = summed[names[WITHIN[3]]], summed[names[ATTENDED[3]]]
         notes.append(
             f"Checked against the England row (row {line}): the providers add up to it in every column; England "

@@ -286,7 +286,7 @@ def _england_check(total: pd.DataFrame, providers: pd.DataFrame, notes: list[str
         for c in COUNTED
         if pd.notna(published[c]) and published[c] != summed[c]
     ]
-    if not problems:
+    if not problems and summed[WAITING] > 0:
         over, waiting = summed[OVER_6], summed[WAITING]
         notes.append(
             f"Checked against the England 'Total' row (row {line}): England {int(over):,} of {int(waiting):,} "

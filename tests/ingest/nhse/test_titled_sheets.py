@@ -51,7 +51,7 @@ def test_an_unrelated_sheet_is_not_found() -> None:
     assert ae_provider.find(book) is None and dm01.find(book) is None
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), layout=st.sampled_from(sorted(LAYOUTS)))
 def test_parse_never_raises_on_odd_cells(data: st.DataObject, layout: str) -> None:
     importer, rows = LAYOUTS[layout]
