@@ -48,6 +48,7 @@ SHAPES: dict[str, Shape] = {
     "cmh_4wk_seen": Shape(14, 4.0, drift=1.0, volume=120),
     "cyp_4wk_seen": Shape(26, 6.0, drift=1.0, volume=60),
     "dm01_6wk": Shape(22, 2.0, drift=-2.0, volume=14000, shift=-5),
+    "dm01_waiting_list": Shape(14000, 350, drift=600),
     "cancer_fds_28d": Shape(74, 2.2, drift=1.2, volume=2400, shift=3),
     "cancer_62d": Shape(68, 3.0, drift=1.0, volume=220),
     "cancer_31d": Shape(93, 1.5, drift=0.3, volume=420),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perfdash.ingest.model import Importer, SheetImporter
 from perfdash.ingest.nhse import (
+    ae_provider,
     ae_tidy,
     ambsys,
     cwt,
@@ -15,6 +16,7 @@ from perfdash.ingest.nhse import (
     rtt,
     rtt_bands,
     rtt_overview,
+    sickness,
 )
 
 # Each header rule is exact, so at most one matches; the order only puts the commonest uploads first.
@@ -22,9 +24,9 @@ IMPORTERS: list[Importer] = [
     msitae.IMPORTER,
     ae_tidy.IMPORTER,
     rtt.IMPORTER,
-    dm01.IMPORTER,
     provider_map.IMPORTER,
     mhsds.IMPORTER,
+    sickness.IMPORTER,
 ]
 
 # Publications found inside workbooks (and CSVs with title blocks) by their content, tried in this order.
@@ -34,6 +36,8 @@ SHEET_IMPORTERS: list[SheetImporter] = [
     dementia.SHEET_IMPORTER,
     rtt_bands.IMPORTER,
     rtt_overview.IMPORTER,
+    ae_provider.IMPORTER,
+    dm01.IMPORTER,
 ]
 
 __all__ = ["IMPORTERS", "SHEET_IMPORTERS"]

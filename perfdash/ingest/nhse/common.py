@@ -21,8 +21,8 @@ from perfdash.periods import MONTH_NAMES, label, parse_month_name
 MISSING_MARKERS = ("", "-")
 # A whole number, optionally with thousands separators (quoted in the CSV) and a '.0' left by Excel.
 _COUNT = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?"
-# A number that may have a fraction: half patients (126.5) and estimated counts (13653.1).
-_DECIMAL = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?"
+# A non-negative decimal, optionally with thousands separators: FTE days such as 30029.7635 or 1,234.5.
+_DECIMAL = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?|\.\d+"
 # The code NHS England's own files use for England (AmbSYS 'Area', dementia 'ODS Code'); England rows load under it.
 ENGLAND_CODE = "ENG"
 # At most this many problems are listed per column; the rest are summarised in one more problem.
@@ -144,6 +144,14 @@ def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str
             )
         )
     return problems
+
+
+def parse_shares(text: pd.Series) -> pd.Series:
+    """Published shares as fractions: '0.7385' stays, '73.8%' (a CSV saved from Excel) is 0.738; else NaN."""
+    text = text.str.strip()
+    percent = text.str.endswith("%")
+    number = pd.to_numeric(text.str.rstrip("%").str.replace(",", "", regex=False), errors="coerce")
+    return number.where(~percent, number / 100.0).astype("float64")
 
 
 def missing_note(count: int) -> list[str]:

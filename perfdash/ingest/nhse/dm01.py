@@ -1,39 +1,40 @@
-"""NHS England's monthly diagnostics (DM01) provider sheet saved as CSV: share waiting 6+ weeks per provider.
+"""NHS England's monthly diagnostics (DM01) provider web file: share waiting 6+ weeks and the waiting list.
 
-The published sheet has a title block (Title:, Summary:, Period:, ...) above the header, which sits on row 14.
-The header is found by its cells; the month comes from a 'Period:' cell in the title block (or, failing that,
-the one month named in the title block), or from an optional 'Period' column. A leading empty column (Excel's
-column A) and trailing empty columns are allowed. Rows whose test is 'Total' are used only for providers that
-have no per-test rows, so no patient is counted twice.
+As published (.xls, or a sheet saved as CSV from Excel) each sheet has a title block in column B ('Title:
+Monthly Diagnostics', 'Period: March 2025', 'Status:'), a super-header (row 13) with a line break in a cell,
+the header (row 14, cells padded with spaces), the England 'Total' row (row 15), then one row per provider
+('Provider' sheet) or per provider and test with a 'Total' row per provider ('Provider by Test'). An empty
+spacer column sits between '13+ weeks' and the activity columns. The 'Provider' sheet is read when present;
+from 'Provider by Test' each provider's 'Total' row is used (its tests are checked to add up to it), so no
+patient is counted twice. The England row checks our sums and is not loaded.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+from dataclasses import dataclass
 
 import pandas as pd
 
 from perfdash.ingest.csvtext import LINE
-from perfdash.ingest.model import Importer, Parsed, Problem
+from perfdash.ingest.model import Parsed, Problem, SheetImporter
 from perfdash.ingest.nhse.common import (
     build_rows,
+    count_rows,
     duplicate_problems,
     head_rows,
-    map_unique,
-    missing_columns,
     missing_note,
-    month_of,
-    month_problems,
-    never_raises,
+    org_codes,
     parse_counts,
+    parse_shares,
     ratio_rows,
-    read_text_cells,
 )
-from perfdash.periods import MONTH_NAMES, label
+from perfdash.ingest.nhse.titled import TitleBlock, check_header, columns_at, period_problem, read_title_block
+from perfdash.ingest.workbook import Sheet, Workbook
+from perfdash.periods import label
 
 NAME = "nhse_dm01"
+WHAT = "NHS England's DM01 provider web file"
+PROVIDER_SHEET, BY_TEST_SHEET = "Provider", "Provider by Test"
 REGION_CODE, REGION_NAME = "Regional Team Code", "Regional Team Name"
 PROVIDER, PROVIDER_NAME = "Provider Code", "Provider Name"
 TEST_ID, TEST_NAME = "Diagnostic ID", "Diagnostic Test Name"
@@ -43,289 +44,261 @@ WAITING, OVER_6, OVER_13, PERCENT_6 = (
     "Number waiting 13+ Weeks",
     "Percentage waiting 6+ weeks",
 )
-FIXED_COLUMNS = (
-    REGION_CODE,
-    REGION_NAME,
-    PROVIDER,
-    PROVIDER_NAME,
-    TEST_ID,
-    TEST_NAME,
-    WAITING,
-    OVER_6,
-    OVER_13,
-    PERCENT_6,
-)
-PERIOD = "Period"
-# Activity columns some editions add after the weekly bands.
-ACTIVITY = (
-    "Planned tests / procedures",
-    "Unscheduled tests / procedures",
-    "Waiting list tests / procedures (excluding planned)",
-)
-_BAND = re.compile(r"^\d{1,3} ?<\d{1,3} weeks$|^\d{1,3}\+ weeks$", re.IGNORECASE)
-_PERIOD_LABEL = re.compile(r"^period\b\s*:?\s*(.*)$", re.IGNORECASE)
-_NOT_THE_PERIOD = re.compile(r"^(published|revised|next update|contact|source|status)\b", re.IGNORECASE)
-_MONTH_IN_TEXT = re.compile(
-    r"\b(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")[\s\-]+(\d{4})\b", re.IGNORECASE
-)
-MAX_PREAMBLE = 60  # the title block is 13 rows; more than this and the header is not there
-METRICS = ("dm01_6wk",)
+MEASURES = (WAITING, OVER_6, OVER_13, PERCENT_6)
+# The published headers up to the percentage; the weekly bands and activity columns after them are not read.
+EXPECTED = (REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME, *MEASURES)
+EXPECTED_BY_TEST = (REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME, TEST_ID, TEST_NAME, *MEASURES)
+COUNTED = (WAITING, OVER_6, OVER_13)
+METRICS = ("dm01_6wk", "dm01_waiting_list")
+SHARE_TOLERANCE = 1e-6
+CSV_SHARE_TOLERANCE = 0.0006  # '4.7%' in a CSV saved from Excel is rounded to 0.1 points
 
 
-def _trim(cells: list[str]) -> list[str]:
-    """Cells without the empty ones at either end (Excel's empty column A and padding)."""
-    stripped = [c.strip() for c in cells]
-    while stripped and not stripped[-1]:
-        stripped.pop()
-    while stripped and not stripped[0]:
-        stripped.pop(0)
-    return stripped
+@dataclass(frozen=True)
+class Located:
+    """The sheet read, its header row (None: a DM01 sheet with no provider table), and its title block."""
+
+    sheet: str
+    header_row: int | None
+    title: TitleBlock
+    by_test: bool
+
+    @property
+    def period(self) -> str | None:
+        """'YYYY-MM' from the title block."""
+        return self.title.period
+
+    @property
+    def status(self) -> str:
+        """The file's own status ('Published', 'Provisional', 'Revised'), '' when not stated."""
+        return self.title.status
 
 
-def is_header(cells: list[str]) -> bool:
-    """The DM01 provider header: the ten fixed columns, weekly bands, optional Period and activity columns."""
-    cells = _trim(cells)
-    names = set(cells)
-    if len(names) != len(cells) or "" in names or not names >= set(FIXED_COLUMNS):
-        return False
-    rest = names - set(FIXED_COLUMNS) - {PERIOD, *ACTIVITY}
-    return bool(rest) and all(_BAND.match(c) for c in rest)
+def find(workbook: Workbook) -> Located | None:
+    """A DM01 sheet: titled 'Monthly Diagnostics', or with a 'Provider Code' and 'Total Waiting List' header.
+
+    'Provider' is preferred to 'Provider by Test', and either to a DM01 sheet without a provider table (which
+    parse then refuses, saying which sheet to save).
+    """
+    found = [located for sheet in workbook.sheets if (located := _locate(sheet)) is not None]
+    found.sort(key=lambda located: (located.header_row is None, located.by_test))
+    return found[0] if found else None
 
 
-def _is_title(cells: list[str]) -> bool:
-    """The first line of the published title block: 'Title:' then a diagnostics title."""
-    cells = [c for c in _trim(cells) if c]
-    if not cells:
-        return False
-    if cells[0].lower() in {"title:", "title"}:
-        return any("diagnostic" in c.lower() for c in cells[1:])
-    return "diagnostics waiting times" in cells[0].lower()
+def _locate(sheet: Sheet) -> Located | None:
+    title = (sheet.title_value("Title") or "").lower()
+    # Any two of these labels find the header, so parse can name a single renamed column.
+    header_row = next(
+        (
+            row
+            for labels in (
+                (PROVIDER, WAITING),
+                (REGION_CODE, PROVIDER_NAME),
+                (PROVIDER, OVER_6),
+                (REGION_CODE, WAITING),
+            )
+            if (row := sheet.find_row(labels, max_rows=60)) is not None
+        ),
+        None,
+    )
+    if header_row is None and "diagnostic" not in title:
+        return None
+    by_test = header_row is not None and TEST_NAME.lower() in {c.lower() for c in sheet.labels(header_row)}
+    return Located(sheet=sheet.name, header_row=header_row, title=read_title_block(sheet), by_test=by_test)
 
 
-def matches(header: list[str]) -> bool:
-    """The DM01 header itself, or the first line of its title block ('Title:, ... Diagnostics ...')."""
-    return is_header(header) or _is_title(header)
-
-
-@never_raises(NAME)
-def parse(text: str) -> Parsed:
-    """Canonical dm01_6wk rows per provider: 6+ week waiters over the waiting list, summed over tests."""
-    found = _find_header(text)
-    if found is None:
+def parse(workbook: Workbook, located: object) -> Parsed:
+    """dm01_6wk and dm01_waiting_list for every provider, checked against the England row; never raises."""
+    try:
+        assert isinstance(located, Located)
+        return _parse(workbook, located)
+    except Exception as error:  # the contract is to report, never to break the upload page
         return Parsed(
             format=NAME,
-            problems=[
-                Problem(
-                    f"no header row was found in the first {MAX_PREAMBLE} lines (a row with "
-                    f"'{REGION_CODE}', '{PROVIDER}', '{TEST_NAME}', '{WAITING}', '{OVER_6}' and weekly bands)",
-                    fix="save the 'Provider' sheet of the DM01 provider file as CSV without changing it",
-                )
-            ],
+            problems=[Problem(f"perfdash could not read this file ({type(error).__name__}: {error})")],
         )
-    header_line, preamble, body = found
-    cells = read_text_cells(body)
-    cells[LINE] = cells[LINE] + header_line - 1  # numbered from the header; shift to lines of the whole file
-    problems = missing_columns(cells.columns, FIXED_COLUMNS, "a DM01 provider file", line=header_line)
+
+
+def _parse(workbook: Workbook, located: Located) -> Parsed:
+    sheet = workbook.sheet(located.sheet)
+    assert sheet is not None
+    if located.header_row is None:
+        return Parsed(format=NAME, problems=[_no_table(workbook, located)])
+    expected = EXPECTED_BY_TEST if located.by_test else EXPECTED
+    positions, problems = check_header(sheet, located.header_row, expected, WHAT)
     if problems:
         return Parsed(format=NAME, problems=problems)
-    notes: list[str] = []
+    if (problem := period_problem(located.title, "March 2025")) is not None:
+        return Parsed(format=NAME, problems=[problem])
+    period = located.period
+    table = sheet.table(located.header_row)
+    names = dict(zip(expected, columns_at(table, positions), strict=True))
+    cells = table.frame.rename(columns={v: k for k, v in names.items()})
+    notes = [located.title.note()]
 
-    file_period, period_problems = _preamble_period(preamble)
-    problems.extend(period_problems)
-    months, has_month = _row_months(cells, file_period, problems)
+    england = (cells[PROVIDER].str.strip() == "") & (cells[PROVIDER_NAME].str.strip().str.lower() == "total")
+    total, cells = cells[england], cells[~england]
+    codes, has_code = org_codes(cells, PROVIDER, problems)
+    counts = parse_counts(cells, list(COUNTED), problems)
+    values = counts.values
+    problems.extend(_inconsistent(workbook, cells, values))
 
-    codes = cells[PROVIDER].str.strip().str.upper()
-    names = cells[[REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME]].apply(lambda s: s.str.strip().str.upper())
-    summary = names.isin({"TOTAL", "ENGLAND", "TOTAL ENGLAND", "ENGLAND TOTAL"}).any(axis=1)
-    for line in cells.loc[summary, LINE]:
-        notes.append(f"Skipped line {line}: the England total row (totals are recomputed from providers).")
-    no_code = (codes == "") & ~summary
-    problems.extend(
-        Problem(
-            f"this row has no '{PROVIDER}', so it is left out",
-            line=int(line),
-            column=PROVIDER,
-            fix="fill in the provider's ODS code, or delete the row",
-            severity="warning",
-        )
-        for (line,) in head_rows(cells.loc[no_code, [LINE]])
-    )
-    test_total = (cells[TEST_NAME].str.strip().str.lower().str.startswith("total")) | (
-        cells[TEST_ID].str.strip().str.upper() == "TOTAL"
-    )
-
-    counts = parse_counts(cells, [WAITING, OVER_6], problems)
-    waiting, over_6 = counts.values[WAITING], counts.values[OVER_6]
-    problems.extend(
-        Problem(
-            f"'{OVER_6}' ({int(o):,}) is more than '{WAITING}' ({int(w):,})",
-            line=int(line),
-            column=OVER_6,
-            value=str(value),
-            fix="check the two columns were not swapped or mistyped",
-        )
-        for line, value, o, w in head_rows(
-            pd.concat([cells[[LINE, OVER_6]], over_6.rename("o"), waiting.rename("w")], axis=1)[over_6 > waiting]
-        )
-    )
-    half = waiting.notna() & over_6.isna() & (waiting > 0) & ~counts.bad[OVER_6]
-    problems.extend(
-        Problem(
-            f"'{OVER_6}' is blank or '-' but '{WAITING}' is {int(w):,}, so this test is left out",
-            line=int(line),
-            column=OVER_6,
-            fix="fill in the number waiting 6+ weeks",
-            severity="warning",
-        )
-        for line, w in head_rows(pd.concat([cells[LINE], waiting.rename("w")], axis=1)[half])
-    )
-    test_key = cells[TEST_ID].str.strip().str.upper().where(cells[TEST_ID].str.strip() != "", cells[TEST_NAME])
-    rows_of_data = ~summary & ~no_code & has_month
-    keys = pd.DataFrame({"period": months, "provider": codes, "test": test_key})[rows_of_data]
-    dup_problems, first = duplicate_problems(keys, cells.loc[rows_of_data, LINE], "this provider and test")
-    problems.extend(dup_problems)
-
-    usable = waiting.notna() & over_6.notna() & ~counts.any_bad([WAITING, OVER_6]) & (over_6 <= waiting)
-    keep = rows_of_data & first.reindex(cells.index, fill_value=False) & usable
-    frame = pd.DataFrame(
-        {
-            "period": months,
-            "org_code": codes,
-            "line": cells[LINE],
-            "waiting": waiting,
-            "over_6": over_6,
-            "total_row": test_total,
-        }
-    )[keep]
-    # Use per-test rows where a provider has them; its 'Total' row is then a repeat of their sum.
-    has_detail = (~frame["total_row"]).groupby([frame["period"], frame["org_code"]]).transform("any")
-    repeats = frame["total_row"] & has_detail
-    if repeats.any():
-        notes.append(
-            f"Left out {int(repeats.sum()):,} provider 'Total' test rows; the per-test rows are summed instead."
-        )
-    frame = frame[~repeats]
-    groups = frame.groupby(["period", "org_code"], sort=False)
-    summed = pd.concat([groups["line"].min(), groups[["waiting", "over_6"]].sum()], axis=1).reset_index()
+    if located.by_test:
+        is_total = cells[TEST_NAME].str.strip().str.lower() == "total"
+        keys = pd.DataFrame({"code": codes, "test": cells[TEST_NAME].str.strip().str.lower()})
+        dup_problems, first = duplicate_problems(keys, cells[LINE], "this provider and test")
+        problems.extend(dup_problems)
+        keep = has_code & first
+        problems.extend(_tests_add_up(cells[keep], codes[keep], values[keep], is_total[keep]))
+        providers, kept = _provider_totals(cells[keep], codes[keep], values[keep], is_total[keep], notes)
+    else:
+        dup_problems, first = duplicate_problems(codes.to_frame(PROVIDER), cells[LINE], f"'{PROVIDER}'")
+        problems.extend(dup_problems)
+        keep = has_code & first
+        providers = pd.DataFrame({"org_code": codes, "line": cells[LINE]}, index=cells.index)[keep]
+        providers = providers.join(values[keep])
+        kept = int(keep.sum())
+    providers = providers.assign(period=period)
+    usable = providers[OVER_6] <= providers[WAITING]
     rows = build_rows(
-        [ratio_rows(summed[["period", "org_code", "line"]], "dm01_6wk", summed["over_6"], summed["waiting"])],
+        [
+            ratio_rows(providers, "dm01_6wk", providers[OVER_6].where(usable), providers[WAITING]),
+            count_rows(providers, "dm01_waiting_list", providers[WAITING]),
+        ],
         METRICS,
     )
-    if len(rows):
-        periods = sorted(rows["period"].unique())
-        notes.insert(
-            0,
-            f"Read {len(frame):,} test rows for {rows['org_code'].nunique():,} providers for "
-            f"{', '.join(label(p) for p in periods)}, giving {len(rows):,} values.",
-        )
-    empty = int((summed["waiting"] == 0).sum())
+    problems.extend(_england_check(total, providers, notes))
+    notes.insert(
+        0,
+        f"Read {kept:,} providers for {label(period)} from sheet '{located.sheet}', giving {len(rows):,} values.",
+    )
+    empty = int((providers[WAITING] == 0).sum())
     if empty:
-        notes.append(f"{empty:,} providers had nobody on the waiting list, so no percentage was produced.")
+        notes.append(f"{empty:,} providers had nobody on the waiting list, so no percentage was produced for them.")
     notes.extend(missing_note(counts.missing_total))
-    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes)
+    return Parsed(format=NAME, rows=rows, problems=problems, notes=notes, status=located.title.file_status)
 
 
-def _find_header(text: str) -> tuple[int, list[tuple[int, list[str]]], str] | None:
-    """The header's line number, the title block lines before it (line, cells), and the text from the header on."""
-    lines = io.StringIO(text).readlines()
-    reader = csv.reader(lines)
-    preamble: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            if is_header(cells):
-                return start, preamble, "".join(lines[start - 1 :])
-            if any(c.strip() for c in cells):
-                preamble.append((start, cells))
-            if reader.line_num >= MAX_PREAMBLE:
-                return None
-            start = reader.line_num + 1
-    except csv.Error:
-        return None
-    return None
-
-
-def _preamble_period(preamble: list[tuple[int, list[str]]]) -> tuple[str | None, list[Problem]]:
-    """The month from a 'Period:' cell in the title block, else the single month the title block names."""
-    for line, cells in preamble:
-        stripped = [c.strip() for c in cells]
-        for i, cell in enumerate(stripped):
-            match = _PERIOD_LABEL.match(cell)
-            if not match:
-                continue
-            value = match.group(1).strip() or next((c for c in stripped[i + 1 :] if c), "")
-            period = month_of(value)
-            if period is None:
-                return None, [
-                    Problem(
-                        "the 'Period:' line of the title block is not a month perfdash can read",
-                        line=line,
-                        column=PERIOD,
-                        value=value,
-                        fix="write it like 'Period: April 2025'",
-                    )
-                ]
-            return period, []
-    candidates: dict[str, int] = {}
-    for line, cells in preamble:
-        stripped = [c.strip() for c in cells if c.strip()]
-        if not stripped or _NOT_THE_PERIOD.match(stripped[0]):
-            continue
-        for cell in stripped:
-            month = month_of(cell)
-            if month is None and (match := _MONTH_IN_TEXT.search(cell)):
-                month = month_of(f"{match.group(1)} {match.group(2)}")
-            if month is not None:
-                candidates.setdefault(month, line)
-    if len(candidates) > 1:
-        named = ", ".join(f"{label(m)} (line {n})" for m, n in candidates.items())
-        return None, [
-            Problem(
-                f"the title block names more than one month ({named}), so the month of the data is unclear",
-                fix="add a line 'Period: April 2025' above the header",
-            )
-        ]
-    return next(iter(candidates), None), []
-
-
-def _row_months(cells: pd.DataFrame, file_period: str | None, problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
-    """Each row's month: its Period cell when the file has that column and it is filled in, else the file's."""
-    months = pd.Series(file_period, index=cells.index, dtype="str")
-    if PERIOD in cells.columns:
-        own = map_unique(cells[PERIOD], month_of)
-        issues, _ = month_problems(cells, PERIOD, own, "April 2025 or 2025-04-01", blank_ok=True)
-        problems.extend(issues)
-        filled = cells[PERIOD].str.strip() != ""
-        months = own.where(filled, months)
-        bad = filled & own.isna()
-        has_month = months.notna() & ~bad
+def _no_table(workbook: Workbook, located: Located) -> Problem:
+    """Why a DM01 sheet without the provider table is refused, and which sheet to save instead."""
+    sheet = workbook.sheet(located.sheet)
+    basis = (sheet.title_value("Basis") or "") if sheet is not None else ""
+    if basis and basis.strip().lower() != "provider":
+        what = f"this DM01 file is on a '{basis}' basis; perfdash reads the provider-based file"
     else:
-        has_month = months.notna()
-    if not has_month.any() and not any(p.column == PERIOD for p in problems):
-        problems.append(
-            Problem(
-                "the file does not say which month it is for",
-                fix="keep the title block with its 'Period: April 2025' line above the header, or add a Period column",
-            )
-        )
-    elif (~has_month).any() and PERIOD in cells.columns and file_period is None:
-        blank = cells[PERIOD].str.strip() == ""
+        what = f"this DM01 sheet has no provider table (no header row with '{PROVIDER}' and '{WAITING}')"
+    return Problem(
+        what,
+        sheet=located.sheet,
+        fix=f"upload the provider web file (.xls) as published, or save its '{PROVIDER_SHEET}' sheet (or "
+        f"'{BY_TEST_SHEET}') as CSV",
+    )
+
+
+def _inconsistent(workbook: Workbook, cells: pd.DataFrame, values: pd.DataFrame) -> list[Problem]:
+    """Rows with more 6+ week waiters than the list, more 13+ than 6+, or a percentage unlike the counts."""
+    problems: list[Problem] = []
+    for more, less in ((OVER_6, WAITING), (OVER_13, OVER_6)):
+        wrong = values[more] > values[less]
         problems.extend(
             Problem(
-                "this row's Period is blank and the title block has no 'Period:' line",
+                f"'{more}' ({int(m):,}) is more than '{less}' ({int(n):,})",
                 line=int(line),
-                column=PERIOD,
-                fix="fill in the month, e.g. April 2025",
+                column=more,
+                fix="check the two columns were not swapped or mistyped",
             )
-            for (line,) in head_rows(cells.loc[blank & ~has_month, [LINE]])
+            for line, m, n in head_rows(pd.concat([cells[LINE], values[more], values[less]], axis=1)[wrong])
         )
-    return months, has_month
+    published = parse_shares(cells[PERCENT_6])
+    ours = values[OVER_6] / values[WAITING].where(values[WAITING] > 0)
+    tolerance = CSV_SHARE_TOLERANCE if workbook.kind == "csv" else SHARE_TOLERANCE
+    wrong = published.notna() & ours.notna() & ((published - ours).abs() > tolerance)
+    problems.extend(
+        Problem(
+            f"the file's own '{PERCENT_6}' is {100 * p:.3f}% but its counts give {int(o):,} / {int(w):,} = "
+            f"{100 * s:.3f}%",
+            line=int(line),
+            column=PERCENT_6,
+            fix="upload the file exactly as published; the counts or the percentage were changed",
+        )
+        for line, p, o, w, s in head_rows(
+            pd.concat([cells[LINE], published, values[OVER_6], values[WAITING], ours], axis=1)[wrong]
+        )
+    )
+    return problems
 
 
-IMPORTER = Importer(
+def _tests_add_up(cells: pd.DataFrame, codes: pd.Series, values: pd.DataFrame, is_total: pd.Series) -> list[Problem]:
+    """Providers whose 'Total' test row is not the sum of their test rows (a row was lost or edited)."""
+    summed = values[~is_total].groupby(codes[~is_total]).sum(min_count=1)
+    totals = pd.concat([codes[is_total].rename("code"), cells.loc[is_total, LINE], values[is_total]], axis=1)
+    problems = []
+    for row in totals.itertuples(index=False):
+        code, line = row[0], int(row[1])
+        if code not in summed.index:
+            continue
+        for column, published in zip(COUNTED, row[2:], strict=True):
+            ours = summed.at[code, column]
+            if pd.notna(published) and pd.notna(ours) and ours != published:
+                problems.append(
+                    Problem(
+                        f"{code}'s 'Total' row says {int(published):,} but its tests add up to {int(ours):,}",
+                        line=line,
+                        column=column,
+                        fix="upload the whole sheet exactly as published",
+                    )
+                )
+    return problems
+
+
+def _provider_totals(
+    cells: pd.DataFrame, codes: pd.Series, values: pd.DataFrame, is_total: pd.Series, notes: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """One row per provider: its 'Total' test row, or the sum of its tests when it has no 'Total' row."""
+    frame = pd.concat([codes.rename("org_code"), cells[LINE].rename("line"), values], axis=1)
+    totals = frame[is_total]
+    untotalled = frame[~is_total & ~frame["org_code"].isin(set(totals["org_code"]))]
+    summed = untotalled.groupby("org_code", sort=False).agg(
+        {"line": "min", **{c: lambda s: s.sum(min_count=1) for c in COUNTED}}
+    )
+    if len(summed):
+        notes.append(f"{len(summed):,} providers had no 'Total' row, so their tests were summed.")
+    providers = pd.concat([totals, summed.reset_index()], ignore_index=True)
+    return providers, len(providers)
+
+
+def _england_check(total: pd.DataFrame, providers: pd.DataFrame, notes: list[str]) -> list[Problem]:
+    """Our sums over providers against the sheet's England 'Total' row (an error naming the column if not)."""
+    if total.empty:
+        notes.append("The sheet has no England 'Total' row, so the providers' sums were not checked against it.")
+        return []
+    line = int(total[LINE].iat[0])
+    published = parse_counts(total, list(COUNTED), []).values.iloc[0]
+    summed = providers[list(COUNTED)].sum()
+    problems = [
+        Problem(
+            f"the England 'Total' row says {int(published[c]):,} but the providers add up to {int(summed[c]):,}, "
+            "so rows are missing or changed",
+            line=line,
+            column=c,
+            fix="upload the whole sheet exactly as published",
+        )
+        for c in COUNTED
+        if pd.notna(published[c]) and published[c] != summed[c]
+    ]
+    if not problems and summed[WAITING] > 0:
+        over, waiting = summed[OVER_6], summed[WAITING]
+        notes.append(
+            f"Checked against the England 'Total' row (row {line}): England {int(over):,} of {int(waiting):,} "
+            f"waiting 6+ weeks = {100 * over / waiting:.2f}%."
+        )
+    return problems
+
+
+IMPORTER = SheetImporter(
     name=NAME,
-    label="NHS England diagnostics waiting times, DM01 provider sheet",
-    matches=matches,
+    label="NHS England diagnostics waiting times (DM01) provider web file (.xls, or its Provider sheet as CSV)",
+    find=find,
     parse=parse,
     metrics=METRICS,
 )

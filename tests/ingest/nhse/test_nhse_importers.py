@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
-from perfdash.ingest.nhse import IMPORTERS, ae_tidy, dm01, mhsds, msitae, provider_map, rtt
+from perfdash.ingest.nhse import IMPORTERS, ae_tidy, mhsds, msitae, provider_map, rtt, sickness
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -29,9 +29,9 @@ def test_registry_order_and_names() -> None:
         "nhse_msitae",
         "nhse_ae_tidy",
         "nhse_rtt",
-        "nhse_dm01",
         "provider_reference",
         "nhsd_mhsds",
+        "nhsd_sickness",
     ]
     assert all(i.label for i in IMPORTERS)
 
@@ -49,10 +49,9 @@ def test_metric_ids_exist_in_config() -> None:
         (list(msitae.COLUMNS), "nhse_msitae"),
         (list(ae_tidy.COLUMNS), "nhse_ae_tidy"),
         (list(rtt.COLUMNS), "nhse_rtt"),
-        ([*dm01.FIXED_COLUMNS, "0 <01 weeks", "13+ weeks"], "nhse_dm01"),
-        (["", "Title:", "Monthly Diagnostics Waiting Times and Activity", ""], "nhse_dm01"),
         (list(provider_map.COLUMNS), "provider_reference"),
         (list(mhsds.COLUMNS), "nhsd_mhsds"),
+        (list(sickness.COLUMNS), "nhsd_sickness"),
     ],
 )
 def test_each_header_matches_exactly_one_importer(header: list[str], name: str) -> None:
@@ -87,9 +86,9 @@ def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
         "nhse_msitae": ",".join(msitae.COLUMNS),
         "nhse_ae_tidy": ",".join(ae_tidy.COLUMNS),
         "nhse_rtt": ",".join(rtt.COLUMNS),
-        "nhse_dm01": ",".join([*dm01.FIXED_COLUMNS, "0 <01 weeks"]),
         "provider_reference": ",".join(provider_map.COLUMNS),
         "nhsd_mhsds": ",".join(mhsds.COLUMNS),
+        "nhsd_sickness": ",".join(sickness.COLUMNS),
     }[which.name]
     text = header + "\n" + "\n".join(",".join(r) for r in rows)
     parsed = which.parse(text)
@@ -112,9 +111,9 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "nhse_msitae": list(msitae.COLUMNS),
         "nhse_ae_tidy": list(ae_tidy.COLUMNS),
         "nhse_rtt": list(rtt.COLUMNS),
-        "nhse_dm01": [*dm01.FIXED_COLUMNS, "0 <01 weeks", "Period"],
         "provider_reference": list(provider_map.COLUMNS),
         "nhsd_mhsds": list(mhsds.COLUMNS),
+        "nhsd_sickness": list(sickness.COLUMNS),
     }[which.name]
     rows = data.draw(st.lists(st.lists(PLAUSIBLE, min_size=len(columns), max_size=len(columns)), max_size=8))
     text = ",".join(columns) + "\n" + "\n".join(",".join(f'"{c}"' for c in r) for r in rows)
@@ -130,5 +129,7 @@ def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Imp
         "line",
     ]
     assert parsed.rows["value"].notna().all()
-    percent = parsed.rows["metric_id"].isin(["ae_4hr_all", "ae_4hr_type1", "rtt_18wk_incomplete", "dm01_6wk"])
+    percent = parsed.rows["metric_id"].isin(
+        ["ae_4hr_all", "ae_4hr_type1", "rtt_18wk_incomplete", "dm01_6wk", "wf_sickness"]
+    )
     assert parsed.rows.loc[percent, "value"].between(0, 100).all()
