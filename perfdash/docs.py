@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from perfdash.config import Config
 from perfdash.periods import label
-from perfdash.vocabulary import DIRECTION_WORDS, unit_name
+from perfdash.vocabulary import DIRECTION_WORDS, data_quality_line, unit_name
 
 ROLLUP_WORDS = {
     "ratio": "summed numerators over summed denominators",
@@ -23,8 +23,9 @@ def metrics_markdown(config: Config) -> str:
         "",
     ]
     for domain in config.domains:
-        lines += [f"## {domain.name}", ""]
+        lines += [f"## {domain.name}", "", f"Accountable executive: {domain.lead}.", ""]
         for metric in config.metrics_in_domain(domain.id):
+            quality = config.data_quality[metric.id]
             lines += [
                 f"### {metric.name} (`{metric.id}`)",
                 "",
@@ -34,6 +35,8 @@ def metrics_markdown(config: Config) -> str:
                 f"- ICS roll-up: {ROLLUP_WORDS[metric.rollup]}; level: {metric.level}; "
                 f"reported for: {', '.join(metric.applies_to)}",
                 f"- Source: {metric.source} (expected by day {metric.publication_day} of the following month)",
+                f"- Lead: {config.lead_for(metric)}",
+                f"- {data_quality_line(quality.ratings(), quality.overall)}. {quality.reason}",
             ]
             if metric.targets:
                 lines.append("- Targets:")
