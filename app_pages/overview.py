@@ -33,6 +33,8 @@ st.caption(
     f"SPC profile: {config.app.spc_profile.upper()}."
 )
 
+ui.executive_summary_panel(ui.executive_summary(org, month), org)
+
 if ui.allowed(ui.current_user(), "boardpack"):
     # Made only on click (Chromium draws every chart, which takes seconds), then offered for download.
     made = st.session_state.get("boardpack")

@@ -126,6 +126,38 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
     return _overview(values_version(), org_code, period)
 
 
+def executive_summary(org_code: str, period: str):
+    """The executive summary for an organisation and month, from this month's and last month's overview."""
+    from perfdash import summary
+    from perfdash.periods import add_months
+
+    version = values_version()
+    this = _overview(version, org_code, period)
+    return summary.summarise(this, _overview(version, org_code, add_months(period, -1)), period)
+
+
+def executive_summary_panel(result, org_code: str) -> None:
+    """Four counts, the standards not met, and what changed since last month, each linked to its chart."""
+    from perfdash import present
+    from perfdash.periods import label
+
+    def link(metric_id: str, name: str) -> str:
+        return f"[{markup.plain(name)}]({present.metric_link(metric_id, org_code, result.period)})"
+
+    st.subheader("Executive summary")
+    st.markdown(result.headline())
+    for column, (name, count, meaning) in zip(st.columns(4), result.counts(), strict=True):
+        column.metric(name, count, help=meaning.capitalize() + ".", border=True)
+    if result.not_met:
+        names = " · ".join(link(m, result.names[m]) for m in result.not_met)
+        st.markdown(f"**Not met in {label(result.period)}:** {names}")
+    st.markdown(f"**What changed since {label(result.previous)}**")
+    if not result.changes:
+        st.markdown(f"Nothing changed in met, special cause or assurance since {label(result.previous)}.")
+    else:
+        st.markdown("\n".join(f"- {link(c.metric_id, c.metric)} {markup.plain(c.words)}" for c in result.changes))
+
+
 def query_param(name: str, choices: list[str], default: str) -> str:
     """A value from the URL if it is one of the choices, else the default."""
     value = st.query_params.get(name)

@@ -1,0 +1,29 @@
+"""The overview opens with the executive summary: counts equal perfdash.summary's, each change links its chart."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from perfdash import store, summary
+from perfdash.config import load_config
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(Path(__file__).resolve().parents[2] / "dashboard.py"), default_timeout=120)
+
+
+def test_overview_opens_with_the_executive_summary(app_env):
+    at = _app()
+    at.query_params["org"] = "RF4"
+    at.query_params["month"] = "2025-09"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Executive summary"
+    expected = summary.executive_summary(store.read_current(store.get_engine(app_env)), load_config(), "RF4", "2025-09")
+    shown = {m.label: int(m.value) for m in at.metric}
+    assert shown == {name: count for name, count, _ in expected.counts()}
+    text = "\n".join(m.value for m in at.markdown)
+    assert expected.headline() in text
+    for change in expected.changes:
+        assert f"metric?metric={change.metric_id}&org=RF4&month=2025-09" in text
+    assert "What changed since Aug 2025" in text
