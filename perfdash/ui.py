@@ -151,11 +151,41 @@ def executive_summary_panel(result, org_code: str) -> None:
     if result.not_met:
         names = " · ".join(link(m, result.names[m]) for m in result.not_met)
         st.markdown(f"**Not met in {label(result.period)}:** {names}")
+    query = f"?org={org_code}&month={result.period}"
+    st.markdown(f"[Exception reports: leads, actions and months since last met](/exceptions{query})")
     st.markdown(f"**What changed since {label(result.previous)}**")
     if not result.changes:
         st.markdown(f"Nothing changed in met, special cause or assurance since {label(result.previous)}.")
     else:
         st.markdown("\n".join(f"- {link(c.metric_id, c.metric)} {markup.plain(c.words)}" for c in result.changes))
+
+
+def exception_reports(org_code: str, period: str) -> list:
+    """The exception reports for an organisation and month (perfdash.exceptions), with the latest commentary."""
+    from perfdash import exceptions
+
+    version = values_version()
+    table = _overview(version, org_code, period)
+    notes = commentary(org_code=org_code)
+    return exceptions.exception_reports(table, _current(version), notes, get_config(), org_code, period)
+
+
+def exception_report_card(report, org_code: str) -> None:
+    """One exception report: why, latest against target and plan, since last met, lead, quality, narrative."""
+    from perfdash import present
+
+    with st.container(border=True):
+        link = present.metric_link(report.metric.id, org_code, report.period)
+        st.markdown(f"#### [{markup.plain(report.metric.name)}]({link})")
+        st.markdown(f"**{' and '.join(report.reasons)}.** {markup.plain(report.latest_text())}")
+        lines = [
+            ("Lead", report.lead),
+            ("Last met", report.since_met_text()),
+            ("SPC reading", report.reading()),
+            *report.narrative_parts(),
+            ("Data quality", report.quality_text().removeprefix("Data quality: ")),
+        ]
+        st.markdown("\n".join(f"- **{name}:** {markup.plain(text)}" for name, text in lines))
 
 
 def query_param(name: str, choices: list[str], default: str) -> str:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from perfdash import store
-from perfdash.boardpack import charts, content, layout, pages
+from perfdash import board, exceptions, store, summary
+from perfdash.boardpack import board_pages, charts, content, layout, pages
 from perfdash.config import Config
-from perfdash.periods import label
+from perfdash.periods import add_months, label
 from perfdash.store import Engine
 
 log = logging.getLogger("perfdash")
@@ -28,6 +28,7 @@ class BoardPack:
     pages: int
     summary: tuple[str, ...]  # metric ids in the summary table, in order
     charted: tuple[str, ...]  # metric ids with a chart, in order
+    exceptions: tuple[str, ...]  # metric ids with an exception report page, in order
     file_name: str
 
 
@@ -74,10 +75,20 @@ def make_pack(
     ]
     layout.cover(pdf, config, name, facts, config.app.demo_label if demo else None, content.long_month(period))
     # The rest of the cover is kept for the contents, which fpdf2 writes once every section's page is known.
-    pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
+    # Page 2 is what a board reads first: the executive summary, then an exception report per failing metric.
+    overview = board.overview(current, config, org_code, period)
+    headline = summary.summarise(overview, board.overview(current, config, org_code, add_months(period, -1)), period)
+    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period)
+    links = {r.metric.id: pdf.add_link() for r in reports}
+    for change in headline.changes:
+        if change.metric_id not in links and change.metric_id in images:
+            pdf.chart_links[change.metric_id] = links[change.metric_id] = pdf.add_link()
+    pdf.section = board_pages.EXECUTIVE_SUMMARY  # the page break that follows draws page 2's running header
     pdf.insert_toc_placeholder(layout.contents, pages=1)
-    pages.summary_pages(pdf, entries, config, period, new_page=False)
+    board_pages.executive_summary_page(pdf, headline, reports, links, new_page=False)
+    pages.summary_pages(pdf, entries, config, period, new_page=True)
     pages.matrix_page(pdf, content.summary_table(entries), period)
+    board_pages.exception_pages(pdf, reports, images, links)
     pages.domain_pages(pdf, entries, images, config, org_code, period)
     pages.appendix(pdf, entries, config, org_code, period)
     data = bytes(pdf.output())
@@ -97,6 +108,7 @@ def make_pack(
         pages=pdf.pages_count,
         summary=tuple(e.metric.id for e in entries),
         charted=tuple(e.metric.id for e in charted),
+        exceptions=tuple(r.metric.id for r in reports),
         file_name=content.pack_file_name(org_code, period),
     )
 

@@ -27,3 +27,27 @@ def test_overview_opens_with_the_executive_summary(app_env):
     for change in expected.changes:
         assert f"metric?metric={change.metric_id}&org=RF4&month=2025-09" in text
     assert "What changed since Aug 2025" in text
+
+
+def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_env):
+    from perfdash import exceptions
+
+    at = _app()
+    at.query_params["org"] = "QMF"
+    at.query_params["month"] = "2025-09"
+    at.run()
+    at.switch_page("app_pages/exceptions.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Exceptions"
+    engine = store.get_engine(app_env)
+    expected = exceptions.reports_for(
+        store.read_current(engine), store.read_commentary(engine, org_code="QMF"), load_config(), "QMF", "2025-09"
+    )
+    assert expected, "the demo has failing metrics"
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"**{len(expected)} exception reports**" in text
+    for report in expected:
+        assert f"metric?metric={report.metric.id}&org=QMF&month=2025-09" in text
+        assert f"**Lead:** {report.lead}" in text
+    assert "No narrative provided by" in text
+    assert "None." not in text.replace("None recorded", "")
