@@ -35,6 +35,7 @@ with c3:
 
 st.markdown(f"**{metric.name}**: {metric.definition}")
 st.caption(metric_detail.caption(metric))
+st.caption(metric_detail.accountability(config, metric))
 
 values = board.series(current, config, metric, org)
 values = values[values["period"] <= month]

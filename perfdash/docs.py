@@ -25,7 +25,7 @@ def metrics_markdown(config: Config) -> str:
     for domain in config.domains:
         lines += [f"## {domain.name}", "", f"Accountable executive: {domain.lead}.", ""]
         for metric in config.metrics_in_domain(domain.id):
-            quality = config.data_quality[metric.id]
+            quality = config.quality_for(metric)
             lines += [
                 f"### {metric.name} (`{metric.id}`)",
                 "",

@@ -213,7 +213,7 @@ def exception_reports(
                 last_met=last_met(current, config, metric, org_code, period),
                 first_loaded=None if values.empty else str(values["period"].min()),
                 narrative=latest_narrative(commentary, metric.id, org_code, period),
-                quality=config.data_quality[metric.id],
+                quality=config.quality_for(metric),
             )
         )
     return reports

@@ -12,7 +12,16 @@ import pandas as pd
 from perfdash import benchmark, board
 from perfdash.config import Config, Metric
 from perfdash.periods import label
-from perfdash.vocabulary import direction_sentence, format_value, met_label, reading_text, rule_text, unit_name
+from perfdash.vocabulary import (
+    data_quality_line,
+    direction_sentence,
+    format_value,
+    met_label,
+    reading_text,
+    rule_text,
+    sentence,
+    unit_name,
+)
 
 DATA_COLUMNS = ["period", "value", "numerator", "denominator", "target", "mean", "lpl", "upl", "rule"]
 
@@ -38,6 +47,15 @@ def data_table(values: pd.DataFrame, reading: board.SpcReading, targets: list[fl
 def caption(metric: Metric) -> str:
     """'Source: …. Unit: £ thousands. Higher is better.'"""
     return f"Source: {metric.source}. Unit: {unit_name(metric.unit)}. {direction_sentence(metric.direction)}"
+
+
+def accountability(config: Config, metric: Metric) -> str:
+    """'Accountable lead: Chief Operating Officer. Data quality: sufficient (timeliness ● sufficient, …). Reason.'"""
+    quality = config.quality_for(metric)
+    return (
+        f"Accountable lead: {config.lead_for(metric)}. "
+        f"{data_quality_line(quality.ratings(), quality.overall)}. {sentence(quality.reason)}"
+    )
 
 
 def targets_text(metric: Metric, org_code: str) -> str:

@@ -107,7 +107,6 @@ def _write(tmp_path: Path, mutate) -> Path:
         (lambda raw: raw["app"].update(spc_profile="excel"), "app.spc_profile"),
         (lambda raw: raw["metrics"][0].update(colour="red"), "metrics.0.colour"),
         (lambda raw: raw["spc"]["rebases"][0].update(metric="nope"), "spc.rebases.0.metric"),
-        (lambda raw: raw["data_quality"].pop("ae_4hr_all"), "data_quality.ae_4hr_all: missing"),
         (lambda raw: raw["data_quality"]["tt_6wk"].update(timeliness="great"), "data_quality.tt_6wk.timeliness"),
         (lambda raw: raw["metric_leads"].update(nope="Chief Nurse"), "metric_leads.nope: unknown metric"),
         (lambda raw: raw["domains"][0].pop("lead"), "domains.0.lead"),
@@ -140,6 +139,12 @@ def test_a_metric_lead_overrides_its_domains(config):
     assert config.lead_for(config.metric_by_id["ae_4hr_all"]) == "Chief Operating Officer"
     assert config.lead_for(config.metric_by_id["fin_agency_vs_cap"]) == "Chief People Officer"
     assert config.lead_for(config.metric_by_id["fin_cash_balance"]) == "Chief Finance Officer"
+
+
+def test_a_metric_without_a_rating_reads_not_yet_assessed(tmp_path):
+    config = load_config(_write(tmp_path, lambda raw: raw["data_quality"].pop("ae_4hr_all")))
+    quality = config.quality_for(config.metric_by_id["ae_4hr_all"])
+    assert quality.overall == "not_assessed" and "No data quality rating" in quality.reason
 
 
 def test_data_quality_overall_is_the_weakest_dimension(config):

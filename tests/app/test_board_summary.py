@@ -51,3 +51,16 @@ def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_e
         assert f"**Lead:** {report.lead}" in text
     assert "No narrative provided by" in text
     assert "None." not in text.replace("None recorded", "")
+
+
+def test_metric_page_names_the_lead_and_the_data_quality(app_env):
+    at = _app()
+    at.query_params["metric"] = "fin_agency_vs_cap"
+    at.query_params["org"] = "R1H"
+    at.run()
+    at.switch_page("app_pages/metric.py").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("Accountable lead: Chief People Officer. Data quality: partly sufficient") for c in captions
+    )
