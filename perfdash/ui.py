@@ -17,6 +17,7 @@ from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
 from perfdash.store import Engine
 
+GRID_ROW_PX = 35  # st.dataframe's row height
 log = logging.getLogger("perfdash")
 
 
@@ -422,13 +423,32 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
         shown,
         hide_index=True,
         width="stretch",
+        # Every row in view: no inner scroll (the grid's rows are 35 px, plus the header and the border).
+        height=GRID_ROW_PX * (len(shown) + 1) + 3,
+        # Widths in px that add up to the 906 px a table has at 1366x768 beside the open sidebar, so no column
+        # is scrolled out of sight on a laptop.
         column_config={
-            "Trend (13 months)": st.column_config.LineChartColumn(width="small"),
-            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon"),
-            "Assurance": st.column_config.ImageColumn(help="Making Data Count assurance icon"),
-            "Chart": st.column_config.LinkColumn(display_text="Open chart"),
+            # Pinned: on a narrow screen the name stays in view while the other columns scroll beside it.
+            "Metric": st.column_config.Column(width=170, pinned=True),
+            "Domain": st.column_config.Column(width=110),
+            "Chart": st.column_config.LinkColumn(display_text="Open chart", width=78),
+            "Latest": st.column_config.Column(width=70),
+            "Target": st.column_config.Column(width=64),
+            "Met": st.column_config.Column(width=70),
+            "Change": st.column_config.Column(width=68),
+            "Trend (13 months)": st.column_config.LineChartColumn("Trend", width=58, help="The last 13 months"),
+            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon", width=50),
+            "Assurance": st.column_config.ImageColumn(help="Making Data Count assurance icon", width=56),
+            "SPC reading": st.column_config.Column(width=150),
+            "Data to": st.column_config.Column(width=70),
         },
     )
+    # The grid's links do not open from the keyboard: the same links as real <a> elements, one per row.
+    links = " · ".join(
+        f"[{markup.plain(name)}]({present.metric_link(m, org_code, period)})"
+        for m, name in zip(table["metric_id"], table["metric"], strict=True)
+    )
+    st.markdown(f"Open a chart: {links}")
 
 
 def save_commentary(

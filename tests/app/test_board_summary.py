@@ -64,3 +64,15 @@ def test_metric_page_names_the_lead_and_the_data_quality(app_env):
     assert any(
         c.startswith("Accountable lead: Chief People Officer. Data quality: partly sufficient") for c in captions
     )
+
+
+def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
+    at = _app()
+    at.query_params["org"] = "QMF"
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    for grid in at.dataframe:
+        for link in grid.value["Chart"]:
+            # The grid's link does not open with Enter; the same link as a real <a> in markdown does.
+            assert f"]({link})" in text
