@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, present, sources, ui
+from perfdash import board, sources, ui
 from perfdash.boardpack import BoardPackError, pack_file_name
 from perfdash.periods import label
 
@@ -62,7 +62,7 @@ if late:
     st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/source:")
 
 st.subheader("Summary: variation and assurance")
-st.markdown(present.summary_matrix_markdown(table, org, month))
+ui.summary_matrix(table, org, month)
 
 for domain in config.domains:
     part = table[table["domain"] == domain.id]

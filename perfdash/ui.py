@@ -189,6 +189,27 @@ def exception_report_card(report, org_code: str) -> None:
         st.markdown("\n".join(f"- **{name}:** {markup.plain(text)}" for name, text in lines))
 
 
+def summary_matrix(table: pd.DataFrame, org_code: str, period: str) -> None:
+    """The MDC matrix as rows of columns: side by side on a laptop, stacked (each cell labelled) on a phone."""
+    from perfdash import present
+    from perfdash.vocabulary import ASSURANCE_COLUMNS, VARIATION_ROWS
+
+    cells = present.summary_matrix(table)
+    names = dict(zip(table["metric_id"], table["metric"], strict=True))
+    st.markdown("Variation (rows) against assurance (columns). Each metric sits in one cell and links to its chart.")
+    for variation, row_label in VARIATION_ROWS:
+        with st.container(border=True):
+            columns = st.columns([1.2, *[1] * len(ASSURANCE_COLUMNS)])
+            columns[0].markdown(f"**{row_label}**")
+            for column, (assurance, column_label) in zip(columns[1:], ASSURANCE_COLUMNS, strict=True):
+                ids = cells[(variation, assurance)]
+                links = ", ".join(
+                    f"[{markup.plain(names[i])}]({present.metric_link(i, org_code, period)})" for i in ids
+                )
+                # Every cell names its column, so the cells still read right when a phone stacks them.
+                column.markdown(f"*{column_label}*: **{len(ids)}**" + (f"  \n{links}" if links else ""))
+
+
 def query_param(name: str, choices: list[str], default: str) -> str:
     """A value from the URL if it is one of the choices, else the default."""
     value = st.query_params.get(name)
