@@ -235,3 +235,15 @@ def template_csv(config: Config) -> bytes:
         },
     ]
     return pd.DataFrame(rows, columns=CANONICAL_COLUMNS).to_csv(index=False).encode("utf-8")
+
+
+def rollback_problem(upload_id: int | None, confirmed: bool, reason: str) -> str | None:
+    """What is missing before an upload may be rolled back, in words; None when it may."""
+    missing = []
+    if upload_id is None:
+        missing.append("choose the upload to roll back")
+    if not reason.strip():
+        missing.append("give a reason (it is kept in the audit log)")
+    if not confirmed:
+        missing.append("tick the box to confirm that its values will return to what they were before it")
+    return None if not missing else "Not rolled back yet: " + "; ".join(missing) + "."

@@ -76,3 +76,33 @@ def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
         for link in grid.value["Chart"]:
             # The grid's link does not open with Enter; the same link as a real <a> in markdown does.
             assert f"]({link})" in text
+
+
+def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_env, tmp_path, monkeypatch):
+    from perfdash import service
+
+    url = f"sqlite:///{tmp_path / 'rollback.sqlite'}"
+    engine = store.get_engine(url)
+    service.load_demo(engine, load_config(), last="2025-08")
+    service.load_demo(engine, load_config(), last="2025-09")  # a second upload, so one stays live
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    target = int(store.list_uploads(engine).query("status == 'live'").iloc[0]["id"])
+    at = _app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox[0].select(target)
+    at.text_input[0].input("Wrong month loaded")
+    next(b for b in at.button if b.label == "Roll back").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Not rolled back yet: tick the box to confirm that its values will return to what they were before it."
+    ]
+    assert (store.list_uploads(engine).set_index("id").at[target, "status"]) == "live"
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Roll back").click().run()
+    assert not at.exception, at.exception
+    assert any("status in the table above is now 'rolled back'" in s.value for s in at.success)
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["id", "status"]
+    assert table.set_index("id").at[target, "status"] == "rolled back"
+    # The form is fresh: nothing chosen, no reason, not ticked, so another click rolls back nothing.
+    assert at.selectbox[0].value is None and at.text_input[0].value == "" and not at.checkbox[0].value
