@@ -90,6 +90,8 @@ if bench is not None:
     st.subheader(f"Benchmark, {label(bench.month)}")
     if bench.note:
         st.caption(bench.note)
+    if bench.definition:
+        st.info(bench.definition, icon=":material/info:")
     st.dataframe(bench.table, hide_index=True)
     if bench.rank:
         st.markdown(

@@ -74,13 +74,18 @@ def comparison(
     if not own.empty:
         icb = own["icb_code"].iloc[0]
         region = own["region"].iloc[0]
-        for label, name, subset in (
-            ("ICB", own["icb_name"].iloc[0], providers[providers["icb_code"] == icb] if isinstance(icb, str) else own),
-            ("Region", region, providers[providers["region"] == region] if isinstance(region, str) else own),
-            ("England", "England", providers),
-        ):
-            rows.append((label, name, aggregate(metric, subset), len(subset)))
+        # Without the provider lookup a trust has no ICB or region: no row, rather than its own figure mislabelled.
+        if isinstance(icb, str):
+            rows.append(("ICB", own["icb_name"].iloc[0], *_figure(metric, providers[providers["icb_code"] == icb])))
+        if isinstance(region, str):
+            rows.append(("Region", region, *_figure(metric, providers[providers["region"] == region])))
+        rows.append(("England", "England", *_figure(metric, providers)))
     return pd.DataFrame(rows, columns=["level", "name", "value", "providers"])
+
+
+def _figure(metric: Metric, rows: pd.DataFrame) -> tuple[float | None, int]:
+    """A group's aggregate and how many providers make it."""
+    return aggregate(metric, rows), len(rows)
 
 
 def peer_rank(

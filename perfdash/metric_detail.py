@@ -109,6 +109,7 @@ class Benchmark:
     rank: tuple[int, int] | None
     providers: pd.DataFrame
     note: str | None  # why the month differs from the one chosen
+    definition: str | None = None  # which "NEL" each figure is, or what to load for ICB and region figures
 
 
 def benchmark_view(
@@ -141,10 +142,35 @@ def benchmark_view(
         }
     ).reset_index(drop=True)
     rank = None if is_system else benchmark.peer_rank(current, reference, config, metric, focus, bench_month)
+    definition = benchmark_definition(config, metric, rows, reference)
     return Benchmark(
         month=bench_month,
         table=table,
         rank=rank,
         providers=benchmark.providers_for(current, reference, config, metric, bench_month),
         note=None if bench_month == month else f"Latest month with national data up to {label(month)}.",
+        definition=definition,
+    )
+
+
+def benchmark_definition(config: Config, metric: Metric, rows: pd.DataFrame, reference: pd.DataFrame) -> str:
+    """Which 'NEL' the ICB row is, against the catalogue's own roll-up; or what to load to get ICB and region."""
+    trusts = len(config.metric_orgs(metric))
+    roll_up = (
+        f"The {config.system.short_name} figures elsewhere on this page roll up the {trusts} NEL organisation"
+        f"{'' if trusts == 1 else 's'} in this dashboard's catalogue."
+    )
+    if reference.empty:
+        return (
+            "ICB and region figures need NHS England's provider lookup (each provider with its ICB and region): "
+            "load it on the Upload page. Until then only this organisation and England are shown. " + roll_up
+        )
+    icb = rows[rows["level"] == "ICB"]
+    if icb.empty:
+        return roll_up
+    count = int(icb["providers"].iloc[0])
+    return (
+        f"ICB here means every provider NHS England's published lookup places in {icb['name'].iloc[0]} "
+        f"({count} provider{'' if count == 1 else 's'}), which may include providers the catalogue leaves out. "
+        + roll_up
     )
