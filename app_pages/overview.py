@@ -4,6 +4,7 @@ import streamlit as st
 
 from perfdash import board, sources, ui
 from perfdash.boardpack import BoardPackError, pack_file_name
+from perfdash.boardpack.slides import MIME as SLIDES_MIME
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -52,6 +53,25 @@ if ui.allowed(ui.current_user(), "boardpack"):
             file_name=pack_file_name(org, month),
             mime="application/pdf",
             key="boardpack_download",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    # The same pack as editable PowerPoint (charts as pictures, tables a board secretary can edit).
+    slides = st.session_state.get("boardpack_pptx")
+    if st.button("Prepare board pack (PowerPoint)", key="boardpack_pptx_prepare", help="The same pack, editable"):
+        with st.spinner("Drawing the charts and making the slides…"):
+            try:
+                slides = (org, month, ui.data_version(), ui.boardpack_pptx(org, month))
+                st.session_state["boardpack_pptx"] = slides
+            except BoardPackError as error:
+                st.error(str(error))
+    if slides is not None and slides[:3] == (org, month, ui.data_version()):
+        st.download_button(
+            "Download board pack (PowerPoint)",
+            data=slides[3],
+            file_name=pack_file_name(org, month).removesuffix(".pdf") + ".pptx",
+            mime=SLIDES_MIME,
+            key="boardpack_pptx_download",
             on_click="ignore",
             icon=":material/download:",
         )

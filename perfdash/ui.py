@@ -376,6 +376,29 @@ def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, gener
     )
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _boardpack_pptx(values: int, comments: int, org_code: str, period: str, generated_by: str) -> bytes:
+    from perfdash import boardpack
+
+    return boardpack.make_slides(
+        _current(values),
+        get_config(),
+        org_code,
+        period,
+        commentary=_commentary(comments, None, org_code),
+        uploads=store.list_uploads(get_engine()),
+        generated_by=generated_by,
+    ).pptx
+
+
+def boardpack_pptx(org_code: str, period: str) -> bytes:
+    """The board pack as editable PowerPoint, made once per version of values and comments and per person."""
+    user = current_user()
+    version = versions()
+    by = (user.name or user.email) if user else "unknown"
+    return _boardpack_pptx(version.values, version.commentary, org_code, period, by)
+
+
 def boardpack_pdf(org_code: str, period: str) -> bytes:
     """The board pack PDF, made once per version of values and comments and per person (raises BoardPackError)."""
     user = current_user()

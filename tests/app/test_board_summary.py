@@ -106,3 +106,10 @@ def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_
     assert table.set_index("id").at[target, "status"] == "rolled back"
     # The form is fresh: nothing chosen, no reason, not ticked, so another click rolls back nothing.
     assert at.selectbox[0].value is None and at.text_input[0].value == "" and not at.checkbox[0].value
+
+
+def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
+    at = _app().run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.button]
+    assert labels.index("Prepare board pack (PowerPoint)") == labels.index("Prepare board pack (PDF)") + 1
