@@ -127,6 +127,18 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
     return _overview(values_version(), org_code, period)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _national(version: int, org_code: str, period: str) -> pd.DataFrame:
+    from perfdash import benchmark
+
+    return benchmark.national_columns(_current(version), _reference(version), get_config(), org_code, period)
+
+
+def national_columns(org_code: str, period: str) -> pd.DataFrame:
+    """England, London and the rank among peers per metric with national data in the month."""
+    return _national(values_version(), org_code, period)
+
+
 def executive_summary(org_code: str, period: str):
     """The executive summary for an organisation and month, from this month's and last month's overview."""
     from perfdash import summary
@@ -463,6 +475,22 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
     )
     if not show_domain:
         shown = shown.drop(columns="Domain")
+    national = national_columns(org_code, period).set_index("metric_id")
+    if not national.empty:
+        # Only standards with national data get figures; the columns appear once any national file is loaded.
+        def cell(metric_id: str, unit: str, column: str) -> str:
+            value = national.at[metric_id, column] if metric_id in national.index else None
+            return vocabulary.NO_CHANGE if value is None or pd.isna(value) else vocabulary.format_value(value, unit)
+
+        pairs = list(zip(table["metric_id"], table["unit"], strict=True))
+        shown["vs England"] = [cell(m, u, "england") for m, u in pairs]
+        shown["vs London"] = [cell(m, u, "london") for m, u in pairs]
+        shown["Rank in London"] = [
+            f"{int(national.at[m, 'rank'])} of {int(national.at[m, 'peers'])}"
+            if m in national.index and pd.notna(national.at[m, "rank"])
+            else vocabulary.NO_CHANGE
+            for m, _ in pairs
+        ]
     st.dataframe(
         shown,
         hide_index=True,
@@ -485,6 +513,9 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
             "Assurance": st.column_config.ImageColumn(help="Making Data Count assurance icon", width=56),
             "SPC reading": st.column_config.Column(width=150),
             "Data to": st.column_config.Column(width=70),
+            "vs England": st.column_config.Column(width=80, help="England (NHS England's own figure where published)"),
+            "vs London": st.column_config.Column(width=80, help="London's figure: the region's providers together"),
+            "Rank in London": st.column_config.Column(width=90, help="Among London trusts of its kind, best first"),
         },
     )
     # The grid's links do not open from the keyboard: the same links as real <a> elements, one per row.

@@ -114,3 +114,19 @@ def test_areas_loaded_beside_providers_are_not_providers(config):
     ).assign(denominator=None)
     providers = benchmark.providers_for(current, pd.DataFrame(), config, metric, "2025-08")
     assert sorted(providers["org_code"]) == ["RRU", "RX6"]
+
+
+def test_national_columns_give_england_london_and_rank(april, config, shared_data):
+    current, reference = april
+    columns = benchmark.national_columns(current, reference, config, "RF4", "2025-04").set_index("metric_id")
+    expected = _published_england_all_types(shared_data / "nhse-ae" / "msitae-2025-04.csv")
+    assert round(columns.at["ae_4hr_all", "england"], 1) == round(expected, 1)
+    region = benchmark.comparison(current, reference, config, config.metric_by_id["ae_4hr_all"], "RF4", "2025-04")
+    assert columns.at["ae_4hr_all", "london"] == pytest.approx(region.set_index("level").at["Region", "value"])
+    rank = benchmark.peer_rank(current, reference, config, config.metric_by_id["ae_4hr_all"], "RF4", "2025-04")
+    assert (columns.at["ae_4hr_all", "rank"], columns.at["ae_4hr_all", "peers"]) == rank
+    assert "fin_cash_balance" not in columns.index  # no national data, no columns
+    # Without the lookup there is no London figure from providers, and England is unchanged.
+    bare = benchmark.national_columns(current, pd.DataFrame(), config, "RF4", "2025-04").set_index("metric_id")
+    assert bare.at["ae_4hr_all", "london"] is None or pd.isna(bare.at["ae_4hr_all", "london"])
+    assert bare.at["ae_4hr_all", "england"] == pytest.approx(columns.at["ae_4hr_all", "england"])

@@ -113,3 +113,34 @@ def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
     assert not at.exception, at.exception
     labels = [b.label for b in at.button]
     assert labels.index("Prepare board pack (PowerPoint)") == labels.index("Prepare board pack (PDF)") + 1
+
+
+def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
+    app_env, shared_data, tmp_path, monkeypatch
+):
+    from perfdash import benchmark
+    from perfdash.ingest.pipeline import prepare
+    from perfdash.service import commit_prepared
+
+    url = f"sqlite:///{tmp_path / 'national.sqlite'}"
+    engine = store.get_engine(url)
+    config = load_config()
+    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
+        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), config, engine)
+        assert prepared.ok
+        commit_prepared(engine, prepared, user="test")
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    at = _app()
+    at.query_params.update({"org": "RF4", "month": "2025-04"})
+    at.run()
+    assert not at.exception, at.exception
+    expected = benchmark.national_columns(
+        store.read_current(engine), store.read_reference(engine), config, "RF4", "2025-04"
+    ).set_index("metric_id")
+    acute = next(grid.value for grid in at.dataframe if "A&E 4-hour, all types" in set(grid.value["Metric"]))
+    row = acute.set_index("Metric").loc["A&E 4-hour, all types"]
+    assert row["vs England"] == f"{expected.at['ae_4hr_all', 'england']:.1f}%"
+    assert row["vs London"] == f"{expected.at['ae_4hr_all', 'london']:.1f}%"
+    assert (
+        row["Rank in London"] == f"{expected.at['ae_4hr_all', 'rank']:.0f} of {expected.at['ae_4hr_all', 'peers']:.0f}"
+    )
