@@ -70,6 +70,7 @@ class ExceptionReport:
     first_loaded: str | None
     narrative: Narrative | None
     quality: DataQuality
+    benchmark: str | None = None  # 'England 74.9%; London 76.2%; 5th of 17 London peers' where national data exists
 
     @property
     def months_since_met(self) -> int | None:
@@ -168,6 +169,20 @@ def latest_narrative(commentary: pd.DataFrame, metric_id: str, org_code: str, pe
     )
 
 
+def benchmark_text(national: pd.DataFrame, metric: Metric) -> str | None:
+    """'England 74.9%; London 76.2%; rank 5 of 17 among London peers', or None without national data."""
+    if national is None or national.empty or metric.id not in set(national["metric_id"]):
+        return None
+    row = national.set_index("metric_id").loc[metric.id]
+    parts = []
+    for name, column in (("England", "england"), ("London", "london")):
+        if pd.notna(row[column]):
+            parts.append(f"{name} {format_value(float(row[column]), metric.unit)}")
+    if pd.notna(row["rank"]):
+        parts.append(f"rank {int(row['rank'])} of {int(row['peers'])} among London peers, best first")
+    return "; ".join(parts) + "." if parts else None
+
+
 def reasons(row: pd.Series) -> tuple[str, ...]:
     """Why a metric has an exception report (empty: it has none)."""
     found = []
@@ -185,6 +200,7 @@ def exception_reports(
     config: Config,
     org_code: str,
     period: str,
+    national: pd.DataFrame | None = None,
 ) -> list[ExceptionReport]:
     """An exception report for each overview row that misses its target or shows special cause of concern."""
     # Only NEL rows feed the series (as in board.overview): not every benchmark provider once per metric.
@@ -214,6 +230,7 @@ def exception_reports(
                 first_loaded=None if values.empty else str(values["period"].min()),
                 narrative=latest_narrative(commentary, metric.id, org_code, period),
                 quality=config.quality_for(metric),
+                benchmark=benchmark_text(national, metric),
             )
         )
     return reports

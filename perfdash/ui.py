@@ -180,7 +180,8 @@ def exception_reports(org_code: str, period: str) -> list:
     version = values_version()
     table = _overview(version, org_code, period)
     notes = commentary(org_code=org_code)
-    return exceptions.exception_reports(table, _current(version), notes, get_config(), org_code, period)
+    national = _national(version, org_code, period)
+    return exceptions.exception_reports(table, _current(version), notes, get_config(), org_code, period, national)
 
 
 def exception_report_card(report, org_code: str) -> None:
@@ -195,6 +196,7 @@ def exception_report_card(report, org_code: str) -> None:
             ("Lead", report.lead),
             ("Last met", report.since_met_text()),
             ("SPC reading", report.reading()),
+            ("Benchmark", report.benchmark or "No national data loaded for this month."),
             *report.narrative_parts(),
             ("Data quality", report.quality_text().removeprefix("Data quality: ")),
         ]
@@ -385,6 +387,7 @@ def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, gener
         commentary=_commentary(comments, None, org_code),
         uploads=store.list_uploads(get_engine()),
         generated_by=generated_by,
+        reference=_reference(values),
     )
 
 
@@ -400,6 +403,7 @@ def _boardpack_pptx(values: int, comments: int, org_code: str, period: str, gene
         commentary=_commentary(comments, None, org_code),
         uploads=store.list_uploads(get_engine()),
         generated_by=generated_by,
+        reference=_reference(values),
     ).pptx
 
 

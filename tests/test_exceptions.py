@@ -81,3 +81,13 @@ def test_met_without_special_cause_has_no_report_and_concern_alone_has_one(confi
     (report,) = exceptions.reports_for(fallen, empty, config, "RF4", "2025-09")
     assert report.reasons == ("Special cause of concern",)
     assert report.months_since_met == 0 and report.since_met_text() == "Met in Sep 2025."
+
+
+def test_benchmark_text_names_england_london_and_the_rank(config):
+    national = pd.DataFrame([{"metric_id": "ae_4hr_all", "england": 74.94, "london": 76.2, "rank": 5, "peers": 17}])
+    metric = config.metric_by_id["ae_4hr_all"]
+    assert exceptions.benchmark_text(national, metric) == (
+        "England 74.9%; London 76.2%; rank 5 of 17 among London peers, best first."
+    )
+    assert exceptions.benchmark_text(national, config.metric_by_id["fin_cash_balance"]) is None
+    assert exceptions.benchmark_text(pd.DataFrame(), metric) is None

@@ -154,6 +154,7 @@ def exception_page(pdf: Pack, report: ExceptionReport, png: bytes | None, link: 
         ("Accountable lead", report.lead),
         ("Months since last met", report.since_met_text()),
         ("SPC reading", report.reading()),
+        ("Benchmark", report.benchmark or "No national data loaded for this month."),
         ("Data quality", report.quality_text().removeprefix("Data quality: ")),
     ]:
         pdf.set_x(side_x)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from perfdash import board, exceptions, store, summary
+from perfdash import benchmark, board, exceptions, store, summary
 from perfdash.boardpack import board_pages, charts, content, layout, pages
 from perfdash.config import Config
 from perfdash.periods import add_months, label
@@ -42,6 +42,7 @@ def make_pack(
     uploads: pd.DataFrame,
     generated_by: str,
     generated_at: datetime | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> BoardPack:
     """Build the pack from frames the caller already has (the app passes its cached ones)."""
     # current: store.read_current's frame; commentary: store.read_commentary's (latest per month); uploads:
@@ -78,7 +79,10 @@ def make_pack(
     # Page 2 is what a board reads first: the executive summary, then an exception report per failing metric.
     overview = board.overview(current, config, org_code, period)
     headline = summary.summarise(overview, board.overview(current, config, org_code, add_months(period, -1)), period)
-    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period)
+    national = benchmark.national_columns(
+        current, reference if reference is not None else pd.DataFrame(), config, org_code, period
+    )
+    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period, national)
     links = {r.metric.id: pdf.add_link() for r in reports}
     for change in headline.changes:
         if change.metric_id not in links and change.metric_id in images:
@@ -123,6 +127,7 @@ def build_pack(
     uploads: pd.DataFrame,
     generated_by: str,
     generated_at: datetime | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> bytes:
     """The pack's PDF bytes (see make_pack)."""
     return make_pack(
@@ -134,6 +139,7 @@ def build_pack(
         uploads=uploads,
         generated_by=generated_by,
         generated_at=generated_at,
+        reference=reference,
     ).pdf
 
 
@@ -149,4 +155,5 @@ def pack_from_store(
         commentary=store.read_commentary(engine, org_code=org_code),
         uploads=store.list_uploads(engine),
         generated_by=generated_by,
+        reference=store.read_reference(engine),
     )

@@ -12,7 +12,7 @@ import pandas as pd
 from pptx import Presentation
 from pptx.util import Inches, Pt
 
-from perfdash import board, exceptions, store, summary
+from perfdash import benchmark, board, exceptions, store, summary
 from perfdash.boardpack import charts, content
 from perfdash.config import Config
 from perfdash.periods import add_months, label
@@ -84,6 +84,7 @@ def make_slides(
     uploads: pd.DataFrame,
     generated_by: str,
     generated_at: datetime | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> SlidePack:
     """The pack as slides: cover, executive summary, standards not met, summary, exceptions, charts, appendix."""
     name = content.org_name(config, org_code)
@@ -95,7 +96,9 @@ def make_slides(
     images = dict(zip([e.metric.id for e in charted], pngs, strict=True))
     overview = board.overview(current, config, org_code, period)
     headline = summary.summarise(overview, board.overview(current, config, org_code, add_months(period, -1)), period)
-    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period)
+    lookup = reference if reference is not None else pd.DataFrame()
+    national = benchmark.national_columns(current, lookup, config, org_code, period)
+    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period, national)
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDE
@@ -179,6 +182,7 @@ def make_slides(
             ("Accountable lead", report.lead),
             ("Months since last met", report.since_met_text()),
             ("SPC reading", report.reading()),
+            ("Benchmark", report.benchmark or "No national data loaded for this month."),
             *report.narrative_parts(),
             ("Data quality", report.quality_text().removeprefix("Data quality: ")),
         ]
@@ -231,4 +235,5 @@ def slides_from_store(
         commentary=store.read_commentary(engine, org_code=org_code),
         uploads=store.list_uploads(engine),
         generated_by=generated_by,
+        reference=store.read_reference(engine),
     )
