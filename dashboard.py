@@ -30,6 +30,7 @@ overview = st.Page("app_pages/overview.py", title="Overview", url_path="overview
 pages = {
     "Board": [
         overview,
+        st.Page("app_pages/exceptions.py", title="Exceptions", url_path="exceptions"),
         st.Page("app_pages/metric.py", title="Metric", url_path="metric"),
         st.Page("app_pages/organisation.py", title="Organisation", url_path="organisation"),
         st.Page("app_pages/sources.py", title="Sources", url_path="sources"),

@@ -18,20 +18,21 @@ st.subheader("Uploads")
 ui.table(
     uploads[
         [
+            # Status next to the id, so a rollback shows without scrolling sideways.
             "id",
+            "status",
+            "file_name",
             "uploaded_at",
             "uploaded_by",
-            "file_name",
-            "format",
-            "sha256",
+            "rolled_back_by",
+            "rolled_back_at",
             "n_rows",
             "n_added",
             "n_revised",
             "n_unchanged",
             "note",
-            "status",
-            "rolled_back_by",
-            "rolled_back_at",
+            "format",
+            "sha256",
         ]
     ],
     download="perfdash-uploads.csv",
@@ -44,22 +45,31 @@ if ui.allowed(user, "rollback"):
     if live.empty:
         st.caption("No live uploads.")
     else:
-        with st.form("rollback"):
+        # A new key after each rollback gives a fresh, empty form: nothing stays chosen or ticked for a second click.
+        round_ = st.session_state.setdefault("rollback_round", 0)
+        with st.form(f"rollback_{round_}"):
+            by_id = live.set_index("id")
             upload_id = st.selectbox(
                 "Upload",
                 live["id"].tolist(),
-                format_func=lambda i: (
-                    f"{i}: {live.set_index('id').at[i, 'file_name']} ({live.set_index('id').at[i, 'uploaded_at']})"
-                ),
+                index=None,
+                placeholder="Choose an upload to roll back",
+                format_func=lambda i: f"{i}: {by_id.at[i, 'file_name']} ({by_id.at[i, 'uploaded_at']})",
             )
             reason = st.text_input("Reason")
             confirm = st.checkbox("I understand its values will return to what they were before it")
-            if st.form_submit_button("Roll back") and confirm:
-                affected = service.rollback_upload(engine, int(upload_id), user=user.email, reason=reason)
-                st.session_state["data_messages"] = [
-                    f"Upload {upload_id} rolled back: {affected} values returned to what they were before."
-                ]
-                st.rerun()
+            if st.form_submit_button("Roll back"):
+                problem = service.rollback_problem(upload_id, confirm, reason)
+                if problem:
+                    st.error(problem)
+                else:
+                    affected = service.rollback_upload(engine, int(upload_id), user=user.email, reason=reason)
+                    st.session_state["data_messages"] = [
+                        f"Upload {upload_id} ({by_id.at[upload_id, 'file_name']}) rolled back: {affected} values "
+                        "returned to what they were before. Its status in the table above is now 'rolled back'."
+                    ]
+                    st.session_state["rollback_round"] = round_ + 1
+                    st.rerun()
 
 st.subheader("History of one value")
 metric_ids = [m.id for m in config.metrics]

@@ -35,6 +35,7 @@ with c3:
 
 st.markdown(f"**{metric.name}**: {metric.definition}")
 st.caption(metric_detail.caption(metric))
+st.caption(metric_detail.accountability(config, metric))
 
 series = board.series(current, config, metric, org)
 values = series[series["period"] <= month]
@@ -108,6 +109,8 @@ if bench is not None:
     st.subheader(f"Benchmark, {label(bench.month)}")
     if bench.note:
         st.caption(bench.note)
+    if bench.definition:
+        st.info(bench.definition, icon=":material/info:")
     st.dataframe(bench.table, hide_index=True)
     if bench.rank:
         st.markdown(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, present, sources, ui
+from perfdash import board, sources, ui
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -32,13 +32,16 @@ st.caption(
     f"SPC profile: {config.app.spc_profile.upper()}."
 )
 
+ui.executive_summary_panel(ui.executive_summary(org, month), org)
+
 if ui.allowed(ui.current_user(), "boardpack"):
+    # Imported only here: the pack machinery (fpdf2, kaleido) would add seconds to every other viewer's first render.
+    from perfdash.boardpack import BoardPackError, pack_file_name
+    from perfdash.boardpack.slides import MIME as SLIDES_MIME
+
     # Made only on click (Chromium draws every chart, which takes seconds), then offered for download.
     made = st.session_state.get("boardpack")
     if st.button("Prepare board pack (PDF)", key="boardpack_prepare", help="Cover, summary, SPC charts, appendix"):
-        # Imported on click: the PDF machinery (fpdf2, kaleido) would add seconds to the page's first render.
-        from perfdash.boardpack import BoardPackError
-
         with st.spinner("Drawing the charts and laying out the board pack…"):
             try:
                 made = (org, month, ui.data_version(), ui.boardpack_pdf(org, month))
@@ -46,14 +49,31 @@ if ui.allowed(ui.current_user(), "boardpack"):
             except BoardPackError as error:
                 st.error(str(error))
     if made is not None and made[:3] == (org, month, ui.data_version()):
-        from perfdash.boardpack import pack_file_name
-
         st.download_button(
             "Download board pack",
             data=made[3],
             file_name=pack_file_name(org, month),
             mime="application/pdf",
             key="boardpack_download",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    # The same pack as editable PowerPoint (charts as pictures, tables a board secretary can edit).
+    slides = st.session_state.get("boardpack_pptx")
+    if st.button("Prepare board pack (PowerPoint)", key="boardpack_pptx_prepare", help="The same pack, editable"):
+        with st.spinner("Drawing the charts and making the slides…"):
+            try:
+                slides = (org, month, ui.data_version(), ui.boardpack_pptx(org, month))
+                st.session_state["boardpack_pptx"] = slides
+            except BoardPackError as error:
+                st.error(str(error))
+    if slides is not None and slides[:3] == (org, month, ui.data_version()):
+        st.download_button(
+            "Download board pack (PowerPoint)",
+            data=slides[3],
+            file_name=pack_file_name(org, month).removesuffix(".pdf") + ".pptx",
+            mime=SLIDES_MIME,
+            key="boardpack_pptx_download",
             on_click="ignore",
             icon=":material/download:",
         )
@@ -68,7 +88,7 @@ st.caption(
     f"Assurance asks whether the {config.app.assurance_against} will be met on the process limits "
     "(config.yaml: assurance_against). The tables below show this month vs target and vs plan side by side."
 )
-st.markdown(present.summary_matrix_markdown(table, org, month, config.app.assurance_against))
+ui.summary_matrix(table, org, month)
 
 # One grid for every domain: each grid is a canvas the browser lays out and draws on its own, so five of
 # them cost several times one (the Domain column keeps the grouping, and the rows stay in domain order).

@@ -74,13 +74,18 @@ def comparison(
     if not own.empty:
         icb = own["icb_code"].iloc[0]
         region = own["region"].iloc[0]
-        for label, name, subset in (
-            ("ICB", own["icb_name"].iloc[0], providers[providers["icb_code"] == icb] if isinstance(icb, str) else own),
-            ("Region", region, providers[providers["region"] == region] if isinstance(region, str) else own),
-            ("England", "England", providers),
-        ):
-            rows.append((label, name, aggregate(metric, subset), len(subset)))
+        # Without the provider lookup a trust has no ICB or region: no row, rather than its own figure mislabelled.
+        if isinstance(icb, str):
+            rows.append(("ICB", own["icb_name"].iloc[0], *_figure(metric, providers[providers["icb_code"] == icb])))
+        if isinstance(region, str):
+            rows.append(("Region", region, *_figure(metric, providers[providers["region"] == region])))
+        rows.append(("England", "England", *_figure(metric, providers)))
     return pd.DataFrame(rows, columns=["level", "name", "value", "providers"])
+
+
+def _figure(metric: Metric, rows: pd.DataFrame) -> tuple[float | None, int]:
+    """A group's aggregate and how many providers make it."""
+    return aggregate(metric, rows), len(rows)
 
 
 def peer_rank(
@@ -163,3 +168,53 @@ def _wilson(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.n
         centre = (p + Z_95**2 / (2 * trials)) / (1 + Z_95**2 / trials)
         half = Z_95 * np.sqrt(p * (1 - p) / trials + Z_95**2 / (4 * trials**2)) / (1 + Z_95**2 / trials)
     return 100 * (centre - half), 100 * (centre + half)
+
+
+ENGLAND = "ENG"
+LONDON_REGION = "Y56"  # NHS England's London region, as AmbSYS and other area-level publications code it
+
+
+def _published_or_aggregate(
+    current: pd.DataFrame, metric: Metric, period: str, area: str, providers: pd.DataFrame
+) -> float | None:
+    """NHS England's own figure for an area where the publication carries one, else the providers' aggregate."""
+    own = current[(current["metric_id"] == metric.id) & (current["period"] == period) & (current["org_code"] == area)]
+    if not own.empty and pd.notna(own["value"].iloc[0]):
+        return float(own["value"].iloc[0])
+    return aggregate(metric, providers)
+
+
+def national_columns(
+    current: pd.DataFrame, reference: pd.DataFrame, config: Config, org_code: str, period: str
+) -> pd.DataFrame:
+    """Per metric with national data in the month: England, London and the trust's rank among its regional peers."""
+    rows = []
+    for metric in config.metrics:
+        providers = providers_for(current, reference, config, metric, period)
+        outside = providers[~providers["org_code"].isin(set(config.org_names))]
+        published = current[
+            (current["metric_id"] == metric.id)
+            & (current["period"] == period)
+            & current["org_code"].isin({ENGLAND, LONDON_REGION})
+        ]
+        if outside.empty and published.empty:
+            continue  # no national data: nothing to compare with
+        london = (
+            providers[providers["region"] == config.system.region] if "region" in providers else providers.iloc[0:0]
+        )
+        england = _published_or_aggregate(current, metric, period, ENGLAND, providers)
+        # London from providers needs the lookup (their region); without it only a published London row counts.
+        in_london = _published_or_aggregate(current, metric, period, LONDON_REGION, london)
+        rank = (
+            None if org_code == config.system.code else peer_rank(current, reference, config, metric, org_code, period)
+        )
+        rows.append(
+            {
+                "metric_id": metric.id,
+                "england": england,
+                "london": in_london if not london.empty or not published.empty else None,
+                "rank": None if rank is None else rank[0],
+                "peers": None if rank is None else rank[1],
+            }
+        )
+    return pd.DataFrame(rows, columns=["metric_id", "england", "london", "rank", "peers"])

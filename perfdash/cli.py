@@ -237,16 +237,22 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     config = load_config(args.config)
     try:
-        pack = boardpack.pack_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
+        if args.format == "pptx":
+            slides = boardpack.slides_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
+            data, period, size = slides.pptx, slides.period, f"{slides.slides} slides"
+            charted = slides.charted
+        else:
+            pack = boardpack.pack_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
+            data, period, size, charted = pack.pdf, pack.period, f"{pack.pages} pages", pack.charted
     except boardpack.BoardPackError as error:
         complain(str(error))
         return EXIT_INVALID
     try:
-        out.write_bytes(pack.pdf)
+        out.write_bytes(data)
     except OSError as error:
         complain(f"{out}: cannot write the board pack: {error.strerror}")
         return EXIT_INVALID
-    say(f"wrote {out}: board pack for {args.org}, {pack.period}, {pack.pages} pages, {len(pack.charted)} charts")
+    say(f"wrote {out}: board pack for {args.org}, {period}, {size}, {len(charted)} charts")
     return 0
 
 
@@ -309,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--org", required=True, metavar="CODE", help="organisation code, e.g. QMF (the ICS) or R1H")
     pack.add_argument("--period", metavar="YYYY-MM", help="the month (default: the latest with data)")
     pack.add_argument("--out", required=True, metavar="FILE.pdf")
+    pack.add_argument(
+        "--format", choices=["pdf", "pptx"], default="pdf", help="pdf (default) or pptx: editable PowerPoint"
+    )
     docs = sub.add_parser("docs", help="regenerate docs/metrics.md from config.yaml")
     docs.add_argument("--out", help="where to write (default docs/metrics.md)")
     docs.set_defaults(func=cmd_docs)

@@ -32,6 +32,8 @@ AssuranceAgainst = Literal["target", "plan"]
 OrgType = Literal["acute", "mental_health_community", "ambulance"]
 Role = Literal["viewer", "analyst", "admin"]
 SpcProfile = Literal["ptd", "mdc"]
+# The NHS data quality kite mark's ratings for each of its dimensions (perfdash.vocabulary has the words).
+KiteRating = Literal["sufficient", "partial", "insufficient", "not_assessed"]
 
 # Unit names in messages, as perfdash.vocabulary writes them.
 UNIT_LABELS: dict[str, str] = {unit: words.name for unit, words in UNITS.items()}
@@ -221,6 +223,27 @@ class Domain(_Strict):
 
     id: str
     name: str
+    lead: str = Field(min_length=3)  # the accountable executive, as a role title ("Chief Operating Officer")
+
+
+class DataQuality(_Strict):
+    """A metric's data quality kite mark: four dimensions rated, and the reason for the ratings."""
+
+    timeliness: KiteRating
+    completeness: KiteRating
+    validation: KiteRating
+    process: KiteRating
+    reason: str = Field(min_length=10)
+
+    def ratings(self) -> dict[str, str]:
+        """Each dimension's rating, in kite-mark order."""
+        return {d: getattr(self, d) for d in ("timeliness", "completeness", "validation", "process")}
+
+    @property
+    def overall(self) -> str:
+        """The weakest rating: a figure is only as good as its weakest dimension."""
+        order = ["not_assessed", "insufficient", "partial", "sufficient"]
+        return min(self.ratings().values(), key=order.index)
 
 
 class RoleRule(_Strict):
@@ -342,6 +365,10 @@ class Config(_Strict):
     domains: list[Domain] = Field(min_length=1)
     spc: SpcSettings = SpcSettings()
     limits: Limits = Limits()
+    # Per metric: the data quality kite mark  and, where it is not the domain's
+    # lead, the accountable executive. Kept apart from the metric blocks so the catalogue reads as before.
+    data_quality: dict[str, DataQuality] = Field(default_factory=dict)
+    metric_leads: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -380,9 +407,31 @@ class Config(_Strict):
                     problems.append(f"spc.{kind}.{i}.metric: unknown metric {item.metric!r}")
                 if item.org != "*" and item.org not in org_codes | place_codes | {self.system.code}:
                     problems.append(f"spc.{kind}.{i}.org: unknown organisation {item.org!r}")
+        for metric_id in sorted(set(self.data_quality) - metric_ids):
+            problems.append(f"data_quality.{metric_id}: unknown metric {metric_id!r}")
+        for metric_id in sorted(set(self.metric_leads) - metric_ids):
+            problems.append(f"metric_leads.{metric_id}: unknown metric {metric_id!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def quality_for(self, metric: Metric) -> DataQuality:
+        """The metric's data quality kite mark; 'not yet assessed' on every dimension when none is written."""
+        # Not an error in the validator: a metric added without a rating still shows, and says so (the config
+        # test asks for one for every metric).
+        return self.data_quality.get(metric.id) or DataQuality(
+            timeliness="not_assessed",
+            completeness="not_assessed",
+            validation="not_assessed",
+            process="not_assessed",
+            reason="No data quality rating has been written for this metric in config.yaml.",
+        )
+
+    def lead_for(self, metric: Metric) -> str:
+        """The accountable executive for a metric: its own if named, else its domain's."""
+        if metric.id in self.metric_leads:
+            return self.metric_leads[metric.id]
+        return next(d.lead for d in self.domains if d.id == metric.domain)
 
     @cached_property
     def metric_by_id(self) -> dict[str, Metric]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from perfdash.config import Config
 from perfdash.periods import label
 from perfdash.targets import KIND_WORDS, rule_words
-from perfdash.vocabulary import DIRECTION_WORDS, unit_name
+from perfdash.vocabulary import DIRECTION_WORDS, data_quality_line, unit_name
 
 BASIS_WORDS = {"monthly": "applies every month", "year_end": "end-of-year ambition", "year_average": "year average"}
 ROLLUP_WORDS = {
@@ -25,8 +25,9 @@ def metrics_markdown(config: Config) -> str:
         "",
     ]
     for domain in config.domains:
-        lines += [f"## {domain.name}", ""]
+        lines += [f"## {domain.name}", "", f"Accountable executive: {domain.lead}.", ""]
         for metric in config.metrics_in_domain(domain.id):
+            quality = config.quality_for(metric)
             lines += [
                 f"### {metric.name} (`{metric.id}`)",
                 "",
@@ -36,6 +37,8 @@ def metrics_markdown(config: Config) -> str:
                 f"- ICS roll-up: {ROLLUP_WORDS[metric.rollup]}; level: {metric.level}; "
                 f"reported for: {', '.join(metric.applies_to)}",
                 f"- Source: {metric.source} (expected by day {metric.publication_day} of the following month)",
+                f"- Lead: {config.lead_for(metric)}",
+                f"- {data_quality_line(quality.ratings(), quality.overall)}. {quality.reason}",
             ]
             if metric.targets:
                 lines.append("- Targets (which one judges a month: perfdash/targets.py):")

@@ -12,7 +12,15 @@ import pandas as pd
 from perfdash import benchmark, board, targets
 from perfdash.config import Config, Metric
 from perfdash.periods import label
-from perfdash.vocabulary import direction_sentence, format_value, reading_text, rule_text, unit_name
+from perfdash.vocabulary import (
+    data_quality_line,
+    direction_sentence,
+    format_value,
+    reading_text,
+    rule_text,
+    sentence,
+    unit_name,
+)
 
 DATA_COLUMNS = ["period", "value", "numerator", "denominator", "target", "plan", "mean", "lpl", "upl", "rule"]
 
@@ -84,6 +92,15 @@ def targets_text(config: Config, metric: Metric, org_code: str, values: pd.DataF
     return text + (f". {reference}." if reference else "")
 
 
+def accountability(config: Config, metric: Metric) -> str:
+    """'Accountable lead: Chief Operating Officer. Data quality: sufficient (timeliness ● sufficient, …). Reason.'"""
+    quality = config.quality_for(metric)
+    return (
+        f"Accountable lead: {config.lead_for(metric)}. "
+        f"{data_quality_line(quality.ratings(), quality.overall)}. {sentence(quality.reason)}"
+    )
+
+
 def text_alternative(
     config: Config,
     metric: Metric,
@@ -133,6 +150,7 @@ class Benchmark:
     rank: tuple[int, int] | None
     providers: pd.DataFrame
     note: str | None  # why the month differs from the one chosen
+    definition: str | None = None  # which "NEL" each figure is, or what to load for ICB and region figures
 
 
 def benchmark_view(
@@ -165,10 +183,35 @@ def benchmark_view(
         }
     ).reset_index(drop=True)
     rank = None if is_system else benchmark.peer_rank(current, reference, config, metric, focus, bench_month)
+    definition = benchmark_definition(config, metric, rows, reference)
     return Benchmark(
         month=bench_month,
         table=table,
         rank=rank,
         providers=benchmark.providers_for(current, reference, config, metric, bench_month),
         note=None if bench_month == month else f"Latest month with national data up to {label(month)}.",
+        definition=definition,
+    )
+
+
+def benchmark_definition(config: Config, metric: Metric, rows: pd.DataFrame, reference: pd.DataFrame) -> str:
+    """Which 'NEL' the ICB row is, against the catalogue's own roll-up; or what to load to get ICB and region."""
+    trusts = len(config.metric_orgs(metric))
+    roll_up = (
+        f"The {config.system.short_name} figures elsewhere on this page roll up the {trusts} NEL organisation"
+        f"{'' if trusts == 1 else 's'} in this dashboard's catalogue."
+    )
+    if reference.empty:
+        return (
+            "ICB and region figures need NHS England's provider lookup (each provider with its ICB and region): "
+            "load it on the Upload page. Until then only this organisation and England are shown. " + roll_up
+        )
+    icb = rows[rows["level"] == "ICB"]
+    if icb.empty:
+        return roll_up
+    count = int(icb["providers"].iloc[0])
+    return (
+        f"ICB here means every provider NHS England's published lookup places in {icb['name'].iloc[0]} "
+        f"({count} provider{'' if count == 1 else 's'}), which may include providers the catalogue leaves out. "
+        + roll_up
     )

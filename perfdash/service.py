@@ -258,3 +258,15 @@ def plan_template_csv() -> bytes:
         {"period": "2026-05", "org_code": "RF4", "metric_id": "ae_4hr_all", "plan": 77.5},
     ]
     return pd.DataFrame(rows, columns=plans.PLAN_COLUMNS).to_csv(index=False).encode("utf-8")
+
+
+def rollback_problem(upload_id: int | None, confirmed: bool, reason: str) -> str | None:
+    """What is missing before an upload may be rolled back, in words; None when it may."""
+    missing = []
+    if upload_id is None:
+        missing.append("choose the upload to roll back")
+    if not reason.strip():
+        missing.append("give a reason (it is kept in the audit log)")
+    if not confirmed:
+        missing.append("tick the box to confirm that its values will return to what they were before it")
+    return None if not missing else "Not rolled back yet: " + "; ".join(missing) + "."

@@ -17,6 +17,7 @@ from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
 from perfdash.store import Engine
 
+GRID_ROW_PX = 35  # st.dataframe's row height
 log = logging.getLogger("perfdash")
 
 
@@ -134,6 +135,103 @@ def _overview(version: int, org_code: str, period: str) -> pd.DataFrame:
 def overview(org_code: str, period: str) -> pd.DataFrame:
     """The overview table for an organisation and month."""
     return _overview(values_version(), org_code, period)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _national(version: int, org_code: str, period: str) -> pd.DataFrame:
+    from perfdash import benchmark
+
+    return benchmark.national_columns(_current(version), _reference(version), get_config(), org_code, period)
+
+
+def national_columns(org_code: str, period: str) -> pd.DataFrame:
+    """England, London and the rank among peers per metric with national data in the month."""
+    return _national(values_version(), org_code, period)
+
+
+def executive_summary(org_code: str, period: str):
+    """The executive summary for an organisation and month, from this month's and last month's overview."""
+    from perfdash import summary
+    from perfdash.periods import add_months
+
+    version = values_version()
+    this = _overview(version, org_code, period)
+    return summary.summarise(this, _overview(version, org_code, add_months(period, -1)), period)
+
+
+def executive_summary_panel(result, org_code: str) -> None:
+    """Four counts, the standards not met, and what changed since last month, each linked to its chart."""
+    from perfdash import present
+    from perfdash.periods import label
+
+    def link(metric_id: str, name: str) -> str:
+        return f"[{markup.plain(name)}]({present.metric_link(metric_id, org_code, result.period)})"
+
+    st.subheader("Executive summary")
+    st.markdown(result.headline())
+    for column, (name, count, meaning) in zip(st.columns(4), result.counts(), strict=True):
+        column.metric(name, count, help=meaning.capitalize() + ".", border=True)
+    if result.not_met:
+        names = " · ".join(link(m, result.names[m]) for m in result.not_met)
+        st.markdown(f"**Not met in {label(result.period)}:** {names}")
+    query = f"?org={org_code}&month={result.period}"
+    st.markdown(f"[Exception reports: leads, actions and months since last met](/exceptions{query})")
+    st.markdown(f"**What changed since {label(result.previous)}**")
+    if not result.changes:
+        st.markdown(f"Nothing changed in met, special cause or assurance since {label(result.previous)}.")
+    else:
+        st.markdown("\n".join(f"- {link(c.metric_id, c.metric)} {markup.plain(c.words)}" for c in result.changes))
+
+
+def exception_reports(org_code: str, period: str) -> list:
+    """The exception reports for an organisation and month (perfdash.exceptions), with the latest commentary."""
+    from perfdash import exceptions
+
+    version = values_version()
+    table = _overview(version, org_code, period)
+    notes = commentary(org_code=org_code)
+    national = _national(version, org_code, period)
+    return exceptions.exception_reports(table, _current(version), notes, get_config(), org_code, period, national)
+
+
+def exception_report_card(report, org_code: str) -> None:
+    """One exception report: why, latest against target and plan, since last met, lead, quality, narrative."""
+    from perfdash import present
+
+    with st.container(border=True):
+        link = present.metric_link(report.metric.id, org_code, report.period)
+        st.markdown(f"#### [{markup.plain(report.metric.name)}]({link})")
+        st.markdown(f"**{' and '.join(report.reasons)}.** {markup.plain(report.latest_text())}")
+        lines = [
+            ("Lead", report.lead),
+            ("Last met", report.since_met_text()),
+            ("SPC reading", report.reading()),
+            ("Benchmark", report.benchmark or "No national data loaded for this month."),
+            *report.narrative_parts(),
+            ("Data quality", report.quality_text().removeprefix("Data quality: ")),
+        ]
+        st.markdown("\n".join(f"- **{name}:** {markup.plain(text)}" for name, text in lines))
+
+
+def summary_matrix(table: pd.DataFrame, org_code: str, period: str) -> None:
+    """The MDC matrix as rows of columns: side by side on a laptop, stacked (each cell labelled) on a phone."""
+    from perfdash import present
+    from perfdash.vocabulary import ASSURANCE_COLUMNS, VARIATION_ROWS
+
+    cells = present.summary_matrix(table)
+    names = dict(zip(table["metric_id"], table["metric"], strict=True))
+    st.markdown("Variation (rows) against assurance (columns). Each metric sits in one cell and links to its chart.")
+    for variation, row_label in VARIATION_ROWS:
+        with st.container(border=True):
+            columns = st.columns([1.2, *[1] * len(ASSURANCE_COLUMNS)])
+            columns[0].markdown(f"**{row_label}**")
+            for column, (assurance, column_label) in zip(columns[1:], ASSURANCE_COLUMNS, strict=True):
+                ids = cells[(variation, assurance)]
+                links = ", ".join(
+                    f"[{markup.plain(names[i])}]({present.metric_link(i, org_code, period)})" for i in ids
+                )
+                # Every cell names its column, so the cells still read right when a phone stacks them.
+                column.markdown(f"*{column_label}*: **{len(ids)}**" + (f"  \n{links}" if links else ""))
 
 
 def query_param(name: str, choices: list[str], default: str) -> str:
@@ -300,7 +398,33 @@ def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, gener
         uploads=store.list_uploads(get_engine()),
         generated_by=generated_by,
         plans=_plans(values),
+        reference=_reference(values),
     )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _boardpack_pptx(values: int, comments: int, org_code: str, period: str, generated_by: str) -> bytes:
+    from perfdash import boardpack
+
+    return boardpack.make_slides(
+        _current(values),
+        get_config(),
+        org_code,
+        period,
+        commentary=_commentary(comments, None, org_code),
+        uploads=store.list_uploads(get_engine()),
+        generated_by=generated_by,
+        reference=_reference(values),
+        plans=_plans(values),
+    ).pptx
+
+
+def boardpack_pptx(org_code: str, period: str) -> bytes:
+    """The board pack as editable PowerPoint, made once per version of values and comments and per person."""
+    user = current_user()
+    version = versions()
+    by = (user.name or user.email) if user else "unknown"
+    return _boardpack_pptx(version.values, version.commentary, org_code, period, by)
 
 
 def boardpack_pdf(org_code: str, period: str) -> bytes:
@@ -374,21 +498,61 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
     )
     if not show_domain:
         shown = shown.drop(columns="Domain")
+    national = national_columns(org_code, period).set_index("metric_id")
+    if not national.empty:
+        # Only standards with national data get figures; the columns appear once any national file is loaded.
+        def cell(metric_id: str, unit: str, column: str) -> str:
+            value = national.at[metric_id, column] if metric_id in national.index else None
+            return vocabulary.NO_CHANGE if value is None or pd.isna(value) else vocabulary.format_value(value, unit)
+
+        pairs = list(zip(table["metric_id"], table["unit"], strict=True))
+        shown["vs England"] = [cell(m, u, "england") for m, u in pairs]
+        shown["vs London"] = [cell(m, u, "london") for m, u in pairs]
+        shown["Rank in London"] = [
+            f"{int(national.at[m, 'rank'])} of {int(national.at[m, 'peers'])}"
+            if m in national.index and pd.notna(national.at[m, "rank"])
+            else vocabulary.NO_CHANGE
+            for m, _ in pairs
+        ]
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
+        # Every row in view: no inner scroll (the grid's rows are 35 px, plus the header and the border).
+        height=GRID_ROW_PX * (len(shown) + 1) + 3,
+        # Widths in px that add up to the 906 px a table has at 1366x768 beside the open sidebar, so no column
+        # is scrolled out of sight on a laptop.
         column_config={
-            "Trend (13 months)": st.column_config.LineChartColumn(width="small"),
-            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon"),
+            # Pinned: on a narrow screen the name stays in view while the other columns scroll beside it.
+            "Metric": st.column_config.Column(width=170, pinned=True),
+            "Domain": st.column_config.Column(width=110),
+            "Chart": st.column_config.LinkColumn(display_text="Open chart", width=78),
+            "Latest": st.column_config.Column(width=70),
+            "Target": st.column_config.Column(width=64),
+            "Met": st.column_config.Column(width=70),
+            "Change": st.column_config.Column(width=68),
+            "Trend (13 months)": st.column_config.LineChartColumn("Trend", width=58, help="The last 13 months"),
+            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon", width=50),
+            "SPC reading": st.column_config.Column(width=150),
+            "Data to": st.column_config.Column(width=70),
+            "vs England": st.column_config.Column(width=80, help="England (NHS England's own figure where published)"),
+            "vs London": st.column_config.Column(width=80, help="London's figure: the region's providers together"),
+            "Rank in London": st.column_config.Column(width=90, help="Among London trusts of its kind, best first"),
             "Assurance": st.column_config.ImageColumn(
-                help=f"Making Data Count assurance icon: will the {config.app.assurance_against} be met?"
+                help=f"Making Data Count assurance icon: will the {config.app.assurance_against} be met?", width=56
             ),
-            "vs target": st.column_config.TextColumn(help="This month against the target that judges it"),
-            "vs plan": st.column_config.TextColumn(help="This month against the organisation's plan trajectory"),
-            "Chart": st.column_config.LinkColumn(display_text="Open chart"),
+            "vs target": st.column_config.TextColumn(help="This month against the target that judges it", width=90),
+            "vs plan": st.column_config.TextColumn(
+                help="This month against the organisation's plan trajectory", width=90
+            ),
         },
     )
+    # The grid's links do not open from the keyboard: the same links as real <a> elements, one per row.
+    links = " · ".join(
+        f"[{markup.plain(name)}]({present.metric_link(m, org_code, period)})"
+        for m, name in zip(table["metric_id"], table["metric"], strict=True)
+    )
+    st.markdown(f"Open a chart: {links}")
 
 
 def save_commentary(

@@ -284,3 +284,33 @@ def fired_rules(
     if limit is not None and len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} earlier"]
     return lines
+
+
+# --------------------------------------------------------------------------------------------------
+# Accountability and data quality
+
+KITE_DIMENSIONS = {
+    "timeliness": "Timeliness",
+    "completeness": "Completeness",
+    "validation": "Validation",
+    "process": "Process",
+}
+KITE_RATINGS = {
+    "sufficient": "sufficient",
+    "partial": "partly sufficient",
+    "insufficient": "insufficient",
+    "not_assessed": "not yet assessed",
+}
+# Text symbols as well as words, so the rating never depends on colour.
+KITE_SYMBOLS = {"sufficient": "●", "partial": "◐", "insufficient": "○", "not_assessed": "?"}
+
+
+def data_quality_line(ratings: dict[str, str], overall: str) -> str:
+    """'Data quality: partly sufficient (timeliness ● sufficient, completeness ◐ partly sufficient, ...)'."""
+    parts = ", ".join(f"{KITE_DIMENSIONS[d].lower()} {KITE_SYMBOLS[r]} {KITE_RATINGS[r]}" for d, r in ratings.items())
+    return f"Data quality: {KITE_RATINGS[overall]} ({parts})"
+
+
+def no_narrative(lead: str) -> str:
+    """What an exception report says when nobody has written commentary: never 'None'."""
+    return f"No narrative provided by {lead}."

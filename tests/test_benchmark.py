@@ -82,6 +82,9 @@ def test_benchmark_view_for_a_trust_and_for_the_ics(april, config):
     assert view.table["Level"].tolist() == ["This organisation", "ICB", "Region", "England"]
     assert view.table["Value"].iloc[0] == "78.5%"
     assert view.rank == benchmark.peer_rank(current, reference, config, metric, "RF4", "2025-04")
+    icb_count = int(benchmark.comparison(current, reference, config, metric, "RF4", "2025-04")["providers"].iloc[1])
+    assert f"({icb_count} providers)" in view.definition
+    assert "roll up the 4 NEL organisations in this dashboard's catalogue" in view.definition
     assert len(view.providers) == len(benchmark.providers_for(current, reference, config, metric, "2025-04"))
     # The ICS: its first trust's ICB, region and England, without that trust's own row or a rank.
     ics = metric_detail.benchmark_view(current, reference, config, metric, config.system.code, "2025-04")
@@ -89,6 +92,18 @@ def test_benchmark_view_for_a_trust_and_for_the_ics(april, config):
     assert "This organisation" not in ics.table["Level"].tolist()
     # A provider outside NEL has no Metric page benchmark.
     assert metric_detail.benchmark_view(current, reference, config, metric, "RJ1", "2025-04") is None
+
+
+def test_without_the_lookup_no_icb_or_region_row_and_the_page_says_what_to_load(april, config):
+    from perfdash import metric_detail
+
+    current, _ = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    view = metric_detail.benchmark_view(current, pd.DataFrame(), config, metric, "R1H", "2025-04")
+    # Before: "ICB (None)" with Barts Health's own value and 1 provider. Now only figures that are what they say.
+    assert view.table["Level"].tolist() == ["This organisation", "England"]
+    assert view.definition.startswith("ICB and region figures need NHS England's provider lookup")
+    assert "load it on the Upload page" in view.definition
 
 
 def test_areas_loaded_beside_providers_are_not_providers(config):
@@ -99,3 +114,19 @@ def test_areas_loaded_beside_providers_are_not_providers(config):
     ).assign(denominator=None)
     providers = benchmark.providers_for(current, pd.DataFrame(), config, metric, "2025-08")
     assert sorted(providers["org_code"]) == ["RRU", "RX6"]
+
+
+def test_national_columns_give_england_london_and_rank(april, config, shared_data):
+    current, reference = april
+    columns = benchmark.national_columns(current, reference, config, "RF4", "2025-04").set_index("metric_id")
+    expected = _published_england_all_types(shared_data / "nhse-ae" / "msitae-2025-04.csv")
+    assert round(columns.at["ae_4hr_all", "england"], 1) == round(expected, 1)
+    region = benchmark.comparison(current, reference, config, config.metric_by_id["ae_4hr_all"], "RF4", "2025-04")
+    assert columns.at["ae_4hr_all", "london"] == pytest.approx(region.set_index("level").at["Region", "value"])
+    rank = benchmark.peer_rank(current, reference, config, config.metric_by_id["ae_4hr_all"], "RF4", "2025-04")
+    assert (columns.at["ae_4hr_all", "rank"], columns.at["ae_4hr_all", "peers"]) == rank
+    assert "fin_cash_balance" not in columns.index  # no national data, no columns
+    # Without the lookup there is no London figure from providers, and England is unchanged.
+    bare = benchmark.national_columns(current, pd.DataFrame(), config, "RF4", "2025-04").set_index("metric_id")
+    assert bare.at["ae_4hr_all", "london"] is None or pd.isna(bare.at["ae_4hr_all", "london"])
+    assert bare.at["ae_4hr_all", "england"] == pytest.approx(columns.at["ae_4hr_all", "england"])

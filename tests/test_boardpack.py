@@ -162,8 +162,8 @@ def test_one_chart_per_metric_with_data(pack: boardpack.BoardPack, current, conf
                 expected.append(metric.id)
     assert list(pack.charted) == expected
     reader = PdfReader(io.BytesIO(pack.pdf))
-    # The charts are the only raster images (the icons are vector drawings).
-    assert sum(len(page.images) for page in reader.pages) == len(expected)
+    # The charts are the only raster images (the icons are vector drawings); an exception page repeats its chart.
+    assert sum(len(page.images) for page in reader.pages) == len(expected) + len(pack.exceptions)
     chart_pages = _flat(" ".join(p.extract_text() for p in reader.pages if p.images))
     for metric_id in expected:
         assert config.metric_by_id[metric_id].name in chart_pages
@@ -288,7 +288,7 @@ def test_stale_run_chart_and_missing_metrics(edge_pack: boardpack.BoardPack, con
     assert "Run chart only: too few points for SPC" in everything
     assert config.app.demo_label not in everything.lower()
     images = sum(len(page.images) for page in PdfReader(io.BytesIO(edge_pack.pdf)).pages)
-    assert images == len(edge_pack.charted)
+    assert images == len(edge_pack.charted) + len(edge_pack.exceptions)
 
 
 def test_collect_marks_stale_from_the_latest_month_loaded(current, config: Config):

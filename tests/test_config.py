@@ -56,6 +56,8 @@ def test_every_metric_has_unit_direction_target_and_docs(config):
     for metric in config.metrics:
         assert metric.unit and metric.direction and len(metric.definition) > 20, metric.id
         assert metric.targets or metric.no_target_reason, metric.id
+        assert len(config.lead_for(metric)) > 3 and metric.id in config.data_quality, metric.id
+        assert config.lead_for(metric) in docs and config.data_quality[metric.id].reason in docs, metric.id
         assert f"`{metric.id}`" in docs, f"{metric.id} is missing from docs/metrics.md (run python -m perfdash docs)"
 
 
@@ -112,6 +114,9 @@ def _write(tmp_path: Path, mutate) -> Path:
         (lambda raw: raw["app"].update(spc_profile="excel"), "app.spc_profile"),
         (lambda raw: raw["metrics"][0].update(colour="red"), "metrics.0.colour"),
         (lambda raw: raw["spc"]["rebases"][0].update(metric="nope"), "spc.rebases.0.metric"),
+        (lambda raw: raw["data_quality"]["tt_6wk"].update(timeliness="great"), "data_quality.tt_6wk.timeliness"),
+        (lambda raw: raw["metric_leads"].update(nope="Chief Nurse"), "metric_leads.nope: unknown metric"),
+        (lambda raw: raw["domains"][0].pop("lead"), "domains.0.lead"),
     ],
 )
 def test_bad_config_names_the_field(tmp_path, mutate, expected):
@@ -135,6 +140,23 @@ def test_missing_and_malformed_files(tmp_path):
     bad.write_text("app: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_a_metric_lead_overrides_its_domains(config):
+    assert config.lead_for(config.metric_by_id["ae_4hr_all"]) == "Chief Operating Officer"
+    assert config.lead_for(config.metric_by_id["fin_agency_vs_cap"]) == "Chief People Officer"
+    assert config.lead_for(config.metric_by_id["fin_cash_balance"]) == "Chief Finance Officer"
+
+
+def test_a_metric_without_a_rating_reads_not_yet_assessed(tmp_path):
+    config = load_config(_write(tmp_path, lambda raw: raw["data_quality"].pop("ae_4hr_all")))
+    quality = config.quality_for(config.metric_by_id["ae_4hr_all"])
+    assert quality.overall == "not_assessed" and "No data quality rating" in quality.reason
+
+
+def test_data_quality_overall_is_the_weakest_dimension(config):
+    assert config.data_quality["ae_4hr_all"].overall == "sufficient"
+    assert config.data_quality["rtt_waiting_list"].overall == "partial"
 
 
 def test_metric_docs_are_generated_from_the_registry(config):

@@ -98,3 +98,10 @@ def test_no_benchmark_without_national_data(current, config: Config):
     metric = config.metric_by_id["ae_4hr_all"]
     reference = pd.DataFrame(columns=["code", "name", "icb_code", "icb_name", "region"])
     assert metric_detail.benchmark_view(current, reference, config, metric, "R1H", PERIOD) is None
+
+
+def test_accountability_names_the_lead_and_the_kite_mark(config: Config):
+    text = metric_detail.accountability(config, config.metric_by_id["rtt_waiting_list"])
+    assert text.startswith("Accountable lead: Chief Operating Officer. Data quality: partly sufficient (timeliness ")
+    assert "validation ◐ partly sufficient" in text
+    assert text.endswith("pathways may be removed or added when trusts validate their waiting lists.")

@@ -107,3 +107,16 @@ def test_a_version_1_store_is_migrated_and_its_demo_recognised(tmp_path):
     assert version == str(store.SCHEMA_VERSION)
     assert store.live_demo_uploads(engine) == [1]
     store.dispose_engines()
+
+
+def test_rollback_says_what_is_missing():
+    from perfdash.service import rollback_problem
+
+    assert rollback_problem(3, True, "Wrong month") is None
+    assert rollback_problem(3, False, "Wrong month") == (
+        "Not rolled back yet: tick the box to confirm that its values will return to what they were before it."
+    )
+    assert rollback_problem(None, False, " ") == (
+        "Not rolled back yet: choose the upload to roll back; give a reason (it is kept in the audit log); tick the "
+        "box to confirm that its values will return to what they were before it."
+    )

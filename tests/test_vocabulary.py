@@ -154,3 +154,27 @@ def test_theme_has_one_pale_grey_the_nhs_identity_value() -> None:
     assert theme.rgb(theme.NHS_BLUE) == (0, 94, 184)
     with pytest.raises(ValueError):
         theme.rgb("blue")
+
+
+def test_data_quality_line_names_every_dimension_with_a_symbol():
+    from perfdash.vocabulary import data_quality_line
+
+    line = data_quality_line(
+        {
+            "timeliness": "sufficient",
+            "completeness": "partial",
+            "validation": "insufficient",
+            "process": "not_assessed",
+        },
+        "not_assessed",
+    )
+    assert line == (
+        "Data quality: not yet assessed (timeliness ● sufficient, completeness ◐ partly sufficient, "
+        "validation ○ insufficient, process ? not yet assessed)"
+    )
+
+
+def test_no_narrative_names_the_lead():
+    from perfdash.vocabulary import no_narrative
+
+    assert no_narrative("Chief Nurse") == "No narrative provided by Chief Nurse."

@@ -16,6 +16,7 @@ from perfdash.boardpack.charts import (
     render_charts,
 )
 from perfdash.boardpack.content import BoardPackError, MetricEntry, collect, org_name, pack_file_name, pack_period
+from perfdash.boardpack.slides import SlidePack, make_slides, slides_from_store
 
 __all__ = [
     "CHART_PX",
@@ -23,15 +24,18 @@ __all__ = [
     "BoardPack",
     "BoardPackError",
     "MetricEntry",
+    "SlidePack",
     "build_pack",
     "chart_figure",
     "chart_page",
     "chromium_path",
     "collect",
     "make_pack",
+    "make_slides",
     "org_name",
     "pack_file_name",
     "pack_from_store",
     "pack_period",
     "render_charts",
+    "slides_from_store",
 ]

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from perfdash import sources, store
-from perfdash.boardpack import charts, content, layout, pages
+from perfdash import benchmark, board, exceptions, sources, store, summary
+from perfdash.boardpack import board_pages, charts, content, layout, pages
 from perfdash.config import Config
-from perfdash.periods import label
+from perfdash.periods import add_months, label
 from perfdash.store import Engine
 
 log = logging.getLogger("perfdash")
@@ -28,6 +28,7 @@ class BoardPack:
     pages: int
     summary: tuple[str, ...]  # metric ids in the summary table, in order
     charted: tuple[str, ...]  # metric ids with a chart, in order
+    exceptions: tuple[str, ...]  # metric ids with an exception report page, in order
     file_name: str
 
 
@@ -42,6 +43,7 @@ def make_pack(
     generated_by: str,
     generated_at: datetime | None = None,
     plans: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> BoardPack:
     """Build the pack from frames the caller already has (the app passes its cached ones)."""
     # current: store.read_current's frame; commentary: store.read_commentary's (latest per month); uploads:
@@ -78,10 +80,23 @@ def make_pack(
         pdf, config, name, facts, config.app.demo_label if notice else None, notice, content.long_month(period)
     )
     # The rest of the cover is kept for the contents, which fpdf2 writes once every section's page is known.
-    pdf.section = pages.SUMMARY  # the page break that follows draws the summary page's running header
+    # Page 2 is what a board reads first: the executive summary, then an exception report per failing metric.
+    overview = board.overview(current, config, org_code, period)
+    headline = summary.summarise(overview, board.overview(current, config, org_code, add_months(period, -1)), period)
+    national = benchmark.national_columns(
+        current, reference if reference is not None else pd.DataFrame(), config, org_code, period
+    )
+    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period, national)
+    links = {r.metric.id: pdf.add_link() for r in reports}
+    for change in headline.changes:
+        if change.metric_id not in links and change.metric_id in images:
+            pdf.chart_links[change.metric_id] = links[change.metric_id] = pdf.add_link()
+    pdf.section = board_pages.EXECUTIVE_SUMMARY  # the page break that follows draws page 2's running header
     pdf.insert_toc_placeholder(layout.contents, pages=1)
-    pages.summary_pages(pdf, entries, config, period, new_page=False)
+    board_pages.executive_summary_page(pdf, headline, reports, links, new_page=False)
+    pages.summary_pages(pdf, entries, config, period, new_page=True)
     pages.matrix_page(pdf, content.summary_table(entries), period, config.app.assurance_against)
+    board_pages.exception_pages(pdf, reports, images, links)
     pages.domain_pages(pdf, entries, images, config, org_code, period)
     when = generated_at or datetime.now(UTC)
     pages.sources_appendix(pdf, sources.sources_table(config, current, uploads, when.date()))
@@ -103,6 +118,7 @@ def make_pack(
         pages=pdf.pages_count,
         summary=tuple(e.metric.id for e in entries),
         charted=tuple(e.metric.id for e in charted),
+        exceptions=tuple(r.metric.id for r in reports),
         file_name=content.pack_file_name(org_code, period),
     )
 
@@ -118,6 +134,7 @@ def build_pack(
     generated_by: str,
     generated_at: datetime | None = None,
     plans: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> bytes:
     """The pack's PDF bytes (see make_pack)."""
     return make_pack(
@@ -130,6 +147,7 @@ def build_pack(
         generated_by=generated_by,
         generated_at=generated_at,
         plans=plans,
+        reference=reference,
     ).pdf
 
 
@@ -146,4 +164,5 @@ def pack_from_store(
         uploads=store.list_uploads(engine),
         generated_by=generated_by,
         plans=store.read_plans(engine),
+        reference=store.read_reference(engine),
     )

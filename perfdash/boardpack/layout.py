@@ -72,6 +72,7 @@ class Pack(FPDF):
         self.pack_title = title
         self.footer_text = footer_text
         self.section = ""
+        self.chart_links: dict[str, int] = {}  # metric id -> internal link set where its chart block starts
         self.set_margins(MARGIN, TOP, MARGIN)
         self.set_auto_page_break(True, margin=BOTTOM)
         self.alias_nb_pages()
@@ -294,9 +295,13 @@ def cover(
 
 
 def contents(pdf: FPDF, outline: list[OutlineSection]) -> None:
-    """The cover's contents list, written by fpdf2 once every section's page is known."""
+    """The cover's contents list, written by fpdf2 once every section's page is known (two columns if long)."""
     pdf.set_font("DejaVu", "", 9.5)
-    for section in outline:
-        pdf.set_x(MARGIN + 4)
-        pdf.cell(120, 5.6, section.name, link=pdf.add_link(page=section.page_number))
-        pdf.cell(20, 5.6, str(section.page_number), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top, line = pdf.get_y(), 5.6
+    per_column = max(1, int((PAGE_H - BOTTOM - top) // line))
+    width = 140.0 if len(outline) <= per_column else (CONTENT_W - 8) / 2
+    for index, section in enumerate(outline):
+        column, row = divmod(index, per_column)
+        pdf.set_xy(MARGIN + 4 + column * width, top + row * line)
+        pdf.cell(width - 20, line, section.name, link=pdf.add_link(page=section.page_number))
+        pdf.cell(14, line, str(section.page_number), align="R")

@@ -228,6 +228,8 @@ def metric_block(pdf: Pack, entry: MetricEntry, png: bytes, config: Config, org_
     if height > pdf.space_left():
         pdf.add_page()
     top = pdf.get_y()
+    if metric.id in pdf.chart_links:  # the executive summary links here
+        pdf.set_link(pdf.chart_links[metric.id], y=top, page=pdf.page)
     pdf.set_fill_color(*NHS_PALE_GREY)
     pdf.rect(MARGIN, top, CONTENT_W, BLOCK_TITLE_H - 1, style="F")
     pdf.set_font("DejaVu", "B", 9.5)

@@ -1,0 +1,146 @@
+"""The overview opens with the executive summary: counts equal perfdash.summary's, each change links its chart."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from perfdash import store, summary
+from perfdash.config import load_config
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(Path(__file__).resolve().parents[2] / "dashboard.py"), default_timeout=120)
+
+
+def test_overview_opens_with_the_executive_summary(app_env):
+    at = _app()
+    at.query_params["org"] = "RF4"
+    at.query_params["month"] = "2025-09"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Executive summary"
+    expected = summary.executive_summary(store.read_current(store.get_engine(app_env)), load_config(), "RF4", "2025-09")
+    shown = {m.label: int(m.value) for m in at.metric}
+    assert shown == {name: count for name, count, _ in expected.counts()}
+    text = "\n".join(m.value for m in at.markdown)
+    assert expected.headline() in text
+    for change in expected.changes:
+        assert f"metric?metric={change.metric_id}&org=RF4&month=2025-09" in text
+    assert "What changed since Aug 2025" in text
+
+
+def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_env):
+    from perfdash import exceptions
+
+    at = _app()
+    at.query_params["org"] = "QMF"
+    at.query_params["month"] = "2025-09"
+    at.run()
+    at.switch_page("app_pages/exceptions.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Exceptions"
+    engine = store.get_engine(app_env)
+    expected = exceptions.reports_for(
+        store.read_current(engine), store.read_commentary(engine, org_code="QMF"), load_config(), "QMF", "2025-09"
+    )
+    assert expected, "the demo has failing metrics"
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"**{len(expected)} exception reports**" in text
+    for report in expected:
+        assert f"metric?metric={report.metric.id}&org=QMF&month=2025-09" in text
+        assert f"**Lead:** {report.lead}" in text
+    assert "No narrative provided by" in text
+    assert "None." not in text.replace("None recorded", "")
+
+
+def test_metric_page_names_the_lead_and_the_data_quality(app_env):
+    at = _app()
+    at.query_params["metric"] = "fin_agency_vs_cap"
+    at.query_params["org"] = "R1H"
+    at.run()
+    at.switch_page("app_pages/metric.py").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("Accountable lead: Chief People Officer. Data quality: partly sufficient") for c in captions
+    )
+
+
+def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
+    at = _app()
+    at.query_params["org"] = "QMF"
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    for grid in at.dataframe:
+        for link in grid.value["Chart"]:
+            # The grid's link does not open with Enter; the same link as a real <a> in markdown does.
+            assert f"]({link})" in text
+
+
+def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_env, tmp_path, monkeypatch):
+    from perfdash import service
+
+    url = f"sqlite:///{tmp_path / 'rollback.sqlite'}"
+    engine = store.get_engine(url)
+    service.load_demo(engine, load_config(), last="2025-08")
+    service.load_demo(engine, load_config(), last="2025-09")  # a second upload, so one stays live
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    target = int(store.list_uploads(engine).query("status == 'live'").iloc[0]["id"])
+    at = _app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox[0].select(target)
+    at.text_input[0].input("Wrong month loaded")
+    next(b for b in at.button if b.label == "Roll back").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Not rolled back yet: tick the box to confirm that its values will return to what they were before it."
+    ]
+    assert (store.list_uploads(engine).set_index("id").at[target, "status"]) == "live"
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Roll back").click().run()
+    assert not at.exception, at.exception
+    assert any("status in the table above is now 'rolled back'" in s.value for s in at.success)
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["id", "status"]
+    assert table.set_index("id").at[target, "status"] == "rolled back"
+    # The form is fresh: nothing chosen, no reason, not ticked, so another click rolls back nothing.
+    assert at.selectbox[0].value is None and at.text_input[0].value == "" and not at.checkbox[0].value
+
+
+def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
+    at = _app().run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.button]
+    assert labels.index("Prepare board pack (PowerPoint)") == labels.index("Prepare board pack (PDF)") + 1
+
+
+def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
+    app_env, shared_data, tmp_path, monkeypatch
+):
+    from perfdash import benchmark
+    from perfdash.ingest.pipeline import prepare
+    from perfdash.service import commit_prepared
+
+    url = f"sqlite:///{tmp_path / 'national.sqlite'}"
+    engine = store.get_engine(url)
+    config = load_config()
+    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
+        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), config, engine)
+        assert prepared.ok
+        commit_prepared(engine, prepared, user="test")
+    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    at = _app()
+    at.query_params.update({"org": "RF4", "month": "2025-04"})
+    at.run()
+    assert not at.exception, at.exception
+    expected = benchmark.national_columns(
+        store.read_current(engine), store.read_reference(engine), config, "RF4", "2025-04"
+    ).set_index("metric_id")
+    acute = next(grid.value for grid in at.dataframe if "A&E 4-hour, all types" in set(grid.value["Metric"]))
+    row = acute.set_index("Metric").loc["A&E 4-hour, all types"]
+    assert row["vs England"] == f"{expected.at['ae_4hr_all', 'england']:.1f}%"
+    assert row["vs London"] == f"{expected.at['ae_4hr_all', 'london']:.1f}%"
+    assert (
+        row["Rank in London"] == f"{expected.at['ae_4hr_all', 'rank']:.0f} of {expected.at['ae_4hr_all', 'peers']:.0f}"
+    )
