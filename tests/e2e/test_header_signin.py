@@ -70,7 +70,7 @@ def test_a_viewer_named_by_the_proxy(header_app, new_page):
     page = new_page({"X-Forwarded-Email": "Vera.Viewer@nhs.net"})
     _open(page, header_app.url)
     expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
-    assert _menu(page) == ["Overview", "Metric", "Organisation"]
+    assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources"]
     assert "vera.viewer@nhs.net" in page.get_by_test_id("stSidebar").inner_text()
     assert page.get_by_role("button", name="Sign out").count() == 0  # the proxy owns the session
     _open(page, header_app.url + "/upload")
@@ -85,5 +85,5 @@ def test_an_analyst_by_the_proxy_groups_header(header_app, new_page, screenshot_
     _open(page, header_app.url + "/upload")
     expect(page.get_by_role("heading", name="Upload data", level=1)).to_be_visible()
     expect(page.get_by_test_id("stFileUploader")).to_be_visible()
-    assert _menu(page) == ["Overview", "Metric", "Organisation", "Upload", "Data"]
+    assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources", "Upload", "Data"]
     page.screenshot(path=str(screenshot_dir / "header-analyst-upload.png"))

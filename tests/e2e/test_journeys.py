@@ -109,6 +109,11 @@ def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
     page.get_by_text("Read as perfdash canonical long form").wait_for()
     new_values = page.get_by_test_id("stMetric").filter(has_text="New values")
     assert new_values.get_by_test_id("stMetricValue").inner_text() == str(rows_in(data))
+    # The store holds the demo: the analyst keeps it (withdrawing it is tested in tests/app/test_upload_page.py).
+    keep = page.get_by_role("checkbox", name="Keep the demo beside these files")
+    if keep.count():
+        rerun_settled(page, lambda: page.get_by_test_id("stCheckbox").filter(has_text="Keep the demo").click())
+        assert keep.is_checked()
     warnings = page.get_by_role("checkbox", name="I have checked the")
     if warnings.count():
         # The box is drawn over the real input, so tick it by its label as a person would.

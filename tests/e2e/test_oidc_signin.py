@@ -168,7 +168,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
     signin_app.sign_in(page, VIEWER)
     assert page.get_by_role("heading", level=1).first.inner_text() == "Overview"
     page.locator("[data-testid='stDataFrame']").first.wait_for()
-    assert _menu(page) == ["Overview", "Metric", "Organisation"]
+    assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources"]
     assert "vera.viewer@nhs.net" in page.locator("[data-testid='stSidebar']").inner_text()
     signin_app.shot(page, "viewer-overview")
     for path in ["/upload", "/data", "/admin"]:
@@ -177,7 +177,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
         assert page.locator("[data-testid='stFileUploader']").count() == 0, path
         assert page.get_by_role("button", name="Roll back").count() == 0, path
         assert page.locator("[data-testid='stDataFrame']").count() == 0, path
-        assert _menu(page) == ["Overview", "Metric", "Organisation"], path
+        assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources"], path
         if path == "/upload":
             signin_app.shot(page, "viewer-upload")
     signin_app.open(page, "/metric?metric=ae_4hr_all&org=R1H")
@@ -188,7 +188,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
 def test_analyst_uploads_and_the_audit_log_names_them(signin_app, new_page):
     page = new_page()
     signin_app.sign_in(page, ANALYST)
-    assert _menu(page) == ["Overview", "Metric", "Organisation", "Upload", "Data"]
+    assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources", "Upload", "Data"]
     page.locator("[data-testid='stSidebarNav'] a", has_text="Upload").click()
     page.get_by_role("heading", name="Upload data").wait_for()
     wait_for_app(page)
@@ -207,6 +207,10 @@ def test_analyst_uploads_and_the_audit_log_names_them(signin_app, new_page):
     links = page.locator("a[href*='example.invalid']")
     assert [links.nth(i).inner_text() for i in range(links.count())] in ([], ["https://example.invalid"])
     assert page.locator("a[href^='javascript']").count() == 0
+    keep = page.get_by_text("Keep the demo beside these files")
+    if keep.count():
+        keep.click()
+        wait_for_app(page)
     warnings = page.get_by_text("I have checked the")
     if warnings.count():
         warnings.click()
@@ -260,7 +264,16 @@ def test_analyst_commentary_is_shown_as_text(signin_app, new_page):
 def test_admin_sees_the_configuration(signin_app, new_page):
     page = new_page()
     signin_app.sign_in(page, ADMIN)
-    assert _menu(page) == ["Overview", "Metric", "Organisation", "Upload", "Data", "Configuration"]
+    assert _menu(page) == [
+        "Overview",
+        "Exceptions",
+        "Metric",
+        "Organisation",
+        "Sources",
+        "Upload",
+        "Data",
+        "Configuration",
+    ]
     page.locator("[data-testid='stSidebarNav'] a", has_text="Configuration").click()
     page.get_by_role("heading", name="Configuration").first.wait_for()
     page.get_by_text("Mode: oidc").wait_for()

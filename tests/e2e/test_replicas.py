@@ -62,7 +62,17 @@ def test_a_month_loaded_through_one_replica_shows_on_the_other_without_a_restart
     october = tmp_path / "nel-oct-2025.csv"
     october.write_bytes(month_csv("2025-10"))
     loaded = subprocess.run(
-        [sys.executable, "-m", "perfdash", "ingest", str(october), "--database", a.database_url, "--accept-warnings"],
+        [
+            sys.executable,
+            "-m",
+            "perfdash",
+            "ingest",
+            str(october),
+            "--database",
+            a.database_url,
+            "--accept-warnings",
+            "--keep-demo",
+        ],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
