@@ -75,35 +75,12 @@ def commit_files(
         if not prepared.ok:
             raise ValueError(f"{prepared.file_name} has {len(prepared.errors)} error(s) and cannot be committed")
     started = time.perf_counter()
-    results = store.commit_many(
-        engine,
-        [
-            store.Batch(
-                rows=prepared.rows[CANONICAL_COLUMNS],
-                file_name=prepared.file_name,
-                sha256=prepared.sha256,
-                file_format=prepared.format,
-                uploaded_by=user,
-                note=note,
-                reference=prepared.reference,
-            )
-            for prepared in prepared_files
-        ],
-    )
+    # commit_prepared's own transactions join this one: each file keeps its provenance (and a plan file its
+    # table), and a failure in any file undoes them all.
+    with store.write_transaction(engine):
+        results = [commit_prepared(engine, prepared, user=user, note=note) for prepared in prepared_files]
     elapsed = time.perf_counter() - started
-    for prepared, result in zip(prepared_files, results, strict=True):
-        log.info(
-            "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs (one transaction, %d files)",
-            prepared.file_name,
-            prepared.format,
-            user,
-            result.upload_id,
-            result.added,
-            result.revised,
-            result.unchanged,
-            elapsed,
-            len(prepared_files),
-        )
+    log.info("committed %d files in one transaction in %.2fs", len(prepared_files), elapsed)
     return results
 
 

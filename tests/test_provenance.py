@@ -120,3 +120,12 @@ def test_rollback_says_what_is_missing():
         "Not rolled back yet: choose the upload to roll back; give a reason (it is kept in the audit log); tick the "
         "box to confirm that its values will return to what they were before it."
     )
+
+
+def test_files_committed_together_keep_their_provenance(sqlite_engine, config):
+    other = RETURN.replace(b"R1H", b"RF4")
+    files = [prepare("a.csv", RETURN, config, sqlite_engine), prepare("b.csv", other, config, sqlite_engine)]
+    results = service.commit_files(sqlite_engine, files, user="ann@nhs.net")
+    frame = uploads(sqlite_engine)
+    assert [frame.loc[r.upload_id, "origin"] for r in results] == ["trust return", "trust return"]
+    assert frame.loc[results[0].upload_id, "source"] == files[0].format_label
