@@ -222,3 +222,57 @@ def test_real_bhrut_april_2025_is_judged_against_the_2025_26_target(config, shar
     # Type 1 is shown without a target, and says why.
     type1 = board.overview(current, config, "RF4", "2025-04").set_index("metric_id").loc["ae_4hr_type1"]
     assert type1["met"] is None and "set on all A&E types together" in type1["target_words"]
+
+
+def test_rtt_trust_target_in_2025_26_is_november_2024_plus_5_with_a_60_floor(config):
+    # 2025/26 guidance, footnote 2: each trust 5 points better than November 2024, and at least 60%.
+    metric = config.metric_by_id["rtt_18wk_incomplete"]
+    values = pd.DataFrame({"period": ["2024-11"], "value": [57.3]})
+    improved = targets.judge(config, metric, "2025-10", "R1H", values)
+    # 57.3 + 5 = 62.3 > 60.
+    assert (improved.value, improved.kind) == (62.3, "organisation")
+    assert "the greater of 60% or Nov 2024 57.3% + 5 points = 62.3%, so 62.3%" in improved.describe()
+    # 53.0 + 5 = 58.0 < 60: the floor applies. The ICS is held to the national 65%.
+    assert targets.judge(config, metric, "2025-10", "R1H", values.assign(value=[53.0])).value == 60
+    assert targets.judge(config, metric, "2025-10", "QMF", values).value == 65
+
+
+def test_rtt_first_appointment_trust_target_in_2025_26_has_a_67_floor(config):
+    metric = config.metric_by_id["rtt_first_appt_18wk"]
+    values = pd.DataFrame({"period": ["2024-11"], "value": [60.0]})
+    # 60.0 + 5 = 65.0 < 67: the floor applies; the ICS is held to the national 72%.
+    assert targets.judge(config, metric, "2026-03", "RF4", values).value == 67
+    assert targets.judge(config, metric, "2026-03", "QMF", values).value == 72
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "org", "value", "basis"),
+    [
+        ("ae_4hr_all", "RF4", 85, "year_average"),
+        ("amb_cat2_mean", "RRU", 18, "year_end"),
+        ("amb_cat2_p90", "RRU", 40, "year_end"),
+        ("cancer_62d", "R1H", 85, "monthly"),
+        ("cancer_31d", "R1H", 96, "monthly"),
+        ("dm01_6wk", "R1H", 1, "year_end"),
+        ("rtt_18wk_incomplete", "QMF", 92, "year_end"),
+        ("tt_reliable_recovery", "RWK", 53, "year_end"),
+        ("tt_reliable_improvement", "RAT", 71, "year_end"),
+    ],
+)
+def test_months_in_2028_29_show_the_framework_s_2028_29_target_and_basis(config, metric_id, org, value, basis):
+    judgement = targets.judge(config, config.metric_by_id[metric_id], "2028-10", org)
+    assert (judgement.value, judgement.kind, judgement.target.basis) == (value, "operational", basis)
+
+
+def test_no_2027_28_figure_is_invented(config):
+    # The framework's tables have 2026/27 and 2028/29 columns only.
+    for metric_id, org in (
+        ("ae_4hr_all", "R1H"),
+        ("amb_cat2_mean", "RRU"),
+        ("cancer_62d", "R1H"),
+        ("tt_reliable_recovery", "RWK"),
+    ):
+        judgement = targets.judge(config, config.metric_by_id[metric_id], "2027-09", org)
+        assert judgement.kind is None and "No national operational target is set for 2027/28" in judgement.reason, (
+            metric_id
+        )
