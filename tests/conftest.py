@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,4 +65,37 @@ def sqlite_engine(tmp_path: Path):
     """An empty SQLite store only (for tests that don't need both backends)."""
     engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
     yield engine
+    store.dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def _demo_templates() -> dict[tuple[str, ...], Path]:
+    """SQLite files holding the demo data, made once per worker per sequence of loads and then only copied."""
+    return {}
+
+
+@pytest.fixture
+def demo_sqlite(tmp_path: Path, _demo_templates: dict[tuple[str, ...], Path], config: Config, tmp_path_factory):
+    """A function giving a fresh SQLite store with the demo loaded up to each of `lasts` in turn (one upload each).
+
+    Loading the demo through ingest takes a second or two; dozens of tests that only need it as history copy a
+    file made once instead. service.load_demo itself is tested in tests/test_demo.py.
+    """
+    from perfdash import service
+
+    def make(*lasts: str):
+        lasts = lasts or ("2025-03",)
+        template = _demo_templates.get(lasts)
+        if template is None:
+            template = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+            engine = store.get_engine(f"sqlite:///{template}")
+            for last in lasts:
+                service.load_demo(engine, config, last=last)
+            engine.dispose()  # closes every connection, so the WAL is checkpointed into the file before copying
+            _demo_templates[lasts] = template
+        target = tmp_path / f"demo-{'-'.join(lasts)}.sqlite"
+        shutil.copyfile(template, target)
+        return store.get_engine(f"sqlite:///{target}")
+
+    yield make
     store.dispose_engines()

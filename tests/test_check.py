@@ -1,7 +1,5 @@
 """`python -m perfdash check` as an operator runs it: config, database and freshness, with exit codes."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,20 +8,14 @@ import sqlalchemy as sa
 from perfdash import service, store
 from perfdash.check import EXIT_BROKEN, EXIT_OK, EXIT_STALE
 from perfdash.config import load_config
+from tests.support.cli import CliResult, run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, config: Path | None = None) -> CliResult:
     options = ["--config", str(config)] if config else []
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *options, "check", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    return run_cli(*options, "check", *args)
 
 
 def _demo_store(url: str, last: str) -> None:

@@ -1,7 +1,5 @@
 """`python -m perfdash` as a user runs it: in a subprocess, against a real SQLite file."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,19 +8,13 @@ from perfdash import service, store
 from perfdash.config import load_config
 from perfdash.ingest.pipeline import prepare
 from tests.ingest.corpus import BAD_FILES, HEADER
+from tests.support.cli import CliResult, run_cli, run_entry_point
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "analyst@nhs.net"},
-    )
+def run(*args: str, cwd: Path = PROJECT_ROOT) -> CliResult:
+    return run_cli(*args, env={"PERFDASH_USER": "analyst@nhs.net"}, cwd=cwd)
 
 
 @pytest.fixture
@@ -74,7 +66,6 @@ def test_ingest_rejects_bad_files_without_traceback(tmp_path, db, bad):
     store.dispose_engines()
 
 
-@pytest.mark.slow  # several interpreter starts (5 to 9 s of CPU): `make test` runs it, `make check` does not
 def test_export_ingest_export_round_trip(tmp_path, db):
     assert run("demo", "--database", db).returncode == 0
     first = tmp_path / "first.csv"
@@ -88,7 +79,6 @@ def test_export_ingest_export_round_trip(tmp_path, db):
     assert first.read_text().count("\n") > 5000
 
 
-@pytest.mark.slow  # several interpreter starts (5 to 9 s of CPU): `make test` runs it, `make check` does not
 def test_uploads_and_rollback(tmp_path, db):
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + "2025-04,R1H,ae_attendances,100,,\n")
@@ -125,3 +115,16 @@ def test_formats_lists_every_format_a_refusal_points_to():
     assert result.stdout.splitlines() == format_labels(load_config())
     assert any(line.startswith("perfdash canonical long form") for line in result.stdout.splitlines())
     assert "python -m perfdash formats" in FORMATS_LISTED
+
+
+def test_the_real_entry_point_loads_a_file_and_fails_in_one_line(tmp_path, db):
+    """`python -m perfdash` as a separate process: the exit codes and streams the in-process runs stand for."""
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "2025-04,R1H,ae_4hr_all,,15230,20410\n")
+    loaded = run_entry_point("ingest", str(path), "--database", db, env={"PERFDASH_USER": "analyst@nhs.net"})
+    assert loaded.returncode == 0, loaded.stderr
+    assert "added 1, revised 0, unchanged 0" in loaded.stdout
+    missing = run_entry_point("ingest", str(tmp_path / "absent.csv"), "--database", db)
+    assert missing.returncode == 1  # a file that cannot be read is refused like any bad file
+    assert "Traceback" not in missing.stderr
+    assert len([line for line in missing.stderr.splitlines() if "absent.csv" in line]) == 1

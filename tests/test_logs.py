@@ -1,27 +1,19 @@
 """Operations logging: the command line says what was validated, loaded and rolled back, by whom, how long."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.ingest.corpus import HEADER
+from tests.support.cli import CliResult, run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, level: str | None = None) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "PERFDASH_USER": "analyst@nhs.net"}
+def run(*args: str, level: str | None = None) -> CliResult:
+    env = {"PERFDASH_USER": "analyst@nhs.net"}
     if level:
         env["PERFDASH_LOG_LEVEL"] = level
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=300,
-    )
+    return run_cli(*args, env=env)
 
 
 def test_ingest_and_rollback_are_logged_with_who_and_how_long(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,20 +9,14 @@ import sqlalchemy as sa
 
 from perfdash import service, store
 from perfdash.ingest.pipeline import prepare
+from tests.support.cli import CliResult, run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RETURN = b"period,org_code,metric_id,value,numerator,denominator\n2025-04,R1H,ae_4hr_all,,700,1000\n"
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "analyst@nhs.net"},
-    )
+def run(*args: str) -> CliResult:
+    return run_cli(*args, env={"PERFDASH_USER": "analyst@nhs.net"})
 
 
 def uploads(engine) -> pd.DataFrame:

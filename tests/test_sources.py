@@ -11,8 +11,8 @@ RETURN = b"period,org_code,metric_id,value,numerator,denominator\n2025-04,R1H,ae
 TODAY = date(2025, 5, 20)
 
 
-def loaded(engine, config, *, keep_demo: bool):
-    service.load_demo(engine, config, last="2025-03")
+def loaded(demo_sqlite, config, *, keep_demo: bool):
+    engine = demo_sqlite("2025-03")
     if not keep_demo:
         service.withdraw_demo(engine, user="ann@nhs.net")
     prepared = prepare("nel-return.csv", RETURN, config, engine)
@@ -20,8 +20,8 @@ def loaded(engine, config, *, keep_demo: bool):
     return store.read_current(engine), store.list_uploads(engine)
 
 
-def test_demo_only_says_every_number_is_made_up(sqlite_engine, config):
-    service.load_demo(sqlite_engine, config, last="2025-03")
+def test_demo_only_says_every_number_is_made_up(demo_sqlite, config):
+    sqlite_engine = demo_sqlite("2025-03")
     current, uploads = store.read_current(sqlite_engine), store.list_uploads(sqlite_engine)
     synthetic = sources.synthetic_metrics(config, current, uploads)
     assert len(synthetic) == len(config.metrics)
@@ -29,8 +29,8 @@ def test_demo_only_says_every_number_is_made_up(sqlite_engine, config):
     assert "every number is made up" in notice
 
 
-def test_real_beside_demo_names_the_synthetic_metrics(sqlite_engine, config):
-    current, uploads = loaded(sqlite_engine, config, keep_demo=True)
+def test_real_beside_demo_names_the_synthetic_metrics(demo_sqlite, config):
+    current, uploads = loaded(demo_sqlite, config, keep_demo=True)
     mask = sources.synthetic_mask(current, uploads)
     real = current[~mask]
     assert real[["period", "org_code", "metric_id"]].values.tolist() == [["2025-04", "R1H", "ae_4hr_all"]]
@@ -40,8 +40,8 @@ def test_real_beside_demo_names_the_synthetic_metrics(sqlite_engine, config):
     assert config.metric_by_id["ae_4hr_all"].name in notice
 
 
-def test_sources_table_says_where_each_metric_came_from(sqlite_engine, config):
-    current, uploads = loaded(sqlite_engine, config, keep_demo=True)
+def test_sources_table_says_where_each_metric_came_from(demo_sqlite, config):
+    current, uploads = loaded(demo_sqlite, config, keep_demo=True)
     table = sources.sources_table(config, current, uploads, TODAY).set_index("metric_id")
     ae = table.loc["ae_4hr_all"]
     assert ae["last_month"] == "Apr 2025"
@@ -53,8 +53,8 @@ def test_sources_table_says_where_each_metric_came_from(sqlite_engine, config):
     assert (other["last_month"], other["origin"]) == ("Mar 2025", "synthetic demo")
 
 
-def test_withdrawn_demo_leaves_no_data_and_no_notice(sqlite_engine, config):
-    current, uploads = loaded(sqlite_engine, config, keep_demo=False)
+def test_withdrawn_demo_leaves_no_data_and_no_notice(demo_sqlite, config):
+    current, uploads = loaded(demo_sqlite, config, keep_demo=False)
     assert sources.synthetic_metrics(config, current, uploads) == []
     table = sources.sources_table(config, current, uploads, TODAY).set_index("metric_id")
     assert table.loc["amb_cat2_mean", ["last_month", "origin", "late"]].tolist() == ["none", "no data", "no data yet"]
@@ -69,8 +69,8 @@ def test_next_publication_is_the_month_after_the_one_due():
     assert sources.next_publication(14, date(2025, 5, 10)) == ("2025-04", date(2025, 5, 14))
 
 
-def test_synthetic_periods_of_a_roll_up_inherit_its_members(sqlite_engine, config):
-    current, uploads = loaded(sqlite_engine, config, keep_demo=True)
+def test_synthetic_periods_of_a_roll_up_inherit_its_members(demo_sqlite, config):
+    current, uploads = loaded(demo_sqlite, config, keep_demo=True)
     # R1H's April value is real; the ICS roll-up for April is fed by other trusts' demo values too.
     assert "2025-04" not in sources.synthetic_periods(current, uploads, "ae_4hr_all", ["R1H"])
     assert "2025-03" in sources.synthetic_periods(current, uploads, "ae_4hr_all", ["R1H"])

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import store, summary
 from perfdash.config import load_config
+from tests.app.conftest import point_app_at
 
 
 def _app() -> AppTest:
@@ -78,14 +79,10 @@ def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
             assert f"]({link})" in text
 
 
-def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_env, tmp_path, monkeypatch):
-    from perfdash import service
-
-    url = f"sqlite:///{tmp_path / 'rollback.sqlite'}"
-    engine = store.get_engine(url)
-    service.load_demo(engine, load_config(), last="2025-08")
-    service.load_demo(engine, load_config(), last="2025-09")  # a second upload, so one stays live
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_env, demo_sqlite, monkeypatch):
+    engine = demo_sqlite("2025-08", "2025-09")  # a second upload, so one stays live
+    url = str(engine.url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     target = int(store.list_uploads(engine).query("status == 'live'").iloc[0]["id"])
     at = _app().run()
     at.switch_page("app_pages/data.py").run()
@@ -129,7 +126,7 @@ def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
         prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), config, engine)
         assert prepared.ok
         commit_prepared(engine, prepared, user="test")
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     at = _app()
     at.query_params.update({"org": "RF4", "month": "2025-04"})
     at.run()

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash import boardpack
+from tests.app.conftest import point_app_at
 
 
 def _app() -> AppTest:
@@ -41,7 +42,7 @@ def test_prepare_then_download_the_board_pack(app_env):
 
 
 def test_missing_chromium_shows_the_message_not_a_traceback(app_env, monkeypatch):
-    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    point_app_at(monkeypatch, BROWSER_PATH="/nonexistent/chromium")
     at = _app()
     at.query_params["org"] = "RRU"
     at.run()

@@ -15,6 +15,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from perfdash import markup, store
+from tests.app.conftest import point_app_at
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "North East London performance standards"
@@ -49,12 +50,12 @@ def oidc_app(app_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
     raw["auth"] = {"mode": "oidc", "default_role": None, "role_rules": RULES}
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    monkeypatch.setenv("PERFDASH_CONFIG", str(config_path))
+    point_app_at(monkeypatch, PERFDASH_CONFIG=str(config_path))
     monkeypatch.delenv("PERFDASH_AUTH_MODE", raising=False)
     database = tmp_path / "store.sqlite"
     shutil.copy(app_env.removeprefix("sqlite:///"), database)
     url = f"sqlite:///{database}"
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     return url
 
 

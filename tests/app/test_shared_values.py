@@ -6,6 +6,7 @@ import streamlit as st
 
 from perfdash import service, store, ui
 from perfdash.config import load_config
+from tests.app.conftest import point_app_at
 
 
 def test_one_shared_read_only_frame_per_values_version(app_env):
@@ -16,10 +17,9 @@ def test_one_shared_read_only_frame_per_values_version(app_env):
     assert len(first) > 1000
 
 
-def test_a_write_gives_a_new_frame(app_env, tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
-    service.load_demo(store.get_engine(url), load_config(), last="2025-08")
+def test_a_write_gives_a_new_frame(app_env, demo_sqlite, monkeypatch):
+    url = str(demo_sqlite("2025-08").url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     before = ui.current()
     service.load_demo(store.get_engine(url), load_config(), last="2025-09")
     after = ui.current()
@@ -29,7 +29,7 @@ def test_a_write_gives_a_new_frame(app_env, tmp_path, monkeypatch):
 
 def test_a_comment_leaves_the_values_and_their_caches_alone(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'small.sqlite'}"
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     engine = store.get_engine(url)
     rows = pd.DataFrame(
         {"period": ["2025-04"], "org_code": ["R1H"], "metric_id": ["ae_attendances"], "value": [100.0]}

@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash import service, store
-from perfdash.config import load_config
 from tests.ingest.test_workbook import xlsx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -16,12 +15,11 @@ HEADER = ["period", "org_code", "metric_id", "value", "numerator", "denominator"
 
 
 @pytest.fixture
-def fresh_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def fresh_demo(monkeypatch: pytest.MonkeyPatch, demo_sqlite):
     """A store of its own with the demo loaded: these tests write to it."""
     import streamlit as st
 
-    url = f"sqlite:///{tmp_path / 'upload.sqlite'}"
-    service.load_demo(store.get_engine(url), load_config(), last="2025-09")
+    url = str(demo_sqlite("2025-09").url)
     monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
     monkeypatch.chdir(PROJECT_ROOT)
     st.cache_data.clear()

@@ -13,8 +13,8 @@ def test_corpus_is_big_enough():
 
 
 @pytest.mark.parametrize("bad", BAD_FILES, ids=[f.name for f in BAD_FILES])
-def test_bad_file_is_rejected_with_a_located_message(bad: BadFile, config, sqlite_engine):
-    service.load_demo(sqlite_engine, config, last="2025-03")
+def test_bad_file_is_rejected_with_a_located_message(bad: BadFile, config, demo_sqlite):
+    sqlite_engine = demo_sqlite("2025-03")
     before = store.table_counts(sqlite_engine)
     prepared = prepare(f"{bad.name}.csv", bad.data, config, sqlite_engine, today_month="2026-11")
     assert not prepared.ok
@@ -92,8 +92,8 @@ def test_wide_form(config, sqlite_engine):
     assert len(prepared.rows) == 3  # the blank cell is missing, not zero
 
 
-def test_preview_and_warnings_against_history(config, sqlite_engine):
-    service.load_demo(sqlite_engine, config, last="2025-06")
+def test_preview_and_warnings_against_history(config, demo_sqlite):
+    sqlite_engine = demo_sqlite("2025-06")
     current = store.read_current(sqlite_engine)
     june = current[(current["period"] == "2025-06") & (current["metric_id"] == "ae_attendances")]
     revised = june.assign(value=june["value"] + 1)[["period", "org_code", "metric_id", "value"]]
@@ -111,8 +111,8 @@ def test_preview_and_warnings_against_history(config, sqlite_engine):
     ), [w.message for w in prepared.warnings]
 
 
-def test_outlier_warning(config, sqlite_engine):
-    service.load_demo(sqlite_engine, config, last="2025-06")
+def test_outlier_warning(config, demo_sqlite):
+    sqlite_engine = demo_sqlite("2025-06")
     text = "period,org_code,metric_id,value\n2025-07,R1H,ae_4hr_all,0.74\n"
     prepared = prepare("o.csv", text.encode(), config, sqlite_engine, today_month="2026-11")
     assert prepared.ok
@@ -143,9 +143,9 @@ def test_a_value_computed_from_counts_is_described_as_computed(config):
     assert not any(p.column == "value" for p in prepared.errors)
 
 
-def test_no_warning_for_organisations_a_file_of_this_kind_never_has(config, sqlite_engine):
+def test_no_warning_for_organisations_a_file_of_this_kind_never_has(config, demo_sqlite):
     # The demo has emergency admissions for trusts and places; a trusts-only file must not be told places are missing.
-    service.load_demo(sqlite_engine, config, last="2025-03")
+    sqlite_engine = demo_sqlite("2025-03")
     trusts = [
         o.code
         for o in config.organisations
