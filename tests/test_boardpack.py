@@ -32,7 +32,7 @@ from perfdash.periods import label
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2025-09"
 TRUSTS = ["R1H", "RF4", "RQX", "RWK", "RAT", "RRU"]
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.browser  # kaleido draws the charts with Chromium
 
 
 def _unavailable(reason: str) -> None:

@@ -13,7 +13,7 @@ from perfdash import exceptions, store, summary
 from perfdash.config import Config
 from tests.test_boardpack import PERIOD, build, chromium, demo_store, ics_pack  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.browser  # kaleido draws the charts with Chromium
 
 
 def _pages(pdf: bytes) -> list[str]:

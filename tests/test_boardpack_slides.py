@@ -15,7 +15,7 @@ from perfdash.config import Config
 from tests.test_boardpack import PERIOD, chromium, demo_store  # noqa: F401 (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.browser  # kaleido draws the charts with Chromium
 
 
 @pytest.fixture(scope="module")

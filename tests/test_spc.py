@@ -17,6 +17,7 @@ from perfdash.spc import (
     variation_icon,
     xmr,
 )
+from tests.support.examples import examples
 
 RC1 = [
     -0.56047565,
@@ -591,7 +592,7 @@ series_values = st.lists(st.one_of(finite, st.integers(-5, 5).map(float)), min_s
 
 
 @given(series_values, st.sampled_from(["ptd", "mdc"]))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_limits_symmetric_about_the_mean(values: list[float], profile: str) -> None:
     p = xmr(values, improvement="increase", profile=profile, min_points=2).points
     scale = max(1.0, float(np.abs(values).max()))
@@ -606,7 +607,7 @@ def test_limits_symmetric_about_the_mean(values: list[float], profile: str) -> N
     st.sampled_from(["ptd", "mdc"]),
     st.sampled_from(["increase", "decrease", "neutral"]),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_constant_series_has_no_special_cause(value: float, n: int, profile: str, improvement: str) -> None:
     r = xmr([value] * n, improvement=improvement, profile=profile, min_points=2)
     assert not r.points["special_cause"].any()
@@ -627,7 +628,7 @@ PASS_FAIL = {
 
 
 @given(series_values, finite)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_swapping_direction_swaps_improvement_and_concern(values: list[float], target: float) -> None:
     up = xmr(values, improvement="increase", target=target)
     down = xmr(values, improvement="decrease", target=target)

@@ -29,33 +29,32 @@ def _settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(("PERFDASH_", "BROWSER"))}
 
 
-# The settings the caches were filled under, or None when they may hold another store's or config's data.
+# The settings the Streamlit caches were filled under. Caches are keyed on the store's versions, which two
+# stores can share, so they are emptied whenever a test points the app at other settings; tests with the same
+# settings (the read-only demo store, most of all) share them, as the app's sessions do. Every test store has
+# its own path, so one URL never names two different stores.
 _caches_filled_under: list[dict[str, str] | None] = [None]
 
 
+def _caches_for_current_settings() -> None:
+    if _caches_filled_under[0] != _settings():
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        _caches_filled_under[0] = _settings()
+
+
 def point_app_at(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
-    """Set the app's environment (PERFDASH_DATABASE_URL=…) and empty the caches filled under the old one."""
+    """Set the app's environment (PERFDASH_DATABASE_URL=…), emptying caches filled under other settings."""
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    _caches_for_current_settings()
 
 
 @pytest.fixture
 def app_env(monkeypatch: pytest.MonkeyPatch, demo_database: str) -> Iterator[str]:
     """Point the app at the demo store, with caches that hold nothing from another store or config."""
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", demo_database)
-    # Page failures raise instead of becoming the user's one-line message, so the tests see them.
-    monkeypatch.setenv("PERFDASH_DEBUG", "1")
     monkeypatch.chdir(PROJECT_ROOT)
-    # Caches are keyed on the store's versions, which two stores can share: they are cleared whenever the last
-    # test ran against anything but the read-only demo store with these settings. Tests on the demo store
-    # share them, as the app's sessions do (the computation was tested by the first).
-    if _caches_filled_under[0] != _settings():
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    _caches_filled_under[0] = None
+    # Page failures raise instead of becoming the user's one-line message, so the tests see them.
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=demo_database, PERFDASH_DEBUG="1")
     yield demo_database
-    settings = _settings()
-    _caches_filled_under[0] = settings if settings.get("PERFDASH_DATABASE_URL") == demo_database else None
     store.dispose_engines()

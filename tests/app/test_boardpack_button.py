@@ -18,7 +18,7 @@ def _downloads(at: AppTest) -> list:
     return at.get("download_button")
 
 
-@pytest.mark.slow
+@pytest.mark.browser  # kaleido draws the pack's charts with Chromium
 def test_prepare_then_download_the_board_pack(app_env):
     try:
         boardpack.chromium_path()

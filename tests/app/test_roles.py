@@ -43,20 +43,38 @@ RESTRICTED = {
 NOT_PERMITTED = "Not permitted"
 
 
-@pytest.fixture
-def oidc_app(app_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A registry in oidc mode with the test's role rules, and a writable copy of the demo store; its URL."""
+@pytest.fixture(scope="module")
+def oidc_files(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A registry in oidc mode with the test's role rules, and a copy of the demo store for tests that only read."""
+    folder = tmp_path_factory.mktemp("oidc")
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["auth"] = {"mode": "oidc", "default_role": None, "role_rules": RULES}
-    config_path = tmp_path / "config.yaml"
+    config_path = folder / "config.yaml"
     config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    point_app_at(monkeypatch, PERFDASH_CONFIG=str(config_path))
+    database = folder / "read-only.sqlite"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), database)
+    return config_path, database
+
+
+def _oidc(monkeypatch: pytest.MonkeyPatch, config_path: Path, database: Path) -> str:
     monkeypatch.delenv("PERFDASH_AUTH_MODE", raising=False)
+    url = f"sqlite:///{database}"
+    point_app_at(monkeypatch, PERFDASH_CONFIG=str(config_path), PERFDASH_DATABASE_URL=url)
+    return url
+
+
+@pytest.fixture
+def oidc_reader(app_env: str, oidc_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> str:
+    """The oidc registry on a store these tests only read (shared, with its caches, across the module); its URL."""
+    return _oidc(monkeypatch, *oidc_files)
+
+
+@pytest.fixture
+def oidc_app(app_env: str, oidc_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The oidc registry on a writable copy of the demo store of the test's own; its URL."""
     database = tmp_path / "store.sqlite"
     shutil.copy(app_env.removeprefix("sqlite:///"), database)
-    url = f"sqlite:///{database}"
-    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
-    return url
+    return _oidc(monkeypatch, oidc_files[0], database)
 
 
 # What the sign-in page checks for; the values are never used because AppTest cannot run st.login.
@@ -99,7 +117,7 @@ def _sidebar_text(at: AppTest) -> str:
     return " ".join(str(getattr(e, "value", "")) for e in at.sidebar.children.values())
 
 
-def test_signed_out_sees_only_the_sign_in_button(oidc_app):
+def test_signed_out_sees_only_the_sign_in_button(oidc_reader):
     at = _run(SIGNED_OUT)
     assert _titles(at) == [TITLE]
     assert [b.label for b in at.button] == ["Sign in"]
@@ -113,7 +131,7 @@ def test_signed_out_sees_only_the_sign_in_button(oidc_app):
         assert not at.file_uploader and not at.dataframe
 
 
-def test_sign_in_not_set_up_says_so_instead_of_offering_a_broken_button(oidc_app):
+def test_sign_in_not_set_up_says_so_instead_of_offering_a_broken_button(oidc_reader):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.user = dict(SIGNED_OUT)
     at.secrets["other"] = "no [auth] section here"
@@ -122,7 +140,7 @@ def test_sign_in_not_set_up_says_so_instead_of_offering_a_broken_button(oidc_app
     assert "Sign-in is not set up" in _errors(at) and not at.button
 
 
-def test_signed_in_with_no_role_is_permitted_nothing(oidc_app):
+def test_signed_in_with_no_role_is_permitted_nothing(oidc_reader):
     at = _run(NO_ROLE)
     assert _titles(at) == [TITLE]
     assert NOT_PERMITTED in _errors(at) and "someone" in _errors(at)
@@ -130,7 +148,7 @@ def test_signed_in_with_no_role_is_permitted_nothing(oidc_app):
     assert not at.dataframe and not at.sidebar.children
 
 
-def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_app):
+def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_reader):
     at = _run(VIEWER)
     assert _titles(at) == ["Overview"]
     assert at.dataframe, "the overview shows data"
@@ -149,7 +167,7 @@ def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_app):
         assert title not in _titles(at) and not at.file_uploader and not at.dataframe, page
 
 
-def test_analyst_reaches_upload_and_data_but_not_configuration(oidc_app):
+def test_analyst_reaches_upload_and_data_but_not_configuration(oidc_reader):
     at = _run(ANALYST, "app_pages/upload.py")
     assert _titles(at) == ["Upload data"] and at.file_uploader
     assert any("Largest file accepted: 100 MB" in c.value for c in at.caption)
@@ -161,7 +179,7 @@ def test_analyst_reaches_upload_and_data_but_not_configuration(oidc_app):
     assert NOT_PERMITTED in _errors(at) and "Configuration" not in _titles(at)
 
 
-def test_admin_reaches_configuration_with_the_role_rules(oidc_app):
+def test_admin_reaches_configuration_with_the_role_rules(oidc_reader):
     at = _run(ADMIN, "app_pages/admin.py")
     assert _titles(at) == ["Configuration"] and NOT_PERMITTED not in _errors(at)
     rules = at.dataframe[0].value

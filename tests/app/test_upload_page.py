@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash import service, store
+from tests.app.conftest import point_app_at
 from tests.ingest.test_workbook import xlsx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -17,13 +18,10 @@ HEADER = ["period", "org_code", "metric_id", "value", "numerator", "denominator"
 @pytest.fixture
 def fresh_demo(monkeypatch: pytest.MonkeyPatch, demo_sqlite):
     """A store of its own with the demo loaded: these tests write to it."""
-    import streamlit as st
 
     url = str(demo_sqlite("2025-09").url)
-    monkeypatch.setenv("PERFDASH_DATABASE_URL", url)
     monkeypatch.chdir(PROJECT_ROOT)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     yield store.get_engine(url)
     store.dispose_engines()
 

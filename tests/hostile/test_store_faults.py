@@ -324,7 +324,6 @@ def test_postgresql_write_waiting_on_another_is_busy_and_reads_do_not_wait(postg
     store.dispose_engines()
 
 
-@pytest.mark.slow
 def test_case1_killed_mid_ingest_leaves_none_or_all(tmp_path, config):
     """SIGKILL the real command line while it loads two files: the store holds neither or both, never one."""
     import signal

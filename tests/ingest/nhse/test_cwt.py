@@ -21,6 +21,7 @@ from perfdash.ingest.pipeline import format_labels, prepare, read_file
 from perfdash.ingest.workbook import Sheet, Workbook, read_workbook
 from perfdash.service import commit_prepared
 from tests.ingest.nhse.built import real_bytes, xlsx
+from tests.support.examples import examples
 
 REAL = "CWT-CRS-Apr-2024-to-Sep-2024-Data-Extract-Provider-Final.xlsx"
 HEADER = list(cwt.COLUMNS)
@@ -174,7 +175,7 @@ CELL = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(CELL, min_size=0, max_size=len(HEADER) + 1), max_size=8))
 def test_parse_never_raises_on_odd_cells(rows: list[list[str]]) -> None:
     workbook = Workbook("x.csv", "csv", (Sheet("x.csv", [list(HEADER), *rows]),))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from perfdash.ingest.csvtext import header_cells
 from perfdash.ingest.model import Importer, Parsed
 from perfdash.ingest.nhse import IMPORTERS, ae_tidy, mhsds, msitae, provider_map, rtt, sickness
+from tests.support.examples import examples
 
 CONFIG = Path(__file__).resolve().parents[3] / "config.yaml"
 REAL = {
@@ -79,7 +80,7 @@ def test_real_files_parse_without_errors(real_file: Callable[[str], str]) -> Non
 CSV_CELL = st.text(alphabet=st.sampled_from(list('abc0123456789,-" \n\r\t')), max_size=8)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=6), max_size=6), which=st.sampled_from(IMPORTERS))
 def test_parse_never_raises(rows: list[list[str]], which: Importer) -> None:
     header = {
@@ -104,7 +105,7 @@ PLAUSIBLE = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), which=st.sampled_from(IMPORTERS))
 def test_parse_never_raises_on_rectangular_files(data: st.DataObject, which: Importer) -> None:
     columns = {

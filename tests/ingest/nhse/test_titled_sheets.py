@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from perfdash.ingest.model import SheetImporter
 from perfdash.ingest.nhse import ae_provider, dm01
 from perfdash.ingest.workbook import Sheet, Workbook
+from tests.support.examples import examples
 
 CELLS = st.sampled_from(
     ["", "-", "*", "0", "12", "1,234", "0.5", "73.8%", "x", "Total", "England", "R1H", " rf4 ", "1e3", "-5"]
@@ -51,7 +52,7 @@ def test_an_unrelated_sheet_is_not_found() -> None:
     assert ae_provider.find(book) is None and dm01.find(book) is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), layout=st.sampled_from(sorted(LAYOUTS)))
 def test_parse_never_raises_on_odd_cells(data: st.DataObject, layout: str) -> None:
     importer, rows = LAYOUTS[layout]
