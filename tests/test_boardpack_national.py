@@ -26,6 +26,7 @@ from perfdash.service import commit_prepared
 from perfdash.vocabulary import no_narrative
 from tests.conftest import SHARED_DATA
 from tests.test_boardpack import LEAKED, chromium  # noqa: F401 (fixture)
+from tests.test_boardpack_slides import slide_texts
 
 pytestmark = pytest.mark.slow
 FILE = "December-2025-AE-by-provider-Sa9Xc.xls"
@@ -158,13 +159,7 @@ def test_the_summary_reads_as_the_overview(national_content, config: Config):
 def test_no_missing_value_prints_as_a_word(national_pdf, national_slides):
     text = " ".join(national_pdf)
     assert LEAKED.findall(text) == []
-    for slide in national_slides.slides:
-        for shape in slide.shapes:
-            if shape.has_table:
-                texts = [cell.text for row in shape.table.rows for cell in row.cells]
-            else:
-                texts = [shape.text_frame.text] if shape.has_text_frame else []
-            assert [t for t in texts if LEAKED.search(t)] == []
+    assert [t for t in slide_texts(national_slides) if LEAKED.search(t)] == []
 
 
 def test_without_national_data_the_columns_are_absent_and_a_line_says_what_to_load(national_content, config):

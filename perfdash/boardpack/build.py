@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from perfdash.boardpack import board_pages, content, layout, pages
-from perfdash.boardpack.model import PackContent, PackInputs, inputs_from_store, pack_content
+from perfdash.boardpack.model import PackContent, PackFile, PackInputs, inputs_from_store, pack_content
 from perfdash.config import Config
 from perfdash.periods import label
 from perfdash.store import Engine
@@ -18,27 +17,11 @@ from perfdash.store import Engine
 log = logging.getLogger("perfdash")
 
 
-@dataclass(frozen=True)
-class BoardPack:
-    """The PDF and what went into it (the tests check the PDF against this)."""
+class BoardPack(PackFile):
+    """The pack as PDF: `pdf` is its bytes and `pages` how many pages."""
 
-    pdf: bytes
-    org_code: str
-    period: str
-    pages: int
-    summary: tuple[str, ...]  # metric ids in the summary table, in order
-    charted: tuple[str, ...]  # metric ids with a chart, in order
-    exceptions: tuple[str, ...]  # metric ids with an exception report page, in order
-    file_name: str
-
-    @property
-    def data(self) -> bytes:
-        """The file's bytes."""
-        return self.pdf
-
-    def extent(self) -> str:
-        """'37 pages'."""
-        return f"{self.pages} pages"
+    pdf = property(lambda self: self.data)
+    pages = property(lambda self: self.count)
 
 
 def render_pdf(made: PackContent) -> BoardPack:
@@ -82,16 +65,7 @@ def render_pdf(made: PackContent) -> BoardPack:
         len(made.images),
         time.perf_counter() - started,
     )
-    return BoardPack(
-        pdf=data,
-        org_code=made.org_code,
-        period=period,
-        pages=pdf.pages_count,
-        summary=tuple(e.metric.id for e in made.entries),
-        charted=tuple(e.metric.id for e in made.charted),
-        exceptions=tuple(r.metric.id for r in made.reports),
-        file_name=made.file_name("pdf"),
-    )
+    return made.written(BoardPack, data, pdf.pages_count)
 
 
 def make_pack(

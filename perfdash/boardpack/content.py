@@ -392,6 +392,6 @@ def latest_upload(uploads: pd.DataFrame) -> str | None:
     return None if live.empty else uk_time(str(live["uploaded_at"].max()))
 
 
-def pack_file_name(org_code: str, period: str) -> str:
-    """'board-pack-QMF-2025-09.pdf'."""
-    return f"board-pack-{org_code}-{period}.pdf"
+def pack_file_name(org_code: str, period: str, extension: str = "pdf") -> str:
+    """'board-pack-QMF-2025-09.pdf' (or .pptx)."""
+    return f"board-pack-{org_code}-{period}.{extension}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar, TypeVar
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from perfdash.vocabulary import KITE_RATINGS, NO_CHANGE, format_value, target_te
 # The overview's column names, in the overview's order (the PDF adds the two MDC icon columns after "vs plan").
 SUMMARY_HEADINGS = ("Metric", "Latest", "vs target", "vs plan", "SPC reading", "Data to")
 NOT_MET_HEADINGS = ("Standard not met", "Latest", "Target", "Plan", "Last met", "Lead", "Data quality")
+File = TypeVar("File", bound="PackFile")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,26 @@ def inputs_from_store(engine: Engine, org_code: str, *, generated_by: str) -> Pa
         plans=store.read_plans(engine),
         reference=store.read_reference(engine),
     )
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """A written pack, PDF or PowerPoint, and what went into it (the tests read the file back against this)."""
+
+    data: bytes
+    org_code: str
+    period: str
+    count: int  # pages or slides
+    summary: tuple[str, ...]  # metric ids in the summary table, in order
+    charted: tuple[str, ...]  # metric ids with a chart, in order
+    exceptions: tuple[str, ...]  # metric ids with an exception report, in order
+    file_name: str
+    unit: ClassVar[str] = "pages"  # what count counts
+    extension: ClassVar[str] = "pdf"
+
+    def extent(self) -> str:
+        """'37 pages' or '64 slides'."""
+        return f"{self.count} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -160,9 +182,18 @@ class PackContent:
         facts.append(("Data quality", report.quality_text().removeprefix("Data quality: ")))
         return facts
 
-    def file_name(self, extension: str) -> str:
-        """'board-pack-QMF-2025-09.pdf' or '… .pptx'."""
-        return content.pack_file_name(self.org_code, self.period).removesuffix(".pdf") + f".{extension}"
+    def written(self, kind: type[File], data: bytes, count: int) -> File:
+        """The pack written as a file (a PackFile of `kind`) of `count` pages or slides."""
+        return kind(
+            data=data,
+            org_code=self.org_code,
+            period=self.period,
+            count=count,
+            summary=tuple(e.metric.id for e in self.entries),
+            charted=tuple(e.metric.id for e in self.charted),
+            exceptions=tuple(r.metric.id for r in self.reports),
+            file_name=content.pack_file_name(self.org_code, self.period, kind.extension),
+        )
 
 
 def pack_content(inputs: PackInputs, config: Config, org_code: str, period: str | None = None) -> PackContent:

@@ -5,13 +5,12 @@ tables as real tables a board secretary can edit. The same content model as the 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 from pptx import Presentation
 from pptx.util import Inches, Pt
 
 from perfdash.boardpack import content
-from perfdash.boardpack.model import NOT_MET_HEADINGS, PackContent, inputs_from_store, pack_content
+from perfdash.boardpack.model import NOT_MET_HEADINGS, PackContent, PackFile, inputs_from_store, pack_content
 from perfdash.config import Config
 from perfdash.periods import label
 from perfdash.store import Engine
@@ -34,26 +33,13 @@ WIDE = (Inches(13.333), Inches(7.5))
 MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-@dataclass(frozen=True)
-class SlidePack:
-    """The .pptx bytes and what went into them (the tests read the file back against this)."""
+class SlidePack(PackFile):
+    """The pack as PowerPoint: `pptx` is its bytes and `slides` how many slides."""
 
-    pptx: bytes
-    org_code: str
-    period: str
-    slides: int
-    exceptions: tuple[str, ...]
-    charted: tuple[str, ...]
-    file_name: str
-
-    @property
-    def data(self) -> bytes:
-        """The file's bytes."""
-        return self.pptx
-
-    def extent(self) -> str:
-        """'64 slides'."""
-        return f"{self.slides} slides"
+    unit = "slides"
+    extension = "pptx"
+    pptx = property(lambda self: self.data)
+    slides = property(lambda self: self.count)
 
 
 def _title(slide, text: str) -> None:
@@ -177,15 +163,7 @@ def render_slides(made: PackContent) -> SlidePack:
     deck.core_properties.title = made.title()
     deck.core_properties.author = made.generated_by
     deck.save(out)
-    return SlidePack(
-        pptx=out.getvalue(),
-        org_code=made.org_code,
-        period=period,
-        slides=len(deck.slides),
-        exceptions=tuple(r.metric.id for r in made.reports),
-        charted=tuple(e.metric.id for e in made.charted),
-        file_name=made.file_name("pptx"),
-    )
+    return made.written(SlidePack, out.getvalue(), len(deck.slides))
 
 
 def slides_from_store(
