@@ -25,7 +25,7 @@ from perfdash.ingest.workbook import cell_text, read_workbook
 from perfdash.service import commit_prepared
 from perfdash.vocabulary import no_narrative
 from tests.conftest import SHARED_DATA
-from tests.test_boardpack import LEAKED, chromium  # noqa: F401 (fixture)
+from tests.test_boardpack import LEAKED, _into_footer, chromium  # noqa: F401 (fixture)
 from tests.test_boardpack_slides import slide_texts
 
 pytestmark = pytest.mark.slow
@@ -70,10 +70,15 @@ def national_content(chromium, tmp_path_factory: pytest.TempPathFactory, config:
 
 
 @pytest.fixture(scope="module")
-def national_pdf(national_content) -> list[str]:
+def national_pack(national_content) -> boardpack.BoardPack:
+    """The PDF made from the content model."""
+    return boardpack.render_pdf(national_content[1])
+
+
+@pytest.fixture(scope="module")
+def national_pdf(national_pack) -> list[str]:
     """The PDF's pages as text, white space folded."""
-    pdf = boardpack.render_pdf(national_content[1]).pdf
-    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(national_pack.pdf)).pages]
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +124,10 @@ def test_the_pdf_summary_and_exception_page_show_england_and_london(national_con
     assert f"vs England {england} vs London {london} Rank in London {rank}" in page
     assert "Accountable lead Chief Operating Officer" in page
     assert no_narrative("Chief Operating Officer") in page  # nothing written: the lead is named, never "None"
+
+
+def test_the_wider_summary_stays_above_the_footer(national_pack, tmp_path: Path):
+    assert _into_footer(national_pack.pdf, tmp_path) == []
 
 
 def test_the_slides_show_the_same_columns_and_figures(national_content, national_slides):
