@@ -94,15 +94,27 @@ class MetricEntry:
         return present.variation_icon_name(self.variation, self.metric.direction)
 
 
-class Overviews:
-    """`board.overview` for one organisation (with its plans), each month computed once and shared by every page."""
+class BoardFigures:
+    """The board's figures for one organisation (with its plans), each computed once and shared by every page:
+    every applicable metric's series, and `board.overview` for each month asked for."""
 
     def __init__(self, current: pd.DataFrame, config: Config, org_code: str, plans: pd.DataFrame | None) -> None:
         self.current, self.config, self.org_code, self.plans = current, config, org_code, plans
+        self._series: list[tuple[Metric, pd.DataFrame]] | None = None
         self._months: dict[str, pd.DataFrame] = {}
         self._indexed: dict[str, pd.DataFrame] = {}
 
-    def __call__(self, month: str) -> pd.DataFrame:
+    def series(self) -> list[tuple[Metric, pd.DataFrame]]:
+        """Every metric that applies to the organisation with its whole series (the ICS rolled up)."""
+        if self._series is None:
+            self._series = [
+                (metric, board.series(self.current, self.config, metric, self.org_code))
+                for metric in self.config.metrics
+                if board.applies(self.config, metric, self.org_code)
+            ]
+        return self._series
+
+    def overview(self, month: str) -> pd.DataFrame:
         """The board's rows for the month."""
         if month not in self._months:
             self._months[month] = board.overview(self.current, self.config, self.org_code, month, self.plans)
@@ -111,7 +123,7 @@ class Overviews:
     def row(self, month: str, metric_id: str) -> pd.Series:
         """One metric's row for the month."""
         if month not in self._indexed:
-            self._indexed[month] = self(month).set_index("metric_id")
+            self._indexed[month] = self.overview(month).set_index("metric_id")
         return self._indexed[month].loc[metric_id]
 
 
@@ -126,19 +138,17 @@ def org_name(config: Config, org_code: str) -> str:
     raise BoardPackError(f"Unknown organisation {org_code!r}: use one of {choices}.")
 
 
-def _series_by_metric(current: pd.DataFrame, config: Config, org_code: str) -> list[tuple[Metric, pd.DataFrame]]:
-    """Every metric that applies to the organisation with its whole series (the ICS rolled up)."""
-    return [
-        (metric, board.series(current, config, metric, org_code))
-        for metric in config.metrics
-        if board.applies(config, metric, org_code)
-    ]
-
-
-def pack_period(current: pd.DataFrame, config: Config, org_code: str, period: str | None = None) -> str:
+def pack_period(
+    current: pd.DataFrame,
+    config: Config,
+    org_code: str,
+    period: str | None = None,
+    figures: BoardFigures | None = None,
+) -> str:
     """The pack month: as asked if the organisation has data in it, else the latest month with data."""
     org_name(config, org_code)
-    months = sorted({str(p) for _, values in _series_by_metric(current, config, org_code) for p in values["period"]})
+    figures = figures or BoardFigures(current, config, org_code, None)
+    months = sorted({str(p) for _, values in figures.series() for p in values["period"]})
     name = config.org_names.get(org_code, org_code)
     if not months:
         raise BoardPackError(f"There is no data for {name} ({org_code}) yet: load some before making a pack.")
@@ -164,12 +174,12 @@ def collect(
     org_code: str,
     period: str,
     plans: pd.DataFrame | None = None,
-    overviews: Overviews | None = None,
+    figures: BoardFigures | None = None,
 ) -> list[MetricEntry]:
     """Every metric that applies to the organisation, as of the pack month, in registry order."""
-    overviews = overviews or Overviews(current, config, org_code, plans)
+    figures = figures or BoardFigures(current, config, org_code, plans)
     entries = []
-    for metric, values in _series_by_metric(current, config, org_code):
+    for metric, values in figures.series():
         notes = commentary[
             (commentary["metric_id"] == metric.id)
             & (commentary["org_code"] == org_code)
@@ -191,7 +201,7 @@ def collect(
             )
             continue
         value_period = str(upto["period"].iloc[-1])
-        row = overviews.row(value_period, metric.id)
+        row = figures.row(value_period, metric.id)
         entries.append(
             MetricEntry(
                 metric,

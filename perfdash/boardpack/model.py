@@ -200,14 +200,14 @@ def pack_content(inputs: PackInputs, config: Config, org_code: str, period: str 
     """The pack's content for an organisation and month (default: its latest month with data), charts drawn."""
     current, reference = inputs.current, inputs.reference if inputs.reference is not None else pd.DataFrame()
     name = content.org_name(config, org_code)
-    period = content.pack_period(current, config, org_code, period)
+    figures = content.BoardFigures(current, config, org_code, inputs.plans)
+    period = content.pack_period(current, config, org_code, period, figures)
     charts.chromium_path()  # fail before the slow part when the charts cannot be drawn
-    overviews = content.Overviews(current, config, org_code, inputs.plans)
-    entries = content.collect(current, inputs.commentary, config, org_code, period, inputs.plans, overviews)
+    entries = content.collect(current, inputs.commentary, config, org_code, period, inputs.plans, figures)
     charted = [e for e in entries if e.reading is not None]
     pngs = charts.render_charts([charts.chart_figure(e, config, org_code, inputs.plans) for e in charted])
     national = benchmark.national_columns(current, reference, config, org_code, period)
-    overview = overviews(period)
+    overview = figures.overview(period)
     synthetic = sources.synthetic_metrics(config, current, inputs.uploads)
     when = inputs.generated_at or datetime.now(UTC)
     return PackContent(
@@ -222,7 +222,7 @@ def pack_content(inputs: PackInputs, config: Config, org_code: str, period: str 
         notice=sources.demo_notice(config, synthetic, real_loaded=sources.real_data_loaded(inputs.uploads)),
         generated_by=inputs.generated_by,
         generated_at=when,
-        headline=summary.summarise(overview, overviews(add_months(period, -1)), period),
+        headline=summary.summarise(overview, figures.overview(add_months(period, -1)), period),
         reports=exceptions.exception_reports(overview, current, inputs.commentary, config, org_code, period),
         national=national,
         national_note=benchmark.national_missing_text(national, reference),
