@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from perfdash.config import Config, Metric
 from perfdash.markup import chart_text, chart_texts
 from perfdash.theme import NHS_BLUE, NHS_GREY_3, NHS_PALE_GREY, WHITE
-from perfdash.vocabulary import format_value, unit_words
+from perfdash.vocabulary import NO_CHANGE, format_value, unit_words
 
 Z_95 = 1.959964
 # Areas that publications load beside providers and that are never one: England as NHS England codes it (ENG),
@@ -218,3 +218,32 @@ def national_columns(
             }
         )
     return pd.DataFrame(rows, columns=["metric_id", "england", "london", "rank", "peers"])
+
+
+NATIONAL_HEADINGS = ("vs England", "vs London", "Rank in London")  # the overview's and the pack's column names
+
+
+def national_cells(national: pd.DataFrame, metric_id: str, unit: str) -> list[str]:
+    """One metric's 'vs England', 'vs London' and 'Rank in London' cells from national_columns ('–' where none)."""
+    rows = national[national["metric_id"] == metric_id]
+    if rows.empty:
+        return [NO_CHANGE] * len(NATIONAL_HEADINGS)
+    row = rows.iloc[0]
+    cells = [NO_CHANGE if pd.isna(row[c]) else format_value(float(row[c]), unit) for c in ("england", "london")]
+    cells.append(NO_CHANGE if pd.isna(row["rank"]) else f"{int(row['rank'])} of {int(row['peers'])}")
+    return cells
+
+
+def national_missing_text(national: pd.DataFrame, reference: pd.DataFrame) -> str | None:
+    """What to load for the England and London comparison, or None when it is all there."""
+    if national.empty:
+        return (
+            "No national data is loaded for this month, so there is no comparison with England and London: load "
+            "NHS England's all-provider files (such as A&E by provider) and its provider lookup on the Upload page."
+        )
+    if reference.empty:
+        return (
+            "Ranks among London peers, and London figures where the publication gives none, need NHS England's "
+            "provider lookup (each provider with its ICB and region): load it on the Upload page."
+        )
+    return None

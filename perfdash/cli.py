@@ -221,7 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_boardpack(args: argparse.Namespace) -> int:
-    """Write the month's board pack PDF for an organisation (charts drawn by the system Chromium)."""
+    """Write the month's board pack, PDF or PowerPoint, for an organisation (charts drawn by the system Chromium)."""
     from perfdash import boardpack
     from perfdash.periods import parse_period
 
@@ -237,22 +237,18 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     config = load_config(args.config)
     try:
-        if args.format == "pptx":
-            slides = boardpack.slides_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
-            data, period, size = slides.pptx, slides.period, f"{slides.slides} slides"
-            charted = slides.charted
-        else:
-            pack = boardpack.pack_from_store(_engine(args), config, args.org, period, generated_by=_user(args))
-            data, period, size, charted = pack.pdf, pack.period, f"{pack.pages} pages", pack.charted
+        inputs = boardpack.inputs_from_store(_engine(args), args.org, generated_by=_user(args))
+        made = boardpack.pack_content(inputs, config, args.org, period)
+        written = boardpack.render_slides(made) if args.format == "pptx" else boardpack.render_pdf(made)
     except boardpack.BoardPackError as error:
         complain(str(error))
         return EXIT_INVALID
     try:
-        out.write_bytes(data)
+        out.write_bytes(written.data)
     except OSError as error:
         complain(f"{out}: cannot write the board pack: {error.strerror}")
         return EXIT_INVALID
-    say(f"wrote {out}: board pack for {args.org}, {period}, {size}, {len(charted)} charts")
+    say(f"wrote {out}: board pack for {args.org}, {made.period}, {written.extent()}, {len(made.charted)} charts")
     return 0
 
 

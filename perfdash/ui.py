@@ -385,54 +385,47 @@ def commentary(metric_id: str | None = None, org_code: str | None = None) -> pd.
     return _commentary(commentary_version(), metric_id, org_code)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _boardpack_pdf(values: int, comments: int, org_code: str, period: str, generated_by: str) -> bytes:
+@st.cache_data(max_entries=2, show_spinner=False)
+def _boardpack_content(values: int, comments: int, org_code: str, period: str, generated_by: str):
+    """The pack's content (charts drawn) from the cached frames, shared by the PDF and the PowerPoint."""
     from perfdash import boardpack
 
-    return boardpack.build_pack(
-        _current(values),
-        get_config(),
-        org_code,
-        period,
+    inputs = boardpack.PackInputs(
+        current=_current(values),
         commentary=_commentary(comments, None, org_code),
-        uploads=store.list_uploads(get_engine()),
+        uploads=_uploads(values),
         generated_by=generated_by,
         plans=_plans(values),
         reference=_reference(values),
     )
+    return boardpack.pack_content(inputs, get_config(), org_code, period)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _boardpack_pptx(values: int, comments: int, org_code: str, period: str, generated_by: str) -> bytes:
+def _boardpack(values: int, comments: int, org_code: str, period: str, generated_by: str, kind: str) -> bytes:
     from perfdash import boardpack
 
-    return boardpack.make_slides(
-        _current(values),
-        get_config(),
-        org_code,
-        period,
-        commentary=_commentary(comments, None, org_code),
-        uploads=store.list_uploads(get_engine()),
-        generated_by=generated_by,
-        reference=_reference(values),
-        plans=_plans(values),
-    ).pptx
+    made = _boardpack_content(values, comments, org_code, period, generated_by)
+    return boardpack.render_slides(made).data if kind == "pptx" else boardpack.render_pdf(made).data
+
+
+def boardpack_file(org_code: str, period: str, kind: str) -> bytes:
+    """The board pack as "pdf" or "pptx", made once per version of values and comments and per person (raises
+    BoardPackError); both formats share one content model, so the charts are drawn once."""
+    user = current_user()
+    version = versions()
+    by = (user.name or user.email) if user else "unknown"
+    return _boardpack(version.values, version.commentary, org_code, period, by, kind)
 
 
 def boardpack_pptx(org_code: str, period: str) -> bytes:
-    """The board pack as editable PowerPoint, made once per version of values and comments and per person."""
-    user = current_user()
-    version = versions()
-    by = (user.name or user.email) if user else "unknown"
-    return _boardpack_pptx(version.values, version.commentary, org_code, period, by)
+    """The board pack as editable PowerPoint."""
+    return boardpack_file(org_code, period, "pptx")
 
 
 def boardpack_pdf(org_code: str, period: str) -> bytes:
-    """The board pack PDF, made once per version of values and comments and per person (raises BoardPackError)."""
-    user = current_user()
-    version = versions()
-    by = (user.name or user.email) if user else "unknown"
-    return _boardpack_pdf(version.values, version.commentary, org_code, period, by)
+    """The board pack PDF."""
+    return boardpack_file(org_code, period, "pdf")
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from perfdash import board, boardpack, demo, present, service, store, vocabulary
+from perfdash import board, boardpack, demo, present, service, store, targets, vocabulary
 from perfdash.config import Config
 from perfdash.periods import label
 
@@ -119,6 +119,11 @@ def _pages_text(pdf: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
+# Python's missing values printed as words: never in a board pack. ("None recorded by <lead>." is the exception
+# report's sentence for an empty action, from perfdash.exceptions.)
+LEAKED = re.compile(r"\b(None|nan|NaN|NaT|<NA>)\b(?! recorded by)")
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -176,18 +181,21 @@ def test_summary_text_matches_the_board_numbers(pack: boardpack.BoardPack, curre
     for row in table.itertuples():
         metric = config.metric_by_id[row.metric_id]
         value = vocabulary.format_value(row.value, row.unit)
-        if row.target is None or np.isnan(row.target):
-            versus_target = "– no target"
-        else:
-            versus_target = (
-                f"{vocabulary.met_label(row.met)} {vocabulary.target_text(metric.direction, row.target, row.unit)}"
-            )
-        # No plans are loaded for this pack: the vs plan column says so.
+        # The overview's own words for its vs target cell; no plans are loaded for this pack: the vs plan cell says so.
+        versus_target = targets.versus(row.met, row.target, row.unit, metric.direction)
         reading = vocabulary.reading_text(row.variation, row.assurance, row.spc_note)
         reading += f" ({row.agreement})" if row.agreement else ""
         # One row reads: name, latest value, vs target (met and the target), vs plan, SPC reading, data month.
-        assert f"{row.metric} {value} {versus_target} – no plan {reading} {label(PERIOD)}" in text, row.metric
-    assert ("✓ Met" in text) or ("✗ Not met" in text)
+        assert f"{row.metric} {value} {versus_target} no plan {reading} {label(PERIOD)}" in text, row.metric
+    assert ("✓ Met (" in text) or ("✗ Not met (" in text)
+    # The overview's column names; without national data no England or London columns, and a line says what to load.
+    assert "Metric Latest vs target vs plan Variation Assurance SPC reading Data to" in text
+    assert "vs England" not in text and "Rank in London" not in text
+    assert "No national data is loaded for this month" in text and "on the Upload page" in text
+
+
+def test_no_missing_value_prints_as_a_word(pack: boardpack.BoardPack):
+    assert LEAKED.findall(_flat(" ".join(_pages_text(pack.pdf)))) == []
 
 
 def test_matrix_places_every_metric_once(pack: boardpack.BoardPack, current, config: Config):
@@ -225,7 +233,7 @@ def test_commentary_and_characters_print(ics_pack: boardpack.BoardPack, tmp_path
     assert "Attendances rose 6% – the most since 2022; £1.2m winter funding keeps ≥ 78% in reach." in flat
     assert "Action: Open the same-day emergency care unit at King George." in flat
     assert "Owner: Chief Operating Officer. Due: 2025-12-31." in flat
-    assert "None for Sep 2025; the latest is from an earlier month." in flat
+    assert "Nothing written for Sep 2025; the latest is from an earlier month." in flat
     assert "Cash held up after the August pay award." in flat
     fonts = {
         str(font["/BaseFont"])
@@ -611,9 +619,9 @@ def test_pack_entries_carry_vs_plan_and_the_chart_draws_it(current, config: Conf
     )
     entry = next(e for e in entries if e.metric.id == "ae_4hr_all")
     assert entry.plan == 99.0 and entry.met_plan is False
-    assert entry.plan_text() == "✗ Not met ≥ 99.0%"
+    assert entry.versus_plan() == "✗ Not met (≥ 99%)"  # the overview's vs plan words
     other = next(e for e in entries if e.metric.id == "rtt_18wk_incomplete")
-    assert other.plan_text() == "– no plan"
+    assert other.versus_plan() == "no plan"
     figure = boardpack.chart_figure(entry, config, "RF4", plans)
     plan = next(t for t in figure.data if t.name == "Plan")
     assert list(plan.y) == [70.0, 99.0, 99.5] and plan.line.dash == "dash"

@@ -12,7 +12,7 @@ from pptx import Presentation
 
 from perfdash import board, boardpack, exceptions, store, summary
 from perfdash.config import Config
-from tests.test_boardpack import PERIOD, chromium, demo_store  # noqa: F401 (fixtures)
+from tests.test_boardpack import LEAKED, PERIOD, chromium, demo_store  # noqa: F401 (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser  # kaleido draws the charts with Chromium
@@ -48,6 +48,8 @@ def test_the_slides_are_the_packs_pages(slides, demo_store, config: Config):  # 
         facts = dict(_tables(slide)[0])
         assert facts["Accountable lead"] == report.lead
         assert facts["What happened"] != "None"
+        if report.narrative is None:
+            assert facts["What happened"] == f"No narrative provided by {report.lead}."
         assert sum(1 for shape in slide.shapes if shape.shape_type == 13) == 1  # the chart, a picture
     # Every charted metric has its slide with the chart as a picture.
     chart_slides = [s for s in deck.slides if any(shape.shape_type == 13 for shape in s.shapes)]
@@ -57,6 +59,28 @@ def test_the_slides_are_the_packs_pages(slides, demo_store, config: Config):  # 
     ]
     applies = [m.name for m in config.metrics if board.applies(config, m, "RF4")]
     assert [row[0] for row in summary_rows] == applies
+    # The overview's columns (no national data in the demo: no England or London columns, and a line says so).
+    summary_slides = [s for s in deck.slides if s.shapes.title.text.startswith("Summary of standards")]
+    assert _tables(summary_slides[0])[0][0] == ["Metric", "Latest", "vs target", "vs plan", "SPC reading", "Data to"]
+    assert any("No national data is loaded" in shape.text_frame.text for shape in summary_slides[0].shapes)
+
+
+def slide_texts(deck) -> list[str]:
+    """Every text box's text and every table cell's, slide by slide."""
+    texts = []
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+            elif shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+    return texts
+
+
+def test_no_missing_value_prints_as_a_word(slides):
+    texts = slide_texts(Presentation(io.BytesIO(slides.pptx)))
+    assert len(texts) > 100
+    assert [t for t in texts if LEAKED.search(t)] == []
 
 
 def test_cli_writes_pptx(chromium, demo_store, tmp_path: Path):  # noqa: F811

@@ -18,23 +18,15 @@ from perfdash.boardpack.layout import (
     PAGE_W,
     Pack,
 )
+from perfdash.boardpack.model import NOT_MET_HEADINGS, PackContent
 from perfdash.exceptions import ExceptionReport
 from perfdash.periods import label
 from perfdash.summary import ExecutiveSummary
-from perfdash.vocabulary import KITE_RATINGS, format_value, target_text
 
 EXECUTIVE_SUMMARY = "Executive summary"
 EXCEPTIONS = "Exception reports"
-# Standards not met: (heading, width mm); the widths add up to CONTENT_W.
-NOT_MET_COLUMNS = [
-    ("Standard not met", 74.0),
-    ("Latest", 22.0),
-    ("Target", 22.0),
-    ("Plan", 20.0),
-    ("Last met", 40.0),
-    ("Lead", 55.0),
-    ("Data quality", 40.0),
-]
+# Standards not met: each column's width in mm, under model.NOT_MET_HEADINGS; the widths add up to CONTENT_W.
+NOT_MET_WIDTHS = [74.0, 22.0, 22.0, 20.0, 40.0, 55.0, 40.0]
 EXCEPTION_CHART_W = 176.0  # wider than a domain block's chart: one metric to a page
 EXCEPTION_CHART_H = EXCEPTION_CHART_W * 394 / 880  # charts.CHART_PX's aspect ratio
 SIDE_GAP = 4.0
@@ -83,15 +75,9 @@ def _linked_bullet(pdf: Pack, name: str, words: str, link: int | None, size: flo
     pdf.ln(height + 0.8)
 
 
-def executive_summary_page(
-    pdf: Pack,
-    result: ExecutiveSummary,
-    reports: list[ExceptionReport],
-    links: dict[str, int],
-    *,
-    new_page: bool,
-) -> None:
+def executive_summary_page(pdf: Pack, made: PackContent, links: dict[str, int], *, new_page: bool) -> None:
     """Counts, the standards not met with lead and data quality, and what changed since last month."""
+    result = made.headline
     pdf.begin(EXECUTIVE_SUMMARY, new_page=new_page)
     pdf.heading(f"{EXECUTIVE_SUMMARY}, {label(result.period)}")
     pdf.para(result.headline(), 10)
@@ -102,25 +88,20 @@ def executive_summary_page(
     pdf.cell(CONTENT_W, 6, f"What changed since {label(result.previous)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*BLACK)
     if not result.changes:
-        pdf.para(f"Nothing changed in met, special cause or assurance since {label(result.previous)}.", 8.5)
+        pdf.para(made.no_changes(), 8.5)
     for change in result.changes:
         _linked_bullet(pdf, change.metric, change.words, links.get(change.metric_id))
     pdf.ln(2)
-    by_id = {r.metric.id: r for r in reports}
-    missed = [by_id[m] for m in result.not_met if m in by_id]
+    missed = made.missed()
     if missed:
-        with pdf.table_of([w for _, w in NOT_MET_COLUMNS], size=7.5, heading_size=7.5) as table:
-            table.row([heading for heading, _ in NOT_MET_COLUMNS])
+        with pdf.table_of(NOT_MET_WIDTHS, size=7.5, heading_size=7.5) as table:
+            table.row(list(NOT_MET_HEADINGS))
             for report in missed:
-                unit = report.metric.unit
+                name, *cells = made.not_met_cells(report)
                 row = table.row()
-                row.cell(report.metric.name, link=links.get(report.metric.id))
-                row.cell(format_value(report.value, unit))
-                row.cell(target_text(report.metric.direction, report.target, unit))
-                row.cell("–" if report.plan is None else format_value(report.plan, unit))
-                row.cell(report.since_met_short())
-                row.cell(report.lead)
-                row.cell(KITE_RATINGS[report.quality.overall])
+                row.cell(name, link=links.get(report.metric.id))  # to the metric's exception report
+                for text in cells:
+                    row.cell(text)
         pdf.ln(3)
     pdf.ln(1)
     pdf.para(
@@ -131,7 +112,9 @@ def executive_summary_page(
     )
 
 
-def exception_page(pdf: Pack, report: ExceptionReport, png: bytes | None, link: int, *, first: bool) -> None:
+def exception_page(
+    pdf: Pack, report: ExceptionReport, facts: list[tuple[str, str]], png: bytes | None, link: int, *, first: bool
+) -> None:
     """One page: the chart with target and plan, latest against both, lead, months since met, narrative."""
     metric = report.metric
     if first:
@@ -150,13 +133,7 @@ def exception_page(pdf: Pack, report: ExceptionReport, png: bytes | None, link: 
     side_x = MARGIN + EXCEPTION_CHART_W + SIDE_GAP
     side_w = PAGE_W - MARGIN - side_x
     pdf.set_xy(side_x, top)
-    for heading, text in [
-        ("Accountable lead", report.lead),
-        ("Months since last met", report.since_met_text()),
-        ("SPC reading", report.reading()),
-        ("Benchmark", report.benchmark or "No national data loaded for this month."),
-        ("Data quality", report.quality_text().removeprefix("Data quality: ")),
-    ]:
+    for heading, text in facts:
         pdf.set_x(side_x)
         pdf.set_font("DejaVu", "B", SIDE_SIZE)
         pdf.set_text_color(*NHS_DARK_BLUE)
@@ -174,7 +151,9 @@ def exception_page(pdf: Pack, report: ExceptionReport, png: bytes | None, link: 
             table.row([heading, text])
 
 
-def exception_pages(pdf: Pack, reports: list[ExceptionReport], charts: dict[str, bytes], links: dict[str, int]) -> None:
+def exception_pages(pdf: Pack, made: PackContent, links: dict[str, int]) -> None:
     """One exception report page per failing metric, in registry order."""
-    for index, report in enumerate(reports):
-        exception_page(pdf, report, charts.get(report.metric.id), links[report.metric.id], first=index == 0)
+    for index, report in enumerate(made.reports):
+        facts = made.exception_facts(report)
+        png = made.images.get(report.metric.id)
+        exception_page(pdf, report, facts, png, links[report.metric.id], first=index == 0)

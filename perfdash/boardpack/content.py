@@ -18,9 +18,8 @@ from perfdash.config import Config, Metric
 from perfdash.periods import label
 from perfdash.vocabulary import (
     NO_DATA,
-    NO_TARGET,
     direction_sentence,
-    met_label,
+    no_narrative,
     reading_text,
     sentence,
     target_text,
@@ -76,21 +75,13 @@ class MetricEntry:
         """'≥ 78.0%', or 'no target'."""
         return target_text(self.metric.direction, self.target, self.metric.unit)
 
-    def met_text(self) -> str:
-        """'✓ Met ≥ 82.0%' against the month's target, '– no target', or '–' without a value."""
-        if self.value is None:
-            return met_label(None)
-        if self.target is None:
-            return f"{met_label(None)} {NO_TARGET}"
-        return f"{met_label(self.met)} {self.target_text()}"
+    def versus_target(self) -> str:
+        """'✓ Met (≥ 78%)' against the month's target, 'no target' without one: the overview's vs target cell."""
+        return targets.versus(self.met, self.target, self.metric.unit, self.metric.direction)
 
-    def plan_text(self) -> str:
-        """'✗ Not met ≥ 79.5%' against the month's plan, '– no plan', or '–' without a value."""
-        if self.value is None:
-            return met_label(None)
-        if self.plan is None:
-            return f"{met_label(None)} no plan"
-        return f"{met_label(self.met_plan)} {target_text(self.metric.direction, self.plan, self.metric.unit)}"
+    def versus_plan(self) -> str:
+        """'✗ Not met (≥ 79.5%)' against the month's plan, 'no plan' without one: the overview's vs plan cell."""
+        return targets.versus(self.met_plan, self.plan, self.metric.unit, self.metric.direction, missing="no plan")
 
     def data_to(self) -> str:
         """The month of the figures, with ⚠ when it is older than the pack month."""
@@ -101,6 +92,39 @@ class MetricEntry:
     def variation_icon(self) -> str | None:
         """The MDC variation icon's name, None without a reading."""
         return present.variation_icon_name(self.variation, self.metric.direction)
+
+
+class BoardFigures:
+    """The board's figures for one organisation (with its plans), each computed once and shared by every page:
+    every applicable metric's series, and `board.overview` for each month asked for."""
+
+    def __init__(self, current: pd.DataFrame, config: Config, org_code: str, plans: pd.DataFrame | None) -> None:
+        self.current, self.config, self.org_code, self.plans = current, config, org_code, plans
+        self._series: list[tuple[Metric, pd.DataFrame]] | None = None
+        self._months: dict[str, pd.DataFrame] = {}
+        self._indexed: dict[str, pd.DataFrame] = {}
+
+    def series(self) -> list[tuple[Metric, pd.DataFrame]]:
+        """Every metric that applies to the organisation with its whole series (the ICS rolled up)."""
+        if self._series is None:
+            self._series = [
+                (metric, board.series(self.current, self.config, metric, self.org_code))
+                for metric in self.config.metrics
+                if board.applies(self.config, metric, self.org_code)
+            ]
+        return self._series
+
+    def overview(self, month: str) -> pd.DataFrame:
+        """The board's rows for the month."""
+        if month not in self._months:
+            self._months[month] = board.overview(self.current, self.config, self.org_code, month, self.plans)
+        return self._months[month]
+
+    def row(self, month: str, metric_id: str) -> pd.Series:
+        """One metric's row for the month."""
+        if month not in self._indexed:
+            self._indexed[month] = self.overview(month).set_index("metric_id")
+        return self._indexed[month].loc[metric_id]
 
 
 def org_name(config: Config, org_code: str) -> str:
@@ -114,19 +138,17 @@ def org_name(config: Config, org_code: str) -> str:
     raise BoardPackError(f"Unknown organisation {org_code!r}: use one of {choices}.")
 
 
-def _series_by_metric(current: pd.DataFrame, config: Config, org_code: str) -> list[tuple[Metric, pd.DataFrame]]:
-    """Every metric that applies to the organisation with its whole series (the ICS rolled up)."""
-    return [
-        (metric, board.series(current, config, metric, org_code))
-        for metric in config.metrics
-        if board.applies(config, metric, org_code)
-    ]
-
-
-def pack_period(current: pd.DataFrame, config: Config, org_code: str, period: str | None = None) -> str:
+def pack_period(
+    current: pd.DataFrame,
+    config: Config,
+    org_code: str,
+    period: str | None = None,
+    figures: BoardFigures | None = None,
+) -> str:
     """The pack month: as asked if the organisation has data in it, else the latest month with data."""
     org_name(config, org_code)
-    months = sorted({str(p) for _, values in _series_by_metric(current, config, org_code) for p in values["period"]})
+    figures = figures or BoardFigures(current, config, org_code, None)
+    months = sorted({str(p) for _, values in figures.series() for p in values["period"]})
     name = config.org_names.get(org_code, org_code)
     if not months:
         raise BoardPackError(f"There is no data for {name} ({org_code}) yet: load some before making a pack.")
@@ -152,18 +174,12 @@ def collect(
     org_code: str,
     period: str,
     plans: pd.DataFrame | None = None,
+    figures: BoardFigures | None = None,
 ) -> list[MetricEntry]:
     """Every metric that applies to the organisation, as of the pack month, in registry order."""
-    overviews: dict[str, pd.DataFrame] = {}
-
-    def overview(month: str) -> pd.DataFrame:
-        """The board's rows for a month, computed once."""
-        if month not in overviews:
-            overviews[month] = board.overview(current, config, org_code, month, plans).set_index("metric_id")
-        return overviews[month]
-
+    figures = figures or BoardFigures(current, config, org_code, plans)
     entries = []
-    for metric, values in _series_by_metric(current, config, org_code):
+    for metric, values in figures.series():
         notes = commentary[
             (commentary["metric_id"] == metric.id)
             & (commentary["org_code"] == org_code)
@@ -185,7 +201,7 @@ def collect(
             )
             continue
         value_period = str(upto["period"].iloc[-1])
-        row = overview(value_period).loc[metric.id]
+        row = figures.row(value_period, metric.id)
         entries.append(
             MetricEntry(
                 metric,
@@ -233,7 +249,7 @@ def targets_in_force(
     if judgement.judged and judgement.target is not None:
         lines = [f"Board target: {judgement.describe()}. Source: {judgement.target.source or 'not recorded'}."]
     else:
-        lines = [f"None. {judgement.reason}"]
+        lines = [sentence(judgement.reason) if judgement.reason.strip() else "No target in force."]
     is_trust = config.org_kind(org_code) == "trust"
     for target in metric.targets_in_force(period, org_code, is_trust):
         if target is judgement.target or target.value is None:
@@ -244,24 +260,30 @@ def targets_in_force(
     return lines
 
 
-def commentary_lines(entry: MetricEntry, period: str, limit: int = 1) -> list[str]:
-    """The latest commentary up to the pack month: narrative, then action, owner and due date."""
+def _written(text: object) -> str:
+    """A commentary field as written, '' when it was left empty (never 'None' or 'nan')."""
+    return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
+
+
+def commentary_lines(entry: MetricEntry, period: str, lead: str, limit: int = 1) -> list[str]:
+    """The latest commentary up to the pack month: narrative, then action, owner and due date; without any,
+    'No narrative provided by <lead>', as on the exception pages."""
     notes = entry.commentary.sort_values("period", ascending=False).head(limit)
     lines = []
     for row in notes.itertuples():
         extras = [
-            f"{name}: {sentence(str(text))}"
+            f"{name}: {sentence(_written(text))}"
             for name, text in (("Action", row.action), ("Owner", row.owner), ("Due", row.due))
-            if str(text).strip()
+            if _written(text)
         ]
-        text = f"{label(row.period)}: {sentence(str(row.narrative))}"
+        text = f"{label(row.period)}: {sentence(_written(row.narrative))}"
         if extras:
             text += "\n" + " ".join(extras)
         lines.append(text)
     if not lines:
-        return [f"None up to {label(period)}."]
+        return [no_narrative(lead)]
     if str(notes["period"].iloc[0]) != period:
-        lines.insert(0, f"None for {label(period)}; the latest is from an earlier month.")
+        lines.insert(0, f"Nothing written for {label(period)}; the latest is from an earlier month.")
     return lines
 
 
@@ -278,11 +300,11 @@ def block_parts(entry: MetricEntry, config: Config, org_code: str, period: str) 
         parts.append(("SPC", f"Run chart only: {result.message}."))
     elif entry.reading is not None:
         rules = present.rules_fired(entry.reading, limit=4)
-        text = "\n".join(rules) if rules else "None: common cause variation only."
+        text = "\n".join(rules) if rules else "No rule fired: common cause variation only."
         if result is not None and result.message:
             text += f"\nNote: {result.message}."
         parts.append(("Rules fired", text))
-    parts.append(("Commentary", "\n".join(commentary_lines(entry, period))))
+    parts.append(("Commentary", "\n".join(commentary_lines(entry, period, config.lead_for(metric)))))
     return parts
 
 
@@ -380,6 +402,6 @@ def latest_upload(uploads: pd.DataFrame) -> str | None:
     return None if live.empty else uk_time(str(live["uploaded_at"].max()))
 
 
-def pack_file_name(org_code: str, period: str) -> str:
-    """'board-pack-QMF-2025-09.pdf'."""
-    return f"board-pack-{org_code}-{period}.pdf"
+def pack_file_name(org_code: str, period: str, extension: str = "pdf") -> str:
+    """'board-pack-QMF-2025-09.pdf' (or .pptx)."""
+    return f"board-pack-{org_code}-{period}.{extension}"

@@ -33,6 +33,7 @@ from perfdash.boardpack.layout import (
     draw_assurance_icon,
     draw_variation_icon,
 )
+from perfdash.boardpack.model import PackContent
 from perfdash.config import Config
 from perfdash.periods import label
 from perfdash.vocabulary import (
@@ -45,17 +46,22 @@ from perfdash.vocabulary import (
 
 SUMMARY = "Summary of standards"
 MATRIX = "Variation and assurance matrix"
-# (heading, width mm, alignment); the widths add up to CONTENT_W.
-SUMMARY_COLUMNS = [
-    ("Metric", 66.0, "LEFT"),
-    ("Latest", 22.0, "RIGHT"),
-    ("vs target", 32.0, "LEFT"),
-    ("vs plan", 30.0, "LEFT"),
-    ("Variation", 16.0, "CENTER"),
-    ("Assurance", 17.0, "CENTER"),
-    ("SPC reading", 62.0, "LEFT"),
-    ("Data to", 28.0, "LEFT"),
-]
+# Each summary column's width in mm without national data, and its alignment; with national data the columns other
+# than the icons' narrow to make room (the widths always add up to CONTENT_W).
+SUMMARY_COLUMNS = {
+    "Metric": (67.0, "LEFT"),
+    "Latest": (22.0, "RIGHT"),
+    "vs target": (35.0, "LEFT"),
+    "vs plan": (31.0, "LEFT"),
+    "Variation": (16.0, "CENTER"),
+    "Assurance": (17.0, "CENTER"),
+    "SPC reading": (57.0, "LEFT"),
+    "Data to": (28.0, "LEFT"),
+    "vs England": (21.0, "RIGHT"),
+    "vs London": (21.0, "RIGHT"),
+    "Rank in London": (20.0, "RIGHT"),
+}
+ICON_HEADINGS = ["Variation", "Assurance"]  # drawn after "vs plan", as on the overview
 SUMMARY_SIZE = 7.5
 DOMAIN_STYLE = FontFace(emphasis="BOLD", color=NHS_DARK_BLUE, fill_color=WHITE, size_pt=8)
 
@@ -95,45 +101,44 @@ SOURCES_COLUMNS = [
 SOURCES = "Appendix: sources"
 
 
-def summary_pages(pdf: Pack, entries: list[MetricEntry], config: Config, period: str, *, new_page: bool) -> None:
-    """Every metric's latest value against its target, its icons and its reading in words, domain by domain."""
+def summary_pages(pdf: Pack, made: PackContent, *, new_page: bool) -> None:
+    """Every metric's latest value against its target and plan, its icons, its reading in words and, where national
+    data is loaded, England, London and its rank, domain by domain: the overview's columns and words."""
     pdf.begin(SUMMARY, new_page=new_page)
-    pdf.heading(f"{SUMMARY}, {label(period)}")
+    pdf.heading(f"{SUMMARY}, {label(made.period)}")
     pdf.para(
         "Each metric's latest value up to the pack month, judged against the month's target (vs target) and the "
         "organisation's plan trajectory (vs plan). The variation and assurance icons follow Making Data Count (key "
-        f"in the appendix); assurance asks whether the {config.app.assurance_against} will be met, and the SPC "
+        f"in the appendix); assurance asks whether the {made.config.app.assurance_against} will be met, and the SPC "
         "reading says the same in words, with a note where it reads differently from this month's result. "
         "⚠ marks a metric whose latest month loaded is older than the pack month.",
         8,
         colour=NHS_GREY,
     )
+    if made.national_note:
+        pdf.para(made.national_note, 8, colour=NHS_GREY)
     pdf.ln(1.5)
-    widths = [w for _, w, _ in SUMMARY_COLUMNS]
-    with pdf.table_of(widths, size=SUMMARY_SIZE, heading_size=7, aligns=[a for _, _, a in SUMMARY_COLUMNS]) as table:
-        table.row([heading for heading, _, _ in SUMMARY_COLUMNS])
-        for domain in config.domains:
-            rows = [e for e in entries if e.metric.domain == domain.id]
+    headings = made.summary_headings()
+    icons_at = headings.index("vs plan") + 1
+    headings[icons_at:icons_at] = ICON_HEADINGS
+    icons_w = sum(SUMMARY_COLUMNS[h][0] for h in ICON_HEADINGS)
+    scale = (CONTENT_W - icons_w) / sum(SUMMARY_COLUMNS[h][0] for h in headings if h not in ICON_HEADINGS)
+    widths = [SUMMARY_COLUMNS[h][0] * (1 if h in ICON_HEADINGS else scale) for h in headings]
+    aligns = [SUMMARY_COLUMNS[h][1] for h in headings]
+    with pdf.table_of(widths, size=SUMMARY_SIZE, heading_size=7, aligns=aligns) as table:
+        table.row(headings)
+        for domain in made.config.domains:
+            rows = [e for e in made.entries if e.metric.domain == domain.id]
             if not rows:
                 continue
-            table.row().cell(domain.name, colspan=len(SUMMARY_COLUMNS), style=DOMAIN_STYLE, align="LEFT")
+            table.row().cell(domain.name, colspan=len(headings), style=DOMAIN_STYLE, align="LEFT")
             for entry in rows:
-                metric = entry.metric
-                row = table.row()
-                for text in (
-                    metric.name,
-                    format_value(entry.value, metric.unit),
-                    entry.met_text(),
-                    entry.plan_text(),
-                ):
-                    row.cell(text)
-                row.cell("")
-                row.cell("")
+                cells = made.summary_cells(entry)
+                cells[icons_at:icons_at] = [""] * len(ICON_HEADINGS)
+                table.row(cells)
                 icon, assurance = entry.variation_icon(), entry.assurance
-                table.icon(4, lambda x, y, icon=icon: draw_variation_icon(pdf, x, y, icon))
-                table.icon(5, lambda x, y, assurance=assurance: draw_assurance_icon(pdf, x, y, assurance))
-                row.cell(entry.reading_text())
-                row.cell(entry.data_to())
+                table.icon(icons_at, lambda x, y, icon=icon: draw_variation_icon(pdf, x, y, icon))
+                table.icon(icons_at + 1, lambda x, y, assurance=assurance: draw_assurance_icon(pdf, x, y, assurance))
 
 
 def _bullet_lines(pdf: Pack, name: str) -> int:
@@ -242,7 +247,7 @@ def metric_block(pdf: Pack, entry: MetricEntry, png: bytes, config: Config, org_
     shown = format_value(entry.value, metric.unit)
     summary = (
         f"{label(entry.value_period or period)}{stale}: {shown}   "
-        f"Target: {entry.met_text()}   Plan: {entry.plan_text()}   {entry.reading_text()}"
+        f"vs target: {entry.versus_target()}   vs plan: {entry.versus_plan()}   {entry.reading_text()}"
     )
     pdf.set_font("DejaVu", "", 8)
     pdf.set_xy(MARGIN + name_w, top + 0.5)

@@ -1,40 +1,45 @@
 """The board pack as an editable PowerPoint file: the PDF's pages as slides, charts as images (the same PNGs),
-tables as real tables a board secretary can edit. Content from the same parts as the PDF; python-pptx lays it out.
+tables as real tables a board secretary can edit. The same content model as the PDF (`model`); python-pptx lays it out.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import pandas as pd
 from pptx import Presentation
 from pptx.util import Inches, Pt
 
-from perfdash import benchmark, board, exceptions, sources, store, summary
-from perfdash.boardpack import charts, content
+from perfdash.boardpack import content
+from perfdash.boardpack.model import NOT_MET_HEADINGS, PackContent, PackFile, inputs_from_store, pack_content
 from perfdash.config import Config
-from perfdash.periods import add_months, label
+from perfdash.periods import label
 from perfdash.store import Engine
-from perfdash.vocabulary import KITE_RATINGS, format_value, target_text
 
 ROWS_PER_SLIDE = 12
+CONTENT_INCHES = 12.3  # the slide's width less its margins
+# Each summary column's share of the width (inches without national data), by the overview's column name.
+SUMMARY_INCHES = {
+    "Metric": 3.6,
+    "Latest": 1.3,
+    "vs target": 1.5,
+    "vs plan": 1.4,
+    "SPC reading": 3.1,
+    "Data to": 1.4,
+    "vs England": 1.1,
+    "vs London": 1.1,
+    "Rank in London": 1.0,
+}
 WIDE = (Inches(13.333), Inches(7.5))
 MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-@dataclass(frozen=True)
-class SlidePack:
-    """The .pptx bytes and what went into them (the tests read the file back against this)."""
+class SlidePack(PackFile):
+    """The pack as PowerPoint: `pptx` is its bytes and `slides` how many slides."""
 
-    pptx: bytes
-    org_code: str
-    period: str
-    slides: int
-    exceptions: tuple[str, ...]
-    charted: tuple[str, ...]
-    file_name: str
+    unit = "slides"
+    extension = "pptx"
+    pptx = property(lambda self: self.data)
+    slides = property(lambda self: self.count)
 
 
 def _title(slide, text: str) -> None:
@@ -74,171 +79,97 @@ def _chunks(rows: list, size: int = ROWS_PER_SLIDE) -> list[list]:
     return [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
 
 
-def make_slides(
-    current: pd.DataFrame,
-    config: Config,
-    org_code: str,
-    period: str | None = None,
-    *,
-    commentary: pd.DataFrame,
-    uploads: pd.DataFrame,
-    generated_by: str,
-    generated_at: datetime | None = None,
-    reference: pd.DataFrame | None = None,
-    plans: pd.DataFrame | None = None,
-) -> SlidePack:
-    """The pack as slides: cover, executive summary, standards not met, summary, exceptions, charts, appendix."""
-    name = content.org_name(config, org_code)
-    period = content.pack_period(current, config, org_code, period)
-    charts.chromium_path()
-    entries = content.collect(current, commentary, config, org_code, period, plans)
-    charted = [e for e in entries if e.reading is not None]
-    pngs = charts.render_charts([charts.chart_figure(e, config, org_code, plans) for e in charted])
-    images = dict(zip([e.metric.id for e in charted], pngs, strict=True))
-    overview = board.overview(current, config, org_code, period)
-    headline = summary.summarise(overview, board.overview(current, config, org_code, add_months(period, -1)), period)
-    lookup = reference if reference is not None else pd.DataFrame()
-    national = benchmark.national_columns(current, lookup, config, org_code, period)
-    reports = exceptions.exception_reports(overview, current, commentary, config, org_code, period, national)
+def _scaled(widths: list[float], total: float) -> list[float]:
+    """Column widths scaled to fill the slide's width."""
+    return [w * total / sum(widths) for w in widths]
 
+
+def _facts_table(slide, facts: list[tuple[str, str]]) -> None:
+    """Heading and text in two columns beside an exception report's chart."""
+    shape = slide.shapes.add_table(len(facts), 2, Inches(8.1), Inches(1.8), Inches(4.8), Inches(4.5))
+    shape.table.columns[0].width, shape.table.columns[1].width = Inches(1.5), Inches(3.3)
+    for row, (heading, text) in enumerate(facts):
+        for column, value in enumerate((heading, text)):
+            cell = shape.table.cell(row, column)
+            cell.text = value
+            cell.text_frame.paragraphs[0].font.size = Pt(9)
+
+
+def render_slides(made: PackContent) -> SlidePack:
+    """The pack as slides: cover, executive summary, standards not met, summary, exceptions, charts, appendix."""
+    config, period = made.config, made.period
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDE
     title_only = deck.slide_layouts[5]  # the default template's "Title Only"
 
     cover = deck.slides.add_slide(title_only)
-    _title(cover, f"Board performance pack: {name}")
-    uploaded = content.latest_upload(uploads)
-    facts = [
-        f"Month: {content.long_month(period)}",
-        f"Latest upload: {uploaded or 'none recorded'}",
-        f"Generated: {content.uk_time(generated_at or datetime.now(UTC))} by {generated_by}",
-        f"SPC profile: {config.app.spc_profile.upper()}",
-    ]
-    notice = sources.demo_notice(
-        config, sources.synthetic_metrics(config, current, uploads), real_loaded=sources.real_data_loaded(uploads)
-    )
-    if notice:
-        facts.append(f"⚠ {config.app.demo_label.upper()}: {notice}")
+    _title(cover, f"Board performance pack: {made.name}")
+    facts = [f"{heading}: {text}" for heading, text in made.facts()]
+    if made.notice:
+        facts.append(f"⚠ {config.app.demo_label.upper()}: {made.notice}")
     _text(cover, facts, 1.6, 3.0, 18)
 
+    headline = made.headline
     slide = deck.slides.add_slide(title_only)
     _title(slide, f"Executive summary, {label(period)}")
     _text(slide, [headline.headline()], 1.3, 0.8, 14)
-    _table(
-        slide,
-        ["Count", "Standards", "What it counts"],
-        [[str(c), n, m] for n, c, m in headline.counts()],
-        2.2,
-        [1.2, 3.0, 8.1],
-    )
-    changes = [f"• {c.text()}" for c in headline.changes] or ["Nothing changed in met, special cause or assurance."]
+    counts = [[str(c), n, m] for n, c, m in headline.counts()]
+    _table(slide, ["Count", "Standards", "What it counts"], counts, 2.2, [1.2, 3.0, 8.1])
+    changes = [f"• {c.text()}" for c in headline.changes] or [made.no_changes()]
     _text(slide, [f"What changed since {label(headline.previous)}", *changes], 4.0, 3.3, 12)
 
-    missed = [r for r in reports if r.met is False]
-    for part in _chunks(missed):
+    for part in _chunks(made.missed()):
         slide = deck.slides.add_slide(title_only)
         _title(slide, f"Standards not met, {label(period)}")
-        rows = [
-            [
-                r.metric.name,
-                format_value(r.value, r.metric.unit),
-                target_text(r.metric.direction, r.target, r.metric.unit),
-                "–" if r.plan is None else format_value(r.plan, r.metric.unit),
-                r.since_met_short(),
-                r.lead,
-                KITE_RATINGS[r.quality.overall],
-            ]
-            for r in part
-        ]
-        header = ["Standard not met", "Latest", "Target", "Plan", "Last met", "Lead", "Data quality"]
-        _table(slide, header, rows, 1.3, [3.4, 1.1, 1.2, 1.0, 1.9, 2.3, 1.4], 10)
+        rows = [made.not_met_cells(r) for r in part]
+        _table(slide, list(NOT_MET_HEADINGS), rows, 1.3, [3.4, 1.1, 1.2, 1.0, 1.9, 2.3, 1.4], 10)
 
-    for part in _chunks(entries):
+    headings = made.summary_headings()
+    widths = _scaled([SUMMARY_INCHES[h] for h in headings], CONTENT_INCHES)
+    for index, part in enumerate(_chunks(made.entries)):
         slide = deck.slides.add_slide(title_only)
         _title(slide, f"Summary of standards, {label(period)}")
-        rows = [
-            [
-                e.metric.name,
-                format_value(e.value, e.metric.unit),
-                e.target_text(),
-                e.met_text(),
-                e.reading_text(),
-                e.data_to(),
-            ]
-            for e in part
-        ]
-        _table(
-            slide,
-            ["Metric", "Latest", "Target", "Met", "SPC reading", "Data to"],
-            rows,
-            1.3,
-            [3.6, 1.3, 1.4, 1.4, 3.2, 1.4],
-            10,
-        )
+        top = 1.3
+        if made.national_note and index == 0:
+            _text(slide, [made.national_note], 1.15, 0.4, 10)
+            top = 1.6
+        _table(slide, headings, [made.summary_cells(e) for e in part], top, widths, 10 if len(headings) < 8 else 9)
 
-    for report in reports:
+    for report in made.reports:
         slide = deck.slides.add_slide(title_only)
         _title(slide, f"Exception report: {report.metric.name}")
         _text(slide, [f"{' and '.join(report.reasons)}. {report.latest_text()}"], 1.2, 0.5, 14)
-        if report.metric.id in images:
-            slide.shapes.add_picture(io.BytesIO(images[report.metric.id]), Inches(0.5), Inches(1.8), width=Inches(7.4))
-        facts = [
-            ("Accountable lead", report.lead),
-            ("Months since last met", report.since_met_text()),
-            ("SPC reading", report.reading()),
-            ("Benchmark", report.benchmark or "No national data loaded for this month."),
-            *report.narrative_parts(),
-            ("Data quality", report.quality_text().removeprefix("Data quality: ")),
-        ]
-        shape = slide.shapes.add_table(len(facts), 2, Inches(8.1), Inches(1.8), Inches(4.8), Inches(4.5))
-        shape.table.columns[0].width, shape.table.columns[1].width = Inches(1.5), Inches(3.3)
-        for row, (heading, text) in enumerate(facts):
-            for column, value in enumerate((heading, text)):
-                cell = shape.table.cell(row, column)
-                cell.text = value
-                cell.text_frame.paragraphs[0].font.size = Pt(9)
+        if report.metric.id in made.images:
+            picture = io.BytesIO(made.images[report.metric.id])
+            slide.shapes.add_picture(picture, Inches(0.5), Inches(1.8), width=Inches(7.4))
+        _facts_table(slide, made.exception_facts(report, narrative=True))
 
     for domain in config.domains:
-        for entry in [e for e in entries if e.metric.domain == domain.id and e.metric.id in images]:
+        for entry in [e for e in made.charted if e.metric.domain == domain.id]:
             slide = deck.slides.add_slide(title_only)
             _title(slide, f"{domain.name}: {entry.metric.name}")
-            slide.shapes.add_picture(io.BytesIO(images[entry.metric.id]), Inches(0.5), Inches(1.3), width=Inches(8.2))
-            parts = content.block_parts(entry, config, org_code, period)
+            picture = io.BytesIO(made.images[entry.metric.id])
+            slide.shapes.add_picture(picture, Inches(0.5), Inches(1.3), width=Inches(8.2))
+            parts = content.block_parts(entry, config, made.org_code, period)
             _text(slide, [f"{heading}: {text}" for heading, text in parts], 1.3, 5.8, 9, left=8.9, width=4.0)
 
-    for part in _chunks(entries, 8):
+    for part in _chunks(made.entries, 8):
         slide = deck.slides.add_slide(title_only)
         _title(slide, "Appendix: definitions, sources and targets")
-        rows = [content.appendix_metric(e, config, org_code, period) for e in part]
+        rows = [content.appendix_metric(e, config, made.org_code, period) for e in part]
         _table(slide, ["Metric", "Definition", "Source", "Targets"], rows, 1.2, [2.6, 4.6, 2.4, 2.7], 8)
 
     out = io.BytesIO()
-    deck.core_properties.title = f"Board performance pack: {name}, {label(period)}"
-    deck.core_properties.author = generated_by
+    deck.core_properties.title = made.title()
+    deck.core_properties.author = made.generated_by
     deck.save(out)
-    return SlidePack(
-        pptx=out.getvalue(),
-        org_code=org_code,
-        period=period,
-        slides=len(deck.slides),
-        exceptions=tuple(r.metric.id for r in reports),
-        charted=tuple(e.metric.id for e in charted),
-        file_name=content.pack_file_name(org_code, period).removesuffix(".pdf") + ".pptx",
-    )
+    return made.written(SlidePack, out.getvalue(), len(deck.slides))
 
 
 def slides_from_store(
     engine: Engine, config: Config, org_code: str, period: str | None = None, *, generated_by: str
 ) -> SlidePack:
-    """Read current values, commentary and uploads from the store, then make the slides."""
-    return make_slides(
-        store.read_current(engine),
-        config,
-        org_code,
-        period,
-        commentary=store.read_commentary(engine, org_code=org_code),
-        uploads=store.list_uploads(engine),
-        generated_by=generated_by,
-        reference=store.read_reference(engine),
-        plans=store.read_plans(engine),
+    """Read the store once, then make the slides."""
+    return render_slides(
+        pack_content(inputs_from_store(engine, org_code, generated_by=generated_by), config, org_code, period)
     )
