@@ -1,5 +1,5 @@
 # `make run` sets up and starts the app on demo data; `make check` is the one-minute loop (lint and every test
-# that needs neither a browser nor PostgreSQL, nor is marked slow); `make test` sets up and runs every test (CI).
+# that needs neither a browser nor PostgreSQL); `make test` sets up and runs every test (CI).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

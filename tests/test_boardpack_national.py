@@ -28,7 +28,7 @@ from tests.conftest import SHARED_DATA
 from tests.test_boardpack import LEAKED, _into_footer, chromium  # noqa: F401 (fixture)
 from tests.test_boardpack_slides import slide_texts
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.browser  # kaleido draws the charts with Chromium
 FILE = "December-2025-AE-by-provider-Sa9Xc.xls"
 LOOKUP = "provider-icb-mapping.csv"
 PERIOD = "2025-12"
