@@ -65,6 +65,9 @@ def check_limits(data: bytes, file_name: str, config: Config) -> list[Problem]:
     problems.extend(_column_problems(data, limits.max_columns, scan=limits.max_line_chars))
     if longest > limits.max_cell_chars:
         problems.extend(_cell_problems(data, limits.max_cell_chars))
+    if not problems and b'"' in data:
+        # A quoted cell may span lines, so no single line is long: follow the quotes themselves.
+        problems.extend(_quoted_cell_problems(data, limits.max_cell_chars))
     return problems
 
 
@@ -152,7 +155,13 @@ def _zip_problems(data: bytes, max_unzipped_mb: int) -> list[Problem]:
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        return [Problem("the file looks like a ZIP or Excel file but is damaged", fix="save it again and re-upload")]
+        return [
+            Problem(
+                "the file looks like an Excel .xlsx, .ods or .zip file but is damaged or cut short (its list of "
+                "contents, kept at the end of the file, is missing)",
+                fix="download it again; if it still fails, open it and save it again",
+            )
+        ]
     total = sum(entry.file_size for entry in entries)
     if total > max_unzipped_mb * 1024 * 1024 or len(entries) > 10_000:
         return [
@@ -163,3 +172,119 @@ def _zip_problems(data: bytes, max_unzipped_mb: int) -> list[Problem]:
             )
         ]
     return []
+
+
+def _quoted_cell_problems(data: bytes, max_cell_chars: int) -> list[Problem]:
+    """A quoted cell longer than the limit (however many lines it spans) or never closed, located where it began.
+
+    Quotes are followed chunk by chunk with numpy (a doubled quote inside a cell is part of it), so a 50 MB cell
+    split over many short lines, or an unterminated quote that swallows the rest of the file, is refused in
+    seconds without a copy of the file.
+    """
+    scan = _QuoteScan(data, max_cell_chars)
+    start, length, how = scan.run()
+    if start is None:
+        return []
+    line, column = _where(data, start)
+    where = f"the quoted cell that begins here{column}"
+    limit = f"the most perfdash reads in a cell is {max_cell_chars:,} (limits.max_cell_chars in config.yaml)"
+    if how == "closed":
+        message = f"{where} is {length:,} characters long; {limit}"
+        fix = "a cell holds one code, name or number: check for a missing or extra quote"
+    elif how == "running":
+        message = f"{where} runs on for more than {length:,} characters without a closing quote; {limit}"
+        fix = "add the closing quote, or remove the stray opening quote"
+    elif length > max_cell_chars:
+        message = f"{where} is never closed: it runs on for {length:,} characters to the end of the file; {limit}"
+        fix = "add the closing quote, or remove the stray opening quote"
+    else:
+        message = f"{where} is never closed: the file ends inside it, so it looks cut short"
+        fix = "download the file again (or add the missing closing quote)"
+    return [Problem(message, line=line, fix=fix)]
+
+
+def _where(data: bytes, start: int) -> tuple[int, str]:
+    """The 1-based line of a byte, and ', in column N (name)' when its line's earlier cells are plain."""
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    prefix = data[line_start:start]
+    if prefix.count(b'"') % 2:
+        return line, ""  # this line continues an earlier quoted cell: the column cannot be named from it alone
+    number = len(next(csv.reader([prefix.decode("utf-8", "replace")]), [])) if prefix else 1
+    header = next(csv.reader([_first_line(data, 4096)[1].decode("utf-8", "replace")]), [])
+    name = header[number - 1].strip()[:_QUOTE_LIMIT] if number <= len(header) else ""
+    return line, f", in column {number}" + (f" ({name})" if name else "")
+
+
+class _QuoteScan:
+    """Walks a CSV's quotes in chunks: finds the first quoted cell over the limit, or one never closed."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        self.data, self.limit = data, limit
+        self.open_at: int | None = None  # where the quoted cell we are inside began
+        self.pending: int | None = None  # a closing quote on a chunk's last byte: "" may continue past it
+
+    def run(self) -> tuple[int | None, int, str]:
+        """(start, length, how) of the first offending quoted cell: how is "closed", "running" (past the limit
+        and not closed yet) or "unclosed" (the file ends inside it); (None, 0, "") when there is none."""
+        size = len(self.data)
+        for offset in range(0, size, _CHUNK):
+            end = min(size, offset + _CHUNK)
+            chunk = np.frombuffer(self.data, dtype=np.uint8, count=end - offset, offset=offset)
+            quotes = np.flatnonzero(chunk == 34).astype(np.int64) + offset
+            found = self._chunk(quotes, end)
+            if found is not None:
+                return found
+        if self.open_at is not None and self.pending is None:
+            return self.open_at, size - self.open_at - 1, "unclosed"
+        return None, 0, ""
+
+    def _chunk(self, quotes: np.ndarray, end: int) -> tuple[int, int, str] | None:
+        inside = self.open_at is not None
+        if self.pending is not None:
+            quotes = np.concatenate(([self.pending], quotes))
+            self.pending = None
+        quotes = self._drop_literal_quotes(quotes, inside)
+        if quotes is None:
+            return None
+        closing = np.arange(quotes.size) % 2 == (0 if inside else 1)
+        if quotes.size and closing[-1] and quotes[-1] == end - 1 and end < len(self.data):
+            # Whether this quote closes the cell depends on the next chunk's first byte.
+            self.pending = int(quotes[-1])
+            quotes, closing = quotes[:-1], closing[:-1]
+        # A closing quote straight followed by an opening one is a doubled quote inside the cell.
+        doubled = closing[:-1] & (quotes[1:] == quotes[:-1] + 1)
+        ends = closing.copy()
+        ends[:-1] &= ~doubled
+        starts = ~closing
+        starts[1:] &= ~doubled
+        start_positions = quotes[starts]
+        if inside:
+            start_positions = np.concatenate(([self.open_at], start_positions))
+        end_positions = quotes[ends]
+        pairs = min(start_positions.size, end_positions.size)
+        lengths = end_positions[:pairs] - start_positions[:pairs] - 1
+        over = np.flatnonzero(lengths > self.limit)
+        if over.size:
+            index = int(over[0])
+            return int(start_positions[index]), int(lengths[index]), "closed"
+        self.open_at = int(start_positions[-1]) if start_positions.size > end_positions.size else None
+        if self.open_at is not None and end - self.open_at - 1 > self.limit and self.pending is None:
+            return self.open_at, end - self.open_at - 1, "unclosed" if end == len(self.data) else "running"
+        return None
+
+    def _drop_literal_quotes(self, quotes: np.ndarray, inside: bool) -> np.ndarray | None:
+        """Quotes inside an unquoted cell (12" screen) are literal, as CSV readers take them: leave them out."""
+        for _ in range(100):
+            opening = np.arange(quotes.size) % 2 == (1 if inside else 0)
+            candidates = quotes[opening]
+            if not candidates.size:
+                return quotes
+            before = np.frombuffer(self.data, dtype=np.uint8)[np.maximum(candidates - 1, 0)]
+            # After a delimiter, a line break, or a closing quote (a doubled quote inside the cell).
+            at_field_start = (candidates == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
+            stray = np.flatnonzero(~at_field_start)
+            if not stray.size:
+                return quotes
+            quotes = np.delete(quotes, np.flatnonzero(quotes == candidates[int(stray[0])]))
+        return None  # quotes everywhere in unquoted cells: leave the file to the parser
