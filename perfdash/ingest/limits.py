@@ -19,6 +19,9 @@ from perfdash.ingest.model import Problem
 _CHUNK = 8 * 1024 * 1024
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _QUOTE_LIMIT = 40
+# Bytes after which a quote opens a cell: a delimiter, a line break, or a closing quote ("" inside a cell).
+_FIELD_START = np.zeros(256, dtype=bool)
+_FIELD_START[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
 
 
 def check_limits(data: bytes, file_name: str, config: Config) -> list[Problem]:
@@ -192,8 +195,9 @@ def _quoted_cell_problems(data: bytes, max_cell_chars: int) -> list[Problem]:
         message = f"{where} is {length:,} characters long; {limit}"
         fix = "a cell holds one code, name or number: check for a missing or extra quote"
     elif how == "running":
-        message = f"{where} runs on for more than {length:,} characters without a closing quote; {limit}"
-        fix = "add the closing quote, or remove the stray opening quote"
+        # Stopped at the limit, not at its end: whether a quote closes it later makes no difference.
+        message = f"{where} runs on for more than {length:,} characters; {limit}"
+        fix = "a cell holds one code, name or number: check for a missing or extra quote"
     elif length > max_cell_chars:
         message = f"{where} is never closed: it runs on for {length:,} characters to the end of the file; {limit}"
         fix = "add the closing quote, or remove the stray opening quote"
@@ -240,51 +244,47 @@ class _QuoteScan:
         return None, 0, ""
 
     def _chunk(self, quotes: np.ndarray, end: int) -> tuple[int, int, str] | None:
-        inside = self.open_at is not None
         if self.pending is not None:
             quotes = np.concatenate(([self.pending], quotes))
             self.pending = None
-        quotes = self._drop_literal_quotes(quotes, inside)
-        if quotes is None:
+        found = self._openings_and_closings(quotes)
+        if found is None:
             return None
-        closing = np.arange(quotes.size) % 2 == (0 if inside else 1)
-        if quotes.size and closing[-1] and quotes[-1] == end - 1 and end < len(self.data):
-            # Whether this quote closes the cell depends on the next chunk's first byte.
-            self.pending = int(quotes[-1])
-            quotes, closing = quotes[:-1], closing[:-1]
-        # A closing quote straight followed by an opening one is a doubled quote inside the cell.
-        doubled = closing[:-1] & (quotes[1:] == quotes[:-1] + 1)
-        ends = closing.copy()
-        ends[:-1] &= ~doubled
-        starts = ~closing
-        starts[1:] &= ~doubled
-        start_positions = quotes[starts]
-        if inside:
-            start_positions = np.concatenate(([self.open_at], start_positions))
-        end_positions = quotes[ends]
-        pairs = min(start_positions.size, end_positions.size)
-        lengths = end_positions[:pairs] - start_positions[:pairs] - 1
+        opens, closes = found
+        if not opens.size:
+            return None
+        if closes.size == opens.size and closes[-1] == end - 1 and end < len(self.data):
+            # Whether this quote closes the cell depends on the next chunk's first byte ("" continues it).
+            self.pending = int(closes[-1])
+            closes = closes[:-1]
+        # A closing quote straight followed by an opening one is a doubled quote inside the same cell.
+        pairs = min(closes.size, opens.size - 1)
+        doubled = opens[1 : pairs + 1] == closes[:pairs] + 1
+        starts = opens[np.concatenate(([True], ~doubled))]
+        ends = closes[np.concatenate((~doubled, np.ones(closes.size - pairs, dtype=bool)))]
+        lengths = ends - starts[: ends.size] - 1
         over = np.flatnonzero(lengths > self.limit)
         if over.size:
             index = int(over[0])
-            return int(start_positions[index]), int(lengths[index]), "closed"
-        self.open_at = int(start_positions[-1]) if start_positions.size > end_positions.size else None
+            return int(starts[index]), int(lengths[index]), "closed"
+        self.open_at = int(starts[-1]) if starts.size > ends.size else None
         if self.open_at is not None and end - self.open_at - 1 > self.limit and self.pending is None:
             return self.open_at, end - self.open_at - 1, "unclosed" if end == len(self.data) else "running"
         return None
 
-    def _drop_literal_quotes(self, quotes: np.ndarray, inside: bool) -> np.ndarray | None:
-        """Quotes inside an unquoted cell (12" screen) are literal, as CSV readers take them: leave them out."""
+    def _openings_and_closings(self, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chunk's opening and closing quotes, alternating from the cell carried in (if any).
+
+        Quotes inside an unquoted cell (12" screen) are literal, as CSV readers take them, and are left out; None
+        when there are too many of them to follow (the parser is then left to say what is wrong).
+        """
+        buffer = np.frombuffer(self.data, dtype=np.uint8)
         for _ in range(100):
-            opening = np.arange(quotes.size) % 2 == (1 if inside else 0)
-            candidates = quotes[opening]
-            if not candidates.size:
-                return quotes
-            before = np.frombuffer(self.data, dtype=np.uint8)[np.maximum(candidates - 1, 0)]
-            # After a delimiter, a line break, or a closing quote (a doubled quote inside the cell).
-            at_field_start = (candidates == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
-            stray = np.flatnonzero(~at_field_start)
-            if not stray.size:
-                return quotes
-            quotes = np.delete(quotes, np.flatnonzero(quotes == candidates[int(stray[0])]))
-        return None  # quotes everywhere in unquoted cells: leave the file to the parser
+            sequence = quotes if self.open_at is None else np.concatenate(([self.open_at], quotes))
+            opens = sequence[0::2]
+            checked = opens[0 if self.open_at is None else 1 :]  # the carried opening quote was checked before
+            at_field_start = _FIELD_START[buffer[np.maximum(checked - 1, 0)]] | (checked == 0)
+            if at_field_start.all():
+                return opens, sequence[1::2]
+            quotes = quotes[quotes != checked[int(np.argmin(at_field_start))]]
+        return None

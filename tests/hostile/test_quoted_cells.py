@@ -43,7 +43,7 @@ def test_an_unterminated_quote_that_swallows_the_rest_of_the_file_is_refused(con
     data = (HEADER + '2025-04,"R1H,ae_attendances,75,,\n').encode() + b"2025-04,RF4,ae_attendances,75,,\n" * 1_000_000
     (text,) = refused_in_bounds(config, data)
     assert text.startswith("line 2: the quoted cell that begins here, in column 2 (org_code) ")
-    assert "without a closing quote" in text
+    assert "runs on for more than" in text
 
 
 def test_an_unterminated_quote_near_the_end_says_the_file_looks_cut_short(config):
@@ -95,3 +95,25 @@ def test_a_published_name_may_wrap_and_later_lines_stay_right(config):
     text = build([row("RF4", **{"Org name": "KING GEORGE\nHOSPITAL"}), row("R1H", **{"A&E attendances Type 1": "x"})])
     prepared = prepare("msitae.csv", text.encode(), config, None, today_month=TODAY)
     assert [p.line for p in prepared.errors] == [4], [p.describe() for p in prepared.problems]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n1,"ab""cd""ef""gh"\n2,"x"\n',  # doubled quotes: one cell of 14 characters
+        'a,b\n1,"short"\n2,"ab\ncd\nef\ngh"\n',  # a cell of 11 characters over four lines
+        'a,b\n1,"x"\n2,"never closed\n3,4\n',  # the file ends inside a quoted cell
+        'a,b\n1,12" screen\n2,""\n3,"ok"\n',  # a literal quote, an empty quoted cell
+    ],
+)
+def test_quotes_read_the_same_whatever_the_chunk_boundaries(monkeypatch, text):
+    """A doubled quote split between two chunks still belongs to its cell: every chunk size gives one answer."""
+    from perfdash.ingest import limits
+
+    def where(size: int) -> list[tuple[int | None, str]]:
+        monkeypatch.setattr(limits, "_CHUNK", size)
+        # The place, and the cell named: a small chunk may stop at the limit before the cell's end is seen.
+        return [(p.line, p.message[:50]) for p in limits._quoted_cell_problems(text.encode(), 10)]
+
+    expected = where(1 << 20)
+    assert all(where(size) == expected for size in range(1, len(text) + 1)), expected
