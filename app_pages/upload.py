@@ -78,7 +78,12 @@ if progress is not None:
 st.session_state["prepared"] = {key: value for key, value in cache.items() if key[1] == version}
 
 # The chosen files are one batch: shown one by one, committed together (all or nothing) after one tick.
-chosen = batch.batch([st.session_state["prepared"][(uploaded.file_id, version)] for uploaded in files])
+# Kept while the selection and the data stay the same: comparing large files with each other takes a moment.
+selection = tuple((uploaded.file_id, version) for uploaded in files)
+if st.session_state.get("batch-selection") != selection:
+    st.session_state["batch"] = batch.batch([st.session_state["prepared"][key] for key in selection])
+    st.session_state["batch-selection"] = selection
+chosen = st.session_state["batch"]
 for index, (prepared, repeats) in enumerate(chosen.items):
     # A file name is the uploader's text: shown literally, stored as text, never used as a path.
     st.subheader(markup.plain(prepared.file_name))
@@ -144,10 +149,10 @@ if chosen.files:
     accepted = True
     if chosen.warning_count and refusal is None:
         # One tick for every warning of the selection; a different selection asks again.
-        selection = "-".join(p.sha256[:8] for p in chosen.files)
+        files_key = "-".join(p.sha256[:8] for p in chosen.files)
         accepted = st.checkbox(
             f"I have checked the {chosen.warning_count} warning(s) above and want to load anyway",
-            key=f"accept-{selection}",
+            key=f"accept-{files_key}",
         )
     note = st.text_input("Note for the audit log (optional)", key="note")
     if not demo_decided:
