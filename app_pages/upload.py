@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import markup, service, ui
+from perfdash import batch, markup, service, ui
 from perfdash.ingest.pipeline import format_labels, prepare
 
 user = ui.require("upload")
@@ -13,7 +13,8 @@ st.write(
     "Drop the month's files as you downloaded them, several at once: NHS England's and NHS Digital's publications "
     "(CSV, Excel .xlsx or .xls, .ods, or a .zip holding one of them), perfdash's canonical and wide forms as CSV "
     "or .xlsx, or the plan form (period, org_code, metric_id, plan: each organisation's monthly plan trajectory). "
-    "Each file is checked and previewed on its own. Nothing is written until you press **Commit**."
+    "Each file is checked and previewed on its own; the files you choose together are committed together, all or "
+    "nothing. Nothing is written until you press **Commit**."
 )
 left, right = st.columns(2)
 left.download_button(
@@ -65,7 +66,6 @@ else:
 # Prepared once per file and data version: a click elsewhere on the page must not re-read every file.
 version = ui.values_version()
 cache = st.session_state.setdefault("prepared", {})
-prepared_files = []
 pending = [f for f in files if (f.file_id, version) not in cache]
 progress = st.progress(0.0, text=f"Checking {len(pending)} file(s)…") if pending else None
 for done, uploaded in enumerate(pending, start=1):
@@ -77,15 +77,19 @@ if progress is not None:
     progress.empty()
 st.session_state["prepared"] = {key: value for key, value in cache.items() if key[1] == version}
 
-seen: dict[str, str] = {}
-for index, uploaded in enumerate(files):
-    prepared = st.session_state["prepared"][(uploaded.file_id, version)]
+# The chosen files are one batch: shown one by one, committed together (all or nothing) after one tick.
+# Kept while the selection and the data stay the same: comparing large files with each other takes a moment.
+selection = tuple((uploaded.file_id, version) for uploaded in files)
+if st.session_state.get("batch-selection") != selection:
+    st.session_state["batch"] = batch.batch([st.session_state["prepared"][key] for key in selection])
+    st.session_state["batch-selection"] = selection
+chosen = st.session_state["batch"]
+for index, (prepared, repeats) in enumerate(chosen.items):
     # A file name is the uploader's text: shown literally, stored as text, never used as a path.
-    st.subheader(markup.plain(uploaded.name))
-    if prepared.sha256 in seen:
-        st.info(f"Identical to {markup.plain(seen[prepared.sha256])} above; it is shown and loaded once.")
+    st.subheader(markup.plain(prepared.file_name))
+    if repeats is not None:
+        st.info(f"Identical to {markup.plain(repeats)} above; it is shown and loaded once.")
         continue
-    seen[prepared.sha256] = uploaded.name
     key = f"{index}-{prepared.sha256[:16]}"
     if prepared.format != "unknown":
         st.write(
@@ -112,7 +116,7 @@ for index, uploaded in enumerate(files):
         st.download_button(
             "Download the problems (CSV)",
             ui.safe_csv(problems),
-            file_name=f"problems-{uploaded.name}.csv",
+            file_name=f"problems-{prepared.file_name}.csv",
             mime="text/csv",
             key=f"problems-{key}",
         )
@@ -132,26 +136,34 @@ for index, uploaded in enumerate(files):
             if not revised.empty:
                 st.markdown("**Revisions (old value to new)**")
                 st.dataframe(revised[["period", "org_code", "metric_id", "old_value", "value"]], hide_index=True)
+
+if chosen.files:
+    st.subheader("Commit")
+    refusal = chosen.refusal()
+    if len(chosen.files) > 1:
+        st.dataframe(chosen.table(), hide_index=True, width="stretch")
+    if refusal is not None:
+        st.error(markup.plain(refusal))
+    else:
+        st.write(markup.plain(chosen.summary()))
     accepted = True
-    if prepared.warnings:
+    if chosen.warning_count and refusal is None:
+        # One tick for every warning of the selection; a different selection asks again.
+        files_key = "-".join(p.sha256[:8] for p in chosen.files)
         accepted = st.checkbox(
-            f"I have checked the {len(prepared.warnings)} warning(s) above and want to load anyway",
-            key=f"accept-{key}",
+            f"I have checked the {chosen.warning_count} warning(s) above and want to load anyway",
+            key=f"accept-{files_key}",
         )
-    note = st.text_input("Note for the audit log (optional)", key=f"note-{key}")
+    note = st.text_input("Note for the audit log (optional)", key="note")
     if not demo_decided:
         st.caption("Withdraw the demo data, or tick to keep it, before committing.")
-    if st.button("Commit", type="primary", disabled=not (accepted and demo_decided), key=f"commit-{key}"):
-        with st.spinner(f"Writing {len(prepared.rows):,} values in one transaction…"):
-            result = service.commit_prepared(engine, prepared, user=user.email, note=note)
-        if result.duplicate_of is not None:
-            message = f"{markup.plain(uploaded.name)}: identical to upload {result.duplicate_of}; nothing changed."
-        else:
-            message = (
-                f"{markup.plain(uploaded.name)} loaded as upload {result.upload_id}: {result.added:,} new, "
-                f"{result.revised:,} revised, {result.unchanged:,} unchanged. Every page now shows it."
-            )
-        st.session_state["upload_messages"] = [*st.session_state.get("upload_messages", []), message]
-        # A new uploader key clears the file so a rerun cannot commit it twice.
+    ready = refusal is None and accepted and demo_decided
+    if st.button("Commit", type="primary", disabled=not ready, key="commit"):
+        rows = sum(len(p.rows) for p in chosen.files)
+        with st.spinner(f"Writing {rows:,} values from {len(chosen.files)} file(s) in one transaction…"):
+            results = service.commit_files(engine, chosen.files, user=user.email, note=note)
+        messages = [markup.plain(line) for line in chosen.outcome(results)]
+        st.session_state["upload_messages"] = [*st.session_state.get("upload_messages", []), *messages]
+        # A new uploader key clears the files so a rerun cannot commit them twice.
         st.session_state["upload_generation"] = generation + 1
         st.rerun()

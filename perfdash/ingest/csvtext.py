@@ -20,17 +20,23 @@ _PANDAS_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 class CsvShapeError(ValueError):
     """The text is not a rectangular CSV; carries the problem located by line."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, others: list[Problem] | None = None) -> None:
         super().__init__(problem.describe())
         self.problem = problem
+        # Every problem of the same kind (each cell with a line break), the first being `problem`.
+        self.problems = [problem, *(others or [])]
 
 
 def header_cells(text: str) -> list[str]:
     """The stripped cells of the first line with any content (Excel pads files with rows of bare commas)."""
     for raw in text.splitlines():
         if raw.strip(" ,\t;"):
-            frame = pd.read_csv(io.StringIO(raw), header=None, dtype=str, keep_default_na=False)
-            return [str(cell).strip() for cell in frame.iloc[0].tolist()]
+            # csv, not pandas: a line cut inside a quote (a truncated file) is still a header to show, never an error.
+            try:
+                cells = next(csv.reader([raw]), [])
+            except csv.Error:
+                cells = raw.split(",")
+            return [cell.strip() for cell in cells]
     return []
 
 
@@ -140,8 +146,47 @@ def _read_cells_pandas(text: str) -> pd.DataFrame:
     frame = frame.fillna("")
     lines = record_lines[1 : len(frame) + 1] if record_lines else range(2, len(frame) + 2)
     frame[LINE] = list(lines) if record_lines else lines
+    if record_lines:
+        broken = _line_break_problems(frame, header)
+        if broken:
+            raise CsvShapeError(broken[0], broken[1:])
     blank = (frame.drop(columns=LINE) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)
+
+
+def _line_break_problems(frame: pd.DataFrame, header: list[str], most: int = 20) -> list[Problem]:
+    """Cells holding a line break, each at the line where it begins (at most `most`, one a row).
+
+    Quoted, a line break is valid CSV, but in a code, period or number it hides part of the value; it is
+    refused, naming the cell. A published name ('Provider Name') may wrap harmlessly: rows keep their lines.
+    """
+    problems: list[Problem] = []
+    broken_header = next((name for name in header if "\n" in name or "\r" in name), None)
+    if broken_header is not None:
+        problems.append(_line_break_problem(1, broken_header.splitlines()[0], broken_header))
+    checked = [name for name in header if "name" not in name.lower()]
+    if not checked:
+        return problems
+    wraps = frame[checked].apply(lambda column: column.str.contains("[\r\n]", regex=True)).any(axis=1)
+    for index in wraps[wraps].index[:most]:
+        line = int(frame[LINE].iat[index])
+        for name in header:
+            cell = frame[name].iat[index]
+            if name in checked and ("\n" in cell or "\r" in cell):
+                problems.append(_line_break_problem(line, name, cell))
+                break
+            line += cell.count("\n")  # an earlier cell that wraps moves this cell's line down
+    return problems
+
+
+def _line_break_problem(line: int, column: str, cell: str) -> Problem:
+    return Problem(
+        "has a line break inside the cell, so it runs onto the next line",
+        line=line,
+        column=column or None,
+        value=cell[:40],
+        fix="remove the line break (in Excel, find it with Ctrl+J) and save the file again",
+    )
 
 
 def _record_lines(text: str) -> list[int] | None:
@@ -158,3 +203,38 @@ def _record_lines(text: str) -> list[int] | None:
         return None  # a stray carriage return: the parser below reports the file's shape
     # No multi-line record: record n is simply on line n.
     return None if previous_end == len(starts) else starts
+
+
+def unfinished_last_line(text: str) -> Problem | None:
+    """A CSV that stops part-way through its last line (a cut download), named by that line.
+
+    Every program that writes CSV ends the last line with a line break. Without one, a last row with fewer cells
+    than the header was certainly cut short (an error); one with every cell may have lost the end of its last
+    value, which only a person can check (a warning to tick).
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    start = text.rfind("\n") + 1
+    last = text[start:]
+    if start == 0 or not last.strip(" ,\t;"):
+        return None
+    line = text.count("\n", 0, start) + 1
+    header = header_cells(text)
+    try:
+        cells = next(csv.reader([last]), []) if last.count('"') % 2 == 0 else None
+    except csv.Error:
+        cells = None
+    if cells is not None and len(cells) < len(header):
+        return Problem(
+            f"the file ends part-way through this line: it has {len(cells)} of the header's {len(header)} cells "
+            "and no line break, so the file looks cut short",
+            line=line,
+            fix="download the file again; if the row really is short, end it with the missing commas and a line break",
+        )
+    return Problem(
+        "the file's last line has no line break at its end: if the file was cut short, its last value may be "
+        "incomplete",
+        line=line,
+        severity="warning",
+        fix="check the last row against the source and tick if it is complete, or download the file again",
+    )

@@ -25,7 +25,7 @@ def never_raises(name: str) -> Callable[[Callable[_Args, Parsed]], Callable[_Arg
             try:
                 return parse(*args, **kwargs)
             except CsvShapeError as error:
-                return Parsed(format=name, problems=[error.problem])
+                return Parsed(format=name, problems=list(error.problems))
             except Exception as error:  # the contract is to report, never to break the upload page
                 logging.getLogger("perfdash").exception("the %s importer failed on a file", name)
                 return Parsed(

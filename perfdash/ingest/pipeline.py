@@ -13,7 +13,7 @@ import pandas as pd
 from perfdash import store
 from perfdash.config import Config
 from perfdash.ingest import canonical, plans
-from perfdash.ingest.csvtext import header_cells
+from perfdash.ingest.csvtext import header_cells, unfinished_last_line
 from perfdash.ingest.decode import DecodeError, decode_bytes
 from perfdash.ingest.limits import check_limits
 from perfdash.ingest.model import CANONICAL_COLUMNS, Importer, Parsed, Problem, SheetImporter
@@ -191,13 +191,15 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
         if problems:
             raise ReadError(f"{container.member} inside the zip: {problems[0].describe()}")
     encoding = ""
+    cut = None  # a CSV's unfinished last line: the file may have been cut short
     if container.kind == "csv":
         decoded = decode_bytes(container.data)
         encoding = decoded.encoding
+        cut = unfinished_last_line(decoded.text)
         header = header_cells(decoded.text)
         importer = detect(header, config)
         if importer is not None:
-            return ReadResult(importer, importer.parse(decoded.text), encoding)
+            return ReadResult(importer, _with_problem(importer.parse(decoded.text), cut), encoding)
         workbook = Workbook(
             file_name, "csv", (csv_sheet(container.member or file_name, decoded.text),), container.member
         )
@@ -218,10 +220,17 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
             sheet_name = getattr(found, "sheet", None)
             if workbook.kind != "csv" and isinstance(sheet_name, str):
                 parsed = _on_sheet(parsed, sheet_name, 0)
-            return ReadResult(sheet_importer, parsed, encoding)
+            return ReadResult(sheet_importer, _with_problem(parsed, cut), encoding)
     if workbook.kind == "csv":
         return ReadResult(None, Parsed(format="unknown"), encoding, _unrecognised(header, config))
     return ReadResult(None, Parsed(format="unknown"), encoding, _unrecognised_workbook(workbook, config))
+
+
+def _with_problem(parsed: Parsed, problem: Problem | None) -> Parsed:
+    """The parse with one more problem (if any), in line order with the importer's own."""
+    if problem is not None and problem not in parsed.problems:
+        parsed.problems = sorted([*parsed.problems, problem], key=lambda p: (p.line is None, p.line or 0))
+    return parsed
 
 
 def _on_sheet(parsed: Parsed, sheet: str, offset: int) -> Parsed:

@@ -288,22 +288,40 @@ def _is_office(data: bytes) -> bool:
     return "[Content_Types].xml" in names or "mimetype" in names
 
 
+def _whole_sectors(data: bytes) -> bytes:
+    """An .xls ending part-way through a block, padded to whole blocks as lenient readers do.
+
+    An old-style Excel file is a 512-byte header and blocks of 512 (or 4096) bytes. Handed a part block,
+    calamine's Rust code panics (its message reaches stderr) where it would otherwise say the file is damaged.
+    """
+    shift = int.from_bytes(data[30:32], "little") if len(data) >= 32 else 9
+    sector = 1 << shift if shift in (9, 12) else 512
+    partial = (len(data) - 512) % sector if len(data) > 512 else 0
+    return data + b"\0" * (sector - partial) if partial else data
+
+
 def read_sheets(container: Container) -> tuple[Sheet, ...]:
     """Every sheet of a workbook container, cells as Excel holds them (dates as dates, numbers as floats)."""
     from python_calamine import CalamineWorkbook  # imported here: CSV-only commands never load it
 
     what = {"xlsx": "Excel .xlsx", "xls": "Excel .xls", "ods": "OpenDocument .ods"}[container.kind]
+    data = _whole_sectors(container.data) if container.kind == "xls" else container.data
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(container.data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             sheets.append(Sheet(name=name, rows=sheet.to_python(skip_empty_area=False)))
-    except Exception as error:  # calamine raises its own error types for damaged, encrypted or strict-XML files
+    # calamine raises its own error types for damaged, encrypted or strict-XML files, and on some cut-short .xls
+    # files its Rust code panics: pyo3 raises that as PanicException, a BaseException not importable by name.
+    except BaseException as error:
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise  # Ctrl-C and exit stay what they are
+        reason = " ".join(str(error).split())[:200]  # calamine's text, on one line
         raise ReadError(
-            f"This {what} file cannot be read ({type(error).__name__}: {str(error)[:200]}). It may be damaged, "
-            "password-protected or saved in a format perfdash does not read: open it in Excel and save it again "
-            "as 'Excel Workbook (.xlsx)', or as 'CSV UTF-8'."
+            f"This {what} file cannot be read: it is damaged or cut short (a download that stopped early), "
+            f"password-protected, or saved in a format perfdash does not read ({type(error).__name__}: {reason}). "
+            "Download it again; if it still fails, open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
         ) from None
     return tuple(sheets)
 

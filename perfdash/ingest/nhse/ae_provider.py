@@ -23,10 +23,18 @@ from perfdash.ingest.nhse.common import (
     missing_note,
     org_codes,
     parse_counts,
-    parse_shares,
     ratio_rows,
 )
-from perfdash.ingest.nhse.titled import TitleBlock, check_header, columns_at, period_problem, read_title_block
+from perfdash.ingest.nhse.layout import sheet_never_raises
+from perfdash.ingest.nhse.titled import (
+    TitleBlock,
+    Titled,
+    columns_at,
+    open_table,
+    read_title_block,
+    share_problems,
+    total_row_problems,
+)
 from perfdash.ingest.workbook import Sheet, Workbook
 from perfdash.periods import label
 
@@ -83,13 +91,10 @@ METRICS = (
     "ae_12hr_dta_waits",
     "ae_4to12hr_dta_waits",
 )
-# Published percentages are computed from the same counts; beyond rounding they must agree.
-SHARE_TOLERANCE = 1e-6
-CSV_SHARE_TOLERANCE = 0.0006  # '73.8%' in a CSV saved from Excel is rounded to 0.1 points
 
 
 @dataclass(frozen=True)
-class Located:
+class Located(Titled):
     """The sheet holding the table, its header and super-header rows, and what its title block says."""
 
     sheet: str
@@ -97,16 +102,6 @@ class Located:
     title: TitleBlock
     # True when the sheet is booked and non-booked attendances together (not the Non-Booked or Booked sheets).
     combined: bool
-
-    @property
-    def period(self) -> str | None:
-        """'YYYY-MM' from the title block."""
-        return self.title.period
-
-    @property
-    def status(self) -> str:
-        """The file's own status ('Published', 'Provisional', 'Revised'), '' when not stated."""
-        return self.title.status
 
 
 def find(workbook: Workbook) -> Located | None:
@@ -128,21 +123,14 @@ def _locate(sheet: Sheet) -> Located | None:
     return Located(sheet=sheet.name, header_row=header_row, title=read_title_block(sheet), combined=combined)
 
 
+@sheet_never_raises(NAME)
 def parse(workbook: Workbook, located: object) -> Parsed:
     """Canonical rows for every provider on the sheet, checked against its England row; never raises."""
-    try:
-        assert isinstance(located, Located)
-        return _parse(workbook, located)
-    except Exception as error:  # the contract is to report, never to break the upload page
-        return Parsed(
-            format=NAME,
-            problems=[Problem(f"perfdash could not read this file ({type(error).__name__}: {error})")],
-        )
+    assert isinstance(located, Located)
+    return _parse(workbook, located)
 
 
 def _parse(workbook: Workbook, located: Located) -> Parsed:
-    sheet = workbook.sheet(located.sheet)
-    assert sheet is not None
     if not located.combined:
         return Parsed(
             format=NAME,
@@ -156,11 +144,11 @@ def _parse(workbook: Workbook, located: Located) -> Parsed:
                 )
             ],
         )
-    positions, problems = check_header(sheet, located.header_row, EXPECTED, WHAT)
+    sheet, positions, problems = open_table(
+        workbook, located.sheet, located.header_row, located.title, EXPECTED, WHAT, "December 2025"
+    )
     if problems:
         return Parsed(format=NAME, problems=problems)
-    if (problem := period_problem(located.title, "December 2025")) is not None:
-        return Parsed(format=NAME, problems=[problem])
     period = located.period
     table = sheet.table(located.header_row, super_row=located.header_row - 1)
     names = columns_at(table, positions)
@@ -182,8 +170,8 @@ def _parse(workbook: Workbook, located: Located) -> Parsed:
     within, attended = values[names[WITHIN[3]]], values[names[ATTENDED[3]]]
     within_1, attended_1 = values[names[WITHIN[0]]], values[names[ATTENDED[0]]]
     over_4, over_12 = values[names[DTA_OVER_4]], values[names[DTA_OVER_12]]
-    problems.extend(_published_shares(workbook, cells, names[PERCENT_ALL], within, attended))
-    problems.extend(_published_shares(workbook, cells, names[PERCENT_TYPE1], within_1, attended_1))
+    problems.extend(share_problems(workbook, cells, names[PERCENT_ALL], within, attended))
+    problems.extend(share_problems(workbook, cells, names[PERCENT_TYPE1], within_1, attended_1))
     parts = [
         ratio_rows(keys, "ae_4hr_all", within.where(within <= attended), attended),
         ratio_rows(keys, "ae_4hr_type1", within_1.where(within_1 <= attended_1), attended_1),
@@ -246,27 +234,6 @@ def _inconsistent(cells: pd.DataFrame, values: pd.DataFrame, names: list[str]) -
     return problems
 
 
-def _published_shares(
-    workbook: Workbook, cells: pd.DataFrame, column: str, numerator: pd.Series, denominator: pd.Series
-) -> list[Problem]:
-    """Rows whose published percentage disagrees with the counts beside it ('-' where nobody attended is fine)."""
-    published = parse_shares(cells[column])
-    ours = numerator / denominator.where(denominator > 0)
-    tolerance = CSV_SHARE_TOLERANCE if workbook.kind == "csv" else SHARE_TOLERANCE
-    wrong = published.notna() & ours.notna() & ((published - ours).abs() > tolerance)
-    return [
-        Problem(
-            f"the file's own '{column}' is {100 * p:.3f}% but its counts give {int(n):,} / {int(d):,} = {100 * o:.3f}%",
-            line=int(line),
-            column=column,
-            fix="upload the file exactly as published; the counts or the percentage were changed",
-        )
-        for line, p, n, d, o in head_rows(
-            pd.concat([cells[LINE], published, numerator, denominator, ours], axis=1)[wrong]
-        )
-    ]
-
-
 def _england_check(
     total: pd.DataFrame, providers: pd.DataFrame, names: list[str], counted: list[str], notes: list[str]
 ) -> list[Problem]:
@@ -274,20 +241,7 @@ def _england_check(
     if total.empty:
         notes.append("The sheet has no England row (Code '-'), so the providers' sums were not checked against it.")
         return []
-    line = int(total[LINE].iat[0])
-    published = parse_counts(total, counted, []).values.iloc[0]
-    summed = providers[counted].sum()
-    problems = [
-        Problem(
-            f"the England row says {int(published[c]):,} but the providers add up to {int(summed[c]):,}, so rows "
-            "are missing or changed",
-            line=line,
-            column=c,
-            fix="upload the whole sheet exactly as published",
-        )
-        for c in counted
-        if pd.notna(published[c]) and published[c] != summed[c]
-    ]
+    line, summed, problems = total_row_problems(total, providers, counted, "the England row")
     if not problems and summed[names[ATTENDED[3]]] > 0:
         within, attended = summed[names[WITHIN[3]]], summed[names[ATTENDED[3]]]
         notes.append(

@@ -23,6 +23,8 @@ MISSING_MARKERS = ("", "-")
 _COUNT = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?"
 # A non-negative decimal, optionally with thousands separators: FTE days such as 30029.7635 or 1,234.5.
 _DECIMAL = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?|\.\d+"
+# A decimal that may be negative or in Excel's exponent form (1.5E-05), for figures that are not counts.
+_SIGNED_DECIMAL = r"-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?(?:[eE]-?\d+)?"
 # The code NHS England's own files use for England (AmbSYS 'Area', dementia 'ODS Code'); England rows load under it.
 ENGLAND_CODE = "ENG"
 # At most this many problems are listed per column; the rest are summarised in one more problem.
@@ -76,9 +78,22 @@ def parse_counts(
     return _parse_numbers(cells, columns, problems, _COUNT, "whole number", missing_is_zero=missing_is_zero)
 
 
-def parse_decimals(cells: pd.DataFrame, columns: Sequence[str], problems: list[Problem]) -> Counts:
-    """Read columns that may hold fractions (half patients, estimates) exactly as written: never rounded."""
-    return _parse_numbers(cells, columns, problems, _DECIMAL, "number")
+def parse_decimals(
+    cells: pd.DataFrame,
+    columns: Sequence[str],
+    problems: list[Problem],
+    *,
+    signed: bool = False,
+    missing: Sequence[str] = MISSING_MARKERS,
+    sheet: str | None = None,
+) -> Counts:
+    """Read columns that may hold fractions (half patients, estimates) exactly as written: never rounded.
+
+    signed also reads negative numbers and Excel's exponent form; `missing` lists the cells meaning no figure;
+    sheet names the workbook sheet in each problem.
+    """
+    pattern = _SIGNED_DECIMAL if signed else _DECIMAL
+    return _parse_numbers(cells, columns, problems, pattern, "number", missing=missing, sheet=sheet)
 
 
 def _parse_numbers(
@@ -89,8 +104,10 @@ def _parse_numbers(
     what: str,
     *,
     missing_is_zero: bool = False,
+    missing: Sequence[str] = MISSING_MARKERS,
+    sheet: str | None = None,
 ) -> Counts:
-    """Numbers matching pattern; blanks and '-' are missing (or zero); anything else is a located problem."""
+    """Numbers matching pattern; `missing` cells are missing (or zero); anything else is a located problem."""
     columns = list(columns)
     index = cells.index
     if not columns or cells.empty:
@@ -99,7 +116,7 @@ def _parse_numbers(
         return Counts(values=empty, bad=flags, missing=flags.copy())
     # Every cell in one pass (stacked), not one pass per column: extracts have a hundred band columns.
     text = cells[columns].stack(future_stack=True).astype("str").str.strip()
-    is_missing = text.isin(MISSING_MARKERS)
+    is_missing = text.isin(list(missing))
     is_number = text.str.fullmatch(pattern).astype(bool)
     number = pd.to_numeric(text.where(is_number).str.replace(",", "", regex=False), errors="coerce")
     number = number.astype("float64")
@@ -113,12 +130,20 @@ def _parse_numbers(
     bad_frame = wide(bad).astype(bool)
     for column in columns:
         if bad_frame[column].any():
-            problems.extend(_number_problems(cells, column, bad_frame[column], what))
+            problems.extend(_number_problems(cells, column, bad_frame[column], what, sheet, missing))
     return Counts(values=wide(number), bad=bad_frame, missing=wide(is_missing).astype(bool))
 
 
-def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str = "whole number") -> list[Problem]:
+def _number_problems(
+    cells: pd.DataFrame,
+    column: str,
+    bad: pd.Series,
+    what: str = "whole number",
+    sheet: str | None = None,
+    missing: Sequence[str] = MISSING_MARKERS,
+) -> list[Problem]:
     """One problem per unreadable cell, up to a limit, then a summary."""
+    markers = "".join(f" or write '{marker}'" for marker in missing if marker)  # what this file writes for none
     lines = cells.loc[bad, LINE].tolist()
     found = cells.loc[bad, column].tolist()
     problems = [
@@ -127,8 +152,9 @@ def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str
             line=int(line),
             column=column,
             value=str(value),
-            fix=f"write a {what} such as 1234 or 1,234{' or 126.5' if what == 'number' else ''}; leave the cell blank "
-            "or write '-' if there is no figure",
+            fix=f"write a {what} such as 1234 or 1,234{' or 126.5' if what == 'number' else ''}; leave the cell blank"
+            f"{markers} if there is no figure",
+            sheet=sheet,
         )
         for line, value in zip(lines[:MAX_PROBLEMS_PER_COLUMN], found[:MAX_PROBLEMS_PER_COLUMN], strict=True)
     ]
@@ -141,6 +167,7 @@ def _number_problems(cells: pd.DataFrame, column: str, bad: pd.Series, what: str
                 line=int(lines[MAX_PROBLEMS_PER_COLUMN]),
                 column=column,
                 fix="check that this column holds counts and was not shifted by a stray comma",
+                sheet=sheet,
             )
         )
     return problems

@@ -25,10 +25,18 @@ from perfdash.ingest.nhse.common import (
     missing_note,
     org_codes,
     parse_counts,
-    parse_shares,
     ratio_rows,
 )
-from perfdash.ingest.nhse.titled import TitleBlock, check_header, columns_at, period_problem, read_title_block
+from perfdash.ingest.nhse.layout import sheet_never_raises
+from perfdash.ingest.nhse.titled import (
+    TitleBlock,
+    Titled,
+    columns_at,
+    open_table,
+    read_title_block,
+    share_problems,
+    total_row_problems,
+)
 from perfdash.ingest.workbook import Sheet, Workbook
 from perfdash.periods import label
 
@@ -50,28 +58,16 @@ EXPECTED = (REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME, *MEASURES)
 EXPECTED_BY_TEST = (REGION_CODE, REGION_NAME, PROVIDER, PROVIDER_NAME, TEST_ID, TEST_NAME, *MEASURES)
 COUNTED = (WAITING, OVER_6, OVER_13)
 METRICS = ("dm01_6wk", "dm01_waiting_list")
-SHARE_TOLERANCE = 1e-6
-CSV_SHARE_TOLERANCE = 0.0006  # '4.7%' in a CSV saved from Excel is rounded to 0.1 points
 
 
 @dataclass(frozen=True)
-class Located:
+class Located(Titled):
     """The sheet read, its header row (None: a DM01 sheet with no provider table), and its title block."""
 
     sheet: str
     header_row: int | None
     title: TitleBlock
     by_test: bool
-
-    @property
-    def period(self) -> str | None:
-        """'YYYY-MM' from the title block."""
-        return self.title.period
-
-    @property
-    def status(self) -> str:
-        """The file's own status ('Published', 'Provisional', 'Revised'), '' when not stated."""
-        return self.title.status
 
 
 def find(workbook: Workbook) -> Located | None:
@@ -107,29 +103,22 @@ def _locate(sheet: Sheet) -> Located | None:
     return Located(sheet=sheet.name, header_row=header_row, title=read_title_block(sheet), by_test=by_test)
 
 
+@sheet_never_raises(NAME)
 def parse(workbook: Workbook, located: object) -> Parsed:
     """dm01_6wk and dm01_waiting_list for every provider, checked against the England row; never raises."""
-    try:
-        assert isinstance(located, Located)
-        return _parse(workbook, located)
-    except Exception as error:  # the contract is to report, never to break the upload page
-        return Parsed(
-            format=NAME,
-            problems=[Problem(f"perfdash could not read this file ({type(error).__name__}: {error})")],
-        )
+    assert isinstance(located, Located)
+    return _parse(workbook, located)
 
 
 def _parse(workbook: Workbook, located: Located) -> Parsed:
-    sheet = workbook.sheet(located.sheet)
-    assert sheet is not None
     if located.header_row is None:
         return Parsed(format=NAME, problems=[_no_table(workbook, located)])
     expected = EXPECTED_BY_TEST if located.by_test else EXPECTED
-    positions, problems = check_header(sheet, located.header_row, expected, WHAT)
+    sheet, positions, problems = open_table(
+        workbook, located.sheet, located.header_row, located.title, expected, WHAT, "March 2025"
+    )
     if problems:
         return Parsed(format=NAME, problems=problems)
-    if (problem := period_problem(located.title, "March 2025")) is not None:
-        return Parsed(format=NAME, problems=[problem])
     period = located.period
     table = sheet.table(located.header_row)
     names = dict(zip(expected, columns_at(table, positions), strict=True))
@@ -209,22 +198,7 @@ def _inconsistent(workbook: Workbook, cells: pd.DataFrame, values: pd.DataFrame)
             )
             for line, m, n in head_rows(pd.concat([cells[LINE], values[more], values[less]], axis=1)[wrong])
         )
-    published = parse_shares(cells[PERCENT_6])
-    ours = values[OVER_6] / values[WAITING].where(values[WAITING] > 0)
-    tolerance = CSV_SHARE_TOLERANCE if workbook.kind == "csv" else SHARE_TOLERANCE
-    wrong = published.notna() & ours.notna() & ((published - ours).abs() > tolerance)
-    problems.extend(
-        Problem(
-            f"the file's own '{PERCENT_6}' is {100 * p:.3f}% but its counts give {int(o):,} / {int(w):,} = "
-            f"{100 * s:.3f}%",
-            line=int(line),
-            column=PERCENT_6,
-            fix="upload the file exactly as published; the counts or the percentage were changed",
-        )
-        for line, p, o, w, s in head_rows(
-            pd.concat([cells[LINE], published, values[OVER_6], values[WAITING], ours], axis=1)[wrong]
-        )
-    )
+    problems.extend(share_problems(workbook, cells, PERCENT_6, values[OVER_6], values[WAITING]))
     return problems
 
 
@@ -272,20 +246,7 @@ def _england_check(total: pd.DataFrame, providers: pd.DataFrame, notes: list[str
     if total.empty:
         notes.append("The sheet has no England 'Total' row, so the providers' sums were not checked against it.")
         return []
-    line = int(total[LINE].iat[0])
-    published = parse_counts(total, list(COUNTED), []).values.iloc[0]
-    summed = providers[list(COUNTED)].sum()
-    problems = [
-        Problem(
-            f"the England 'Total' row says {int(published[c]):,} but the providers add up to {int(summed[c]):,}, "
-            "so rows are missing or changed",
-            line=line,
-            column=c,
-            fix="upload the whole sheet exactly as published",
-        )
-        for c in COUNTED
-        if pd.notna(published[c]) and published[c] != summed[c]
-    ]
+    line, summed, problems = total_row_problems(total, providers, list(COUNTED), "the England 'Total' row")
     if not problems and summed[WAITING] > 0:
         over, waiting = summed[OVER_6], summed[WAITING]
         notes.append(

@@ -22,9 +22,10 @@ from perfdash.ingest.nhse.common import (
     missing_columns,
     month_of,
     never_raises,
+    parse_decimals,
     read_text_cells,
 )
-from perfdash.ingest.nhse.published import ENGLAND_CODE, parse_numbers
+from perfdash.ingest.nhse.published import ENGLAND_CODE
 from perfdash.periods import add_months, label
 
 NAME = "nhsd_mhsds"
@@ -118,7 +119,7 @@ def parse(text: str) -> Parsed:
         frame[["period", "org_code", "measure"]], frame["line"], "this month, organisation and measure"
     )
     problems.extend(dup_problems)
-    numbers = parse_numbers(cells, [VALUE], problems, missing=("", SUPPRESSED))
+    numbers = parse_decimals(cells, [VALUE], problems, signed=True, missing=("", SUPPRESSED)).values
     frame["figure"] = numbers[VALUE]
     suppressed = cells[VALUE].str.strip() == SUPPRESSED
     if any(p.severity == "error" for p in problems):

@@ -20,8 +20,8 @@ import pandas as pd
 
 from perfdash.ingest.csvtext import LINE
 from perfdash.ingest.model import Parsed, Problem, SheetImporter
-from perfdash.ingest.nhse.common import build_rows, count_rows, month_of, ratio_rows
-from perfdash.ingest.nhse.published import ENGLAND_CODE, expected_sequence, parse_numbers, title_facts, whole
+from perfdash.ingest.nhse.common import build_rows, count_rows, month_of, parse_decimals, ratio_rows
+from perfdash.ingest.nhse.published import ENGLAND_CODE, expected_sequence, title_facts, whole
 from perfdash.ingest.workbook import Sheet, Workbook, cell_text
 from perfdash.periods import label
 
@@ -235,7 +235,9 @@ def _read_sheet(
             )
         )
         return None
-    numbers = parse_numbers(cells, [*BANDS, total_column, OVER_52_TOTAL], problems, sheet=sheet.name)
+    numbers = parse_decimals(
+        cells, [*BANDS, total_column, OVER_52_TOTAL], problems, signed=True, sheet=sheet.name
+    ).values
     bands = numbers[list(BANDS)].fillna(0.0)
     code_column = CODE_COLUMNS.get(level_sheet.level)
     codes = (

@@ -16,8 +16,8 @@ import pandas as pd
 
 from perfdash.ingest.csvtext import LINE
 from perfdash.ingest.model import Parsed, Problem, SheetImporter
-from perfdash.ingest.nhse.common import build_rows, count_rows, month_of, ratio_rows
-from perfdash.ingest.nhse.published import ENGLAND_CODE, parse_numbers, whole
+from perfdash.ingest.nhse.common import build_rows, count_rows, month_of, parse_decimals, ratio_rows
+from perfdash.ingest.nhse.published import ENGLAND_CODE, whole
 from perfdash.ingest.workbook import Sheet, Workbook, cell_text, label_text
 from perfdash.periods import label
 
@@ -102,7 +102,7 @@ def parse(workbook: Workbook, located: object) -> Parsed:
     # Saved as CSV from Excel, the fraction reads as shown ('60.1%'): back to a fraction.
     shown_percent = cells[PERCENT_18].str.strip().str.endswith("%")
     cells = cells.assign(**{PERCENT_18: cells[PERCENT_18].str.strip().str.rstrip("%")})
-    numbers = parse_numbers(cells, list(REQUIRED), problems, sheet=sheet.name)
+    numbers = parse_decimals(cells, list(REQUIRED), problems, signed=True, sheet=sheet.name).values
     numbers[PERCENT_18] = numbers[PERCENT_18].where(~shown_percent, numbers[PERCENT_18] / 100)
     months = cells[MONTH].map(_month)
     has_figures = numbers.notna().any(axis=1)

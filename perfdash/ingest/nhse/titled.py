@@ -10,9 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
+from perfdash.ingest.csvtext import LINE
 from perfdash.ingest.model import Problem
-from perfdash.ingest.nhse.common import month_of
-from perfdash.ingest.workbook import Sheet, Table, column_letter, label_text
+from perfdash.ingest.nhse.common import head_rows, month_of, parse_counts, parse_shares
+from perfdash.ingest.workbook import Sheet, Table, Workbook, column_letter, label_text
+
+# A published percentage is computed from the counts beside it: in the workbook it agrees to float precision;
+# saved as CSV from Excel it is rounded to 0.1 points ('73.8%').
+SHARE_TOLERANCE = 1e-6
+CSV_SHARE_TOLERANCE = 0.0006
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,22 @@ class TitleBlock:
         if self.revised:
             parts.append(f"Revised: {self.revised}")
         return "The file's title block says " + "; ".join(parts) + "."
+
+
+class Titled:
+    """A located titled sheet (mixed into an importer's Located): its month and status are its title block's."""
+
+    title: TitleBlock
+
+    @property
+    def period(self) -> str | None:
+        """'YYYY-MM' from the title block."""
+        return self.title.period
+
+    @property
+    def status(self) -> str:
+        """The file's own status ('Published', 'Provisional', 'Revised'), '' when not stated."""
+        return self.title.status
 
 
 def read_title_block(sheet: Sheet) -> TitleBlock:
@@ -104,3 +128,68 @@ def columns_at(table: Table, positions: Sequence[int]) -> list[str]:
     """The table's column names for 0-based sheet columns (as check_header returns them)."""
     by_letter = {letter: name for name, letter in table.letters.items()}
     return [by_letter[column_letter(index)] for index in positions]
+
+
+def open_table(
+    workbook: Workbook,
+    sheet_name: str,
+    header_row: int,
+    title: TitleBlock,
+    expected: Sequence[str],
+    what: str,
+    example: str,
+) -> tuple[Sheet, list[int], list[Problem]]:
+    """The located sheet, the columns of its expected header, and the problems that stop the parse (a header
+    unlike the published one, or no readable 'Period:' line; example is a month as the title block writes it)."""
+    sheet = workbook.sheet(sheet_name)
+    if sheet is None:
+        raise LookupError(f"sheet {sheet_name!r} is not in the workbook")
+    positions, problems = check_header(sheet, header_row, expected, what)
+    if not problems and (problem := period_problem(title, example)) is not None:
+        problems = [problem]
+    return sheet, positions, problems
+
+
+def share_problems(
+    workbook: Workbook, cells: pd.DataFrame, column: str, numerator: pd.Series, denominator: pd.Series
+) -> list[Problem]:
+    """Rows whose published percentage disagrees with the counts beside it ('-' where there are none is fine)."""
+    published = parse_shares(cells[column])
+    ours = numerator / denominator.where(denominator > 0)
+    tolerance = CSV_SHARE_TOLERANCE if workbook.kind == "csv" else SHARE_TOLERANCE
+    wrong = published.notna() & ours.notna() & ((published - ours).abs() > tolerance)
+    return [
+        Problem(
+            f"the file's own '{column}' is {100 * p:.3f}% but its counts give {int(n):,} / {int(d):,} = {100 * o:.3f}%",
+            line=int(line),
+            column=column,
+            fix="upload the file exactly as published; the counts or the percentage were changed",
+        )
+        for line, p, n, d, o in head_rows(
+            pd.concat([cells[LINE], published, numerator, denominator, ours], axis=1)[wrong]
+        )
+    ]
+
+
+def total_row_problems(
+    total: pd.DataFrame, providers: pd.DataFrame, counted: list[str], row: str
+) -> tuple[int, pd.Series, list[Problem]]:
+    """The England row's line, the providers' sums, and a problem for each counted column where they differ.
+
+    row names the England row as the analyst sees it ("the England row"); total holds it (one row, not empty).
+    """
+    line = int(total[LINE].iat[0])
+    published = parse_counts(total, counted, []).values.iloc[0]
+    summed = providers[counted].sum()
+    problems = [
+        Problem(
+            f"{row} says {int(published[c]):,} but the providers add up to {int(summed[c]):,}, so rows are missing "
+            "or changed",
+            line=line,
+            column=c,
+            fix="upload the whole sheet exactly as published",
+        )
+        for c in counted
+        if pd.notna(published[c]) and published[c] != summed[c]
+    ]
+    return line, summed, problems

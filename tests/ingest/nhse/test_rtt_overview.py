@@ -204,6 +204,7 @@ def test_sheet_saved_as_csv_from_excel_reads_the_same() -> None:
             ",,," + ",".join(f'"{m}"' for m in MEASURES),
             ',2023/24,Apr-23,13.0,45.0,"4,500,000","4,500,010",60.0%,"3,000,000","3,000,005","380,000","380,000",-,'
             '"7,500,000","7,500,015"',
+            "",  # Excel ends the last line with a line break
         ]
     )
     prepared = prepare("RTT-Overview-Timeseries.csv", text.encode(), load_config(), None)
