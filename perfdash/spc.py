@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from perfdash.vocabulary import TOO_FEW_POINTS
 
@@ -141,34 +142,37 @@ def variation_icon(variation: str | None, improvement: str) -> str:
 # Rule functions for one group, mirroring R/ptd_calculate_point_type.R (tested against the package's vectors)
 
 
+# Each rule looks at fixed windows of points, so each is computed over all windows at once
+# (sliding_window_view); the results equal the point-by-point loops of the R package (tests pin them).
+
+
 def seven_point_one_side_mean(signs: Sequence[float]) -> np.ndarray:
     """1 where this point and the 6 before have the same non-zero sign against the mean."""
     v = np.asarray(signs, dtype=float)
-    padded = np.r_[np.zeros(RUN - 1), v]
-    out = np.zeros(v.size)
-    for i in range(v.size):
-        window = padded[i : i + RUN]
-        out[i] = float(window[-1] != 0 and bool(np.all(window == window[-1])))
-    return out
+    if v.size == 0:
+        return np.zeros(0)
+    windows = sliding_window_view(np.r_[np.zeros(RUN - 1), v], RUN)
+    last = windows[:, -1:]
+    return ((last[:, 0] != 0) & np.all(windows == last, axis=1)).astype(float)
 
 
 def part_of_seven_trend(flags: Sequence[float]) -> np.ndarray:
     """1 where this point or one of the next 6 ends a run of 7, so every point of the run is marked."""
     v = np.asarray(flags, dtype=float)
-    padded = np.r_[v, np.zeros(RUN - 1)]
-    return np.array([float(np.any(np.abs(padded[i : i + RUN]) == 1)) for i in range(v.size)])
+    if v.size == 0:
+        return np.zeros(0)
+    windows = sliding_window_view(np.r_[v, np.zeros(RUN - 1)], RUN)
+    return np.any(np.abs(windows) == 1, axis=1).astype(float)
 
 
 def seven_point_trend(y: Sequence[float]) -> np.ndarray:
     """+1/-1 where this point ends 7 strictly increasing/decreasing points (6 same-sign differences)."""
     v = np.asarray(y, dtype=float)
     out = np.zeros(v.size)
-    for i in range(RUN - 1, v.size):
-        d = np.sign(np.diff(v[i - RUN + 1 : i + 1]))
-        if np.all(d == 1):
-            out[i] = 1.0
-        elif np.all(d == -1):
-            out[i] = -1.0
+    if v.size < RUN:
+        return out
+    steps = sliding_window_view(np.sign(np.diff(v)), RUN - 1)  # row j: the steps into points j+1 .. j+6
+    out[RUN - 1 :] = np.where(np.all(steps == 1, axis=1), 1.0, np.where(np.all(steps == -1, axis=1), -1.0, 0.0))
     return out
 
 
@@ -176,11 +180,9 @@ def two_in_three(close: Sequence[float], signs: Sequence[float]) -> np.ndarray:
     """1 where a window of 3 around the point has 2+ close to a limit and all 3 on one side of the mean."""
     c = np.r_[0.0, 0.0, np.asarray(close, dtype=float), 0.0, 0.0]
     s = np.r_[0.0, 0.0, np.asarray(signs, dtype=float), 0.0, 0.0]
-    out = np.zeros(c.size - 4)
-    for i in range(out.size):
-        hit = any(c[k : k + 3].sum() >= 2 and abs(s[k : k + 3].sum()) == 3 for k in (i, i + 1, i + 2))
-        out[i] = float(hit)
-    return out
+    # Window k covers padded points k .. k+2; point i is flagged when window i, i+1 or i+2 is a hit.
+    hits = (sliding_window_view(c, 3).sum(axis=1) >= 2) & (np.abs(sliding_window_view(s, 3).sum(axis=1)) == 3)
+    return (hits[:-2] | hits[1:-1] | hits[2:]).astype(float)
 
 
 def part_of_two_in_three(flags: Sequence[float], close: Sequence[float]) -> np.ndarray:
