@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +40,32 @@ _STAGING_PREFIX = "perfdash-staging-"
 MAX_STAGED = 8
 
 
-def arrow_rows(rows: pd.DataFrame, upload_id: int) -> pa.Table:
-    """The rows as an Arrow table in key order (NaN is null), columns as in observations."""
+def key_order(rows: pd.DataFrame) -> np.ndarray:
+    """Row positions in key order (metric, organisation, month): sorted codes, not a sort of million strings."""
+    # np.lexsort sorts by its last array first.
+    return np.lexsort([pd.factorize(rows[column], sort=True)[0] for column in reversed(KEY)])
+
+
+def arrow_rows(rows: pd.DataFrame, upload_id: int, batch_rows: int = 100_000) -> pa.RecordBatchReader:
+    """The rows as Arrow batches in key order (NaN is null), columns as in observations.
+
+    Batch by batch, so the sorted copy is never the whole file at once.
+    """
     table = pa.Table.from_pandas(rows[[*KEY, *VALUE_COLUMNS]], preserve_index=False)
-    table = table.append_column("upload_id", pa.array(np.full(len(rows), upload_id, dtype=np.int64)))
-    return table.select(_OBSERVATION_COLUMNS).sort_by([(column, "ascending") for column in KEY])
+    order = key_order(rows)
+    schema = pa.schema([("upload_id", pa.int64()), *[table.schema.field(c) for c in _OBSERVATION_COLUMNS[1:]]])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(order), batch_rows):
+            chunk = table.take(order[start : start + batch_rows]).combine_chunks()
+            upload = pa.array(np.full(chunk.num_rows, upload_id, dtype=np.int64))
+            columns = [chunk[column].chunk(0) for column in _OBSERVATION_COLUMNS[1:]]
+            yield pa.RecordBatch.from_arrays([upload, *columns], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-def insert_staged_sqlite(conn: Connection, table: pa.Table) -> None:
+def insert_staged_sqlite(conn: Connection, table: pa.RecordBatchReader) -> None:
     """SQLite's COPY: ADBC writes the rows to a scratch database file in C, which this transaction attaches.
 
     The scratch file is private and outside the store, so the write itself stays one transaction on the
@@ -87,7 +106,7 @@ def detach_staging(dbapi_connection, record) -> None:
             os.remove(path)
 
 
-def copy_postgres(conn: Connection, table: pa.Table) -> None:
+def copy_postgres(conn: Connection, table: pa.RecordBatchReader) -> None:
     """COPY FROM STDIN on the transaction's own connection, fed CSV that Arrow writes in C."""
     import pyarrow.csv as pcsv
 
@@ -96,7 +115,7 @@ def copy_postgres(conn: Connection, table: pa.Table) -> None:
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for batch in table.to_batches(max_chunksize=100_000):
+            for batch in table:
                 buffer = io.BytesIO()
                 pcsv.write_csv(batch, buffer, options)
                 copy.write(buffer.getbuffer())

@@ -96,8 +96,9 @@ def commit_rows(
         if duplicate is not None:
             # Nothing changes; raising rolls back the version bump too.
             raise DuplicateFileError(duplicate)
-        changes = classify_changes(rows, current_for_keys(conn, rows))
-        counts = changes["change"].value_counts()
+        current = current_for_keys(conn, rows)
+        # The first load of these months is all new: no million-row frame just to count it.
+        counts = {"new": len(rows)} if current.empty else classify_changes(rows, current)["change"].value_counts()
         upload_id = conn.execute(
             uploads.insert().values(
                 file_name=file_name[:255],
