@@ -37,7 +37,7 @@ class Distinct:
     @classmethod
     def of(cls, column: pd.Series) -> Distinct:
         """Factorise a column (a categorical's own codes are used as they are)."""
-        if isinstance(column.dtype, pd.CategoricalDtype):
+        if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
             return cls(column.cat.codes.to_numpy(), pd.Series(column.cat.categories, dtype="str"))
         codes, distinct = pd.factorize(column, use_na_sentinel=False)
         return cls(codes, pd.Series(distinct, dtype="str"))

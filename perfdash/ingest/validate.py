@@ -216,7 +216,12 @@ def validate_rows(
     combined = (keys["period"].codes.astype(np.int64) * sizes[1] + keys["org_code"].codes) * sizes[2] + keys[
         "metric_id"
     ].codes
-    duplicated = pd.Series(combined, index=rows.index).duplicated(keep=False) & known_period
+    if sizes[0] * sizes[1] * sizes[2] <= 4 * len(rows) + 1_000_000:
+        # Few distinct keys for the rows (always, in a real file): count each key's rows, no hash table.
+        repeated = np.bincount(combined, minlength=sizes[0] * sizes[1] * sizes[2])[combined] > 1
+    else:
+        repeated = pd.Series(combined).duplicated(keep=False).to_numpy()
+    duplicated = pd.Series(repeated, index=rows.index) & known_period
     if duplicated.any():
         first_line = rows[duplicated].groupby(["period", "org_code", "metric_id"])["line"].transform("min")
         for index in np.flatnonzero(duplicated.to_numpy()):

@@ -72,21 +72,43 @@ def insert_staged_sqlite(conn: Connection, table: pa.RecordBatchReader) -> None:
     store's own connection (all-or-nothing, BEGIN IMMEDIATE); SQLite cannot detach a database inside a
     transaction, so it is detached and deleted when the connection goes back to the pool.
     """
-    import adbc_driver_sqlite.dbapi
-
     _remove_orphaned_staging()
     handle, path = tempfile.mkstemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", suffix=".sqlite")
     os.close(handle)
-    with adbc_driver_sqlite.dbapi.connect(path, autocommit=True) as scratch, scratch.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=OFF")
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.adbc_ingest("rows", table, mode="create")
+    _adbc_ingest(path, table)
     staged = conn.connection.info.setdefault(STAGING, [])
     schema = f"{STAGING}_{len(staged)}"
     staged.append((schema, path))
     conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
     columns = ", ".join(_OBSERVATION_COLUMNS)
     conn.exec_driver_sql(f"INSERT INTO observations ({columns}) SELECT {columns} FROM {schema}.rows ORDER BY rowid")
+
+
+def _adbc_ingest(path: str, table: pa.RecordBatchReader) -> None:
+    """ADBC's bulk ingest into a new table `rows` of the SQLite file at path.
+
+    Through the driver manager's own API: its DB-API module imports pyarrow.dataset, half a second of start-up.
+    """
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+
+    with (
+        adbc_driver_sqlite.connect(path) as database,
+        adbc_driver_manager.AdbcConnection(database) as connection,
+    ):
+        for pragma in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"):
+            with adbc_driver_manager.AdbcStatement(connection) as statement:
+                statement.set_sql_query(pragma)
+                statement.execute_update()
+        with adbc_driver_manager.AdbcStatement(connection) as statement:
+            statement.set_options(
+                **{
+                    adbc_driver_manager.INGEST_OPTION_TARGET_TABLE: "rows",
+                    adbc_driver_manager.INGEST_OPTION_MODE: adbc_driver_manager.INGEST_OPTION_MODE_CREATE,
+                }
+            )
+            statement.bind_stream(table.__arrow_c_stream__())
+            statement.execute_update()  # autocommit: the scratch file is private, complete once this returns
 
 
 def _remove_orphaned_staging() -> None:

@@ -122,7 +122,7 @@ def commit_rows(
             .where(uploads.c.id == upload_id)
             .values(first_observation_id=first_id, last_observation_id=last_id)
         )
-        _upsert_current(conn, upload_id, first_id, last_id)
+        _upsert_current(conn, upload_id, first_id, last_id, all_new=current.empty)
         if reference is not None:
             bulk.insert_frame(conn, provider_reference, reference.assign(upload_id=upload_id))
     return CommitResult(
@@ -160,9 +160,27 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
     return first, last
 
 
-def _upsert_current(conn: Connection, upload_id: int, first_id: int | None, last_id: int | None) -> None:
-    """Point current_values at this upload's rows where they are new or differ."""
+def _upsert_current(
+    conn: Connection, upload_id: int, first_id: int | None, last_id: int | None, *, all_new: bool = False
+) -> None:
+    """Point current_values at this upload's rows where they are new or differ.
+
+    all_new: no current value exists for any of the upload's metrics and months (checked in this transaction),
+    so a plain insert does, without a conflict check per row.
+    """
     if first_id is None:
+        return
+    if all_new:
+        conn.execute(
+            sa.text(
+                """
+                INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
+                SELECT metric_id, org_code, period, upload_id, value, numerator, denominator
+                FROM observations WHERE id BETWEEN :first_id AND :last_id
+                """
+            ),
+            {"first_id": first_id, "last_id": last_id},
+        )
         return
     differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
     conn.execute(
