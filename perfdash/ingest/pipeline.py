@@ -200,7 +200,7 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
         importer = detect(header, config)
         if importer is not None and importer.parse_bytes is not None and encoding == "utf-8":
             del decoded  # the text is not needed: a million-row file is read from its bytes without a copy
-            return ReadResult(importer, importer.parse_bytes(container.data), encoding)
+            return ReadResult(importer, _with_problem(importer.parse_bytes(container.data), cut), encoding)
         if importer is not None:
             return ReadResult(importer, _with_problem(importer.parse(decoded.text), cut), encoding)
         workbook = Workbook(
