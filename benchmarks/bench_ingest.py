@@ -1,4 +1,4 @@
-"""Ingest of the 1,003,200-row canonical file, whole process, against a whole-process `read_csv` of the same file.
+"""Ingest of the national canonical file (1,293,600 rows), whole process, against a whole-process `read_csv` of it.
 
 Run: .venv/bin/python benchmarks/bench_ingest.py [rounds] [--no-postgres]   (prints figures; asserts nothing)
 

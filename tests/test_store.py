@@ -17,7 +17,7 @@ from perfdash import store
 def write_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test twice: small uploads through executemany, and through the Arrow bulk path big files take."""
     if request.param == "bulk":
-        monkeypatch.setattr(store, "BULK_ROWS", 1)
+        monkeypatch.setattr(store.bulk, "BULK_ROWS", 1)
     return request.param
 
 
@@ -246,19 +246,23 @@ def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
         assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
 
 
-def test_commit_many_is_one_transaction_on_either_write_path(engine, write_path):
+def test_commit_files_is_one_transaction_on_either_write_path(engine, write_path):
     # Several files in one command (issue 16) share the transaction the bulk path writes through (issue 15).
-    def batch(values: dict, name: str) -> store.Batch:
-        return store.Batch(_rows(values), f"{name}.csv", name, "canonical", "a@nhs.net")
+    from perfdash import service
+    from perfdash.ingest.pipeline import Prepared
 
-    good = batch({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX")}, "one")
-    bad = batch({("ae_attendances", "R1H", "2025-05"): 1.0}, "two")
-    bad.rows["value"] = [None]
+    def prepared(values: dict, name: str) -> Prepared:
+        return Prepared(f"{name}.csv", name, 0, format="canonical", rows=_rows(values))
+
+    good = prepared({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX")}, "one")
+    bad = prepared({("ae_attendances", "R1H", "2025-05"): 1.0}, "two")
+    bad.rows["value"] = [None]  # passes no validation, so only the database's NOT NULL can refuse it
     before = store.table_counts(engine)
     with pytest.raises(sa.exc.IntegrityError):
-        store.commit_many(engine, [good, bad])
+        service.commit_files(engine, [good, bad], user="a@nhs.net")
     assert store.table_counts(engine) == before  # the first file's rows went with the second's failure
-    results = store.commit_many(engine, [good, batch({("ae_attendances", "R1H", "2025-05"): 1.0}, "three")])
+    three = prepared({("ae_attendances", "R1H", "2025-05"): 1.0}, "three")
+    results = service.commit_files(engine, [good, three], user="a@nhs.net")
     assert [r.added for r in results] == [3, 1]
     assert store.list_uploads(engine)["file_name"].tolist() == ["three.csv", "one.csv"]  # newest first
     assert store.versions(engine).values == 1  # the nested commits joined one transaction: one version bump

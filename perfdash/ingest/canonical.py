@@ -9,6 +9,7 @@ Documented normalisations (everything else that is off is an error, never a sile
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from perfdash.config import Config
 from perfdash.ingest.columns import map_distinct, metric_units
@@ -50,9 +52,15 @@ def is_wide(header: list[str], metric_ids: set[str]) -> bool:
 
 
 @never_raises("canonical")
-def parse_long(text: str, config: Config) -> Parsed:
-    """Parse the canonical long form into rows and problems."""
+def parse_long(text: str | bytes, config: Config) -> Parsed:
+    """Parse the canonical long form (text, or the bytes of a UTF-8 file) into rows and problems."""
     parsed = Parsed(format="canonical")
+    rows = _read_plain_long(text if isinstance(text, bytes) else text.encode("utf-8"))
+    if rows is not None:
+        parsed.rows = normalise(rows, config, parsed.problems)
+        return parsed
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
     try:
         cells = read_cells(text)
     except CsvShapeError as error:
@@ -127,6 +135,61 @@ def parse_wide(text: str, config: Config) -> Parsed:
     return parsed
 
 
+def _read_plain_long(data: bytes) -> pd.DataFrame | None:
+    """A plain canonical file read by Arrow in one pass: keys as dictionaries, numbers as floats; else None.
+
+    A million-row file repeats a few hundred codes, metrics and months, so the keys are read as dictionary
+    arrays (no string per row) and the numbers straight to float64 (Arrow's parser, as _plain_floats uses). Any
+    file this is not sure of (quotes, a header that is not exactly the canonical columns, a row of the wrong
+    width, a cell that is not a finite number, an identifier with odd characters) gives None, and the string
+    path reads it and names every problem as before.
+    """
+    first_line = data[: data.find(b"\n") + 1 or len(data)]
+    if b'"' in data or b"\r" in first_line or not first_line.isascii():
+        return None
+    names = first_line.decode("ascii").rstrip("\n").split(",")
+    canonical = LONG_REQUIRED + LONG_OPTIONAL
+    if not set(LONG_REQUIRED) <= set(names) <= set(canonical) or len(set(names)) != len(names):
+        return None
+    types = {name: pa.dictionary(pa.int32(), pa.string()) for name in ("period", "org_code", "metric_id")}
+    types.update({name: pa.float64() for name in ("value", *LONG_OPTIONAL)})
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: types[name] for name in names},
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows == 0 or table.column_names != names:
+        return None
+    columns: dict[str, pd.Series] = {}
+    for name in ("period", "org_code", "metric_id"):
+        column = table[name].unify_dictionaries().combine_chunks() if table[name].num_chunks else None
+        if column is None:
+            return None
+        distinct = column.dictionary.to_pylist()
+        # Odd characters, blank keys (a row of bare commas) or spaces: the string path reports or drops them.
+        if not all(value and value.isascii() and value.isprintable() and value == value.strip() for value in distinct):
+            return None
+        codes = column.indices.to_numpy(zero_copy_only=False)
+        columns[name] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(distinct, dtype="str")))
+    for name in ("value", *LONG_OPTIONAL):
+        if name in names:
+            if pc.all(pc.is_finite(table[name])).as_py() is False:
+                return None  # "nan" or "inf" spelled out (not a blank): the string path names them
+            columns[name] = pd.Series(table[name].to_numpy(), dtype="float64")
+        else:
+            columns[name] = pd.Series(np.full(table.num_rows, np.nan))
+    columns[LINE] = pd.Series(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    return pd.DataFrame(columns)
+
+
 def _suggest_metric(name: str, config: Config) -> str:
     import difflib
 
@@ -151,6 +214,8 @@ def _plain_floats(raw: pd.Series) -> pd.Series | None:
 
 def _numbers(raw: pd.Series, percent: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse numeric strings; return values and a mask of cells that were not numbers."""
+    if raw.dtype == "float64":  # read as finite numbers already (_read_plain_long)
+        return raw, pd.Series(False, index=raw.index)
     fast = _plain_floats(raw)
     if fast is not None:
         return fast, pd.Series(False, index=raw.index)
@@ -179,8 +244,7 @@ def normalise(
     # a wrong code into a valid-looking one; non-ASCII text stays as written and fails the code checks.
     frame["org_code"] = map_distinct(cells["org_code"], lambda text: _fold(text.strip(), str.upper))
     frame["metric_id"] = map_distinct(cells["metric_id"], lambda text: _fold(text.strip(), str.lower))
-    raw_period = cells["period"].str.strip()
-    frame["period"] = map_distinct(raw_period, lambda text: parse_period(text) or "")
+    frame["period"] = map_distinct(cells["period"], lambda text: parse_period(text.strip()) or "")
     unit = metric_units(frame["metric_id"], config)
     percent = unit == "percent"
     for column in ("value", "numerator", "denominator"):
@@ -198,7 +262,7 @@ def normalise(
                 )
             )
     for index in np.flatnonzero((frame["period"] == "").to_numpy()):
-        raw = str(raw_period.iat[index])
+        raw = str(cells["period"].iat[index]).strip()
         problems.append(
             Problem(
                 "is not a month",
@@ -234,6 +298,7 @@ def importers(config: Config) -> list[Importer]:
             matches=is_long,
             parse=lambda text: parse_long(text, config),
             metrics=tuple(sorted(metric_ids)),
+            parse_bytes=lambda data: parse_long(data, config),
         ),
         Importer(
             name="wide",

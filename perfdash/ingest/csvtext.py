@@ -14,6 +14,7 @@ import pyarrow.csv as pcsv
 from perfdash.ingest.model import Problem
 
 LINE = "__line__"
+_LINE = re.compile(r"[^\r\n]+")
 _PANDAS_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -29,7 +30,9 @@ class CsvShapeError(ValueError):
 
 def header_cells(text: str) -> list[str]:
     """The stripped cells of the first line with any content (Excel pads files with rows of bare commas)."""
-    for raw in text.splitlines():
+    # Line by line from the start: splitlines() would make a string of every line of a million-row file first.
+    for match in _LINE.finditer(text):
+        raw = match.group()
         if raw.strip(" ,\t;"):
             # csv, not pandas: a line cut inside a quote (a truncated file) is still a header to show, never an error.
             try:

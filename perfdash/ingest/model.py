@@ -103,6 +103,8 @@ class Importer:
     matches: Callable[[list[str]], bool]  # given the stripped header cells
     parse: Callable[[str], Parsed]  # given the decoded text of the whole file
     metrics: tuple[str, ...] = ()  # metric ids it can fill; empty for reference data
+    # Given the raw bytes of a UTF-8 file instead of its text, when reading them straight saves a decoded copy.
+    parse_bytes: Callable[[bytes], Parsed] | None = None
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,9 @@ def read_file(file_name: str, data: bytes, config: Config) -> ReadResult:
         cut = unfinished_last_line(decoded.text)
         header = header_cells(decoded.text)
         importer = detect(header, config)
+        if importer is not None and importer.parse_bytes is not None and encoding == "utf-8":
+            del decoded  # the text is not needed: a million-row file is read from its bytes without a copy
+            return ReadResult(importer, _with_problem(importer.parse_bytes(container.data), cut), encoding)
         if importer is not None:
             return ReadResult(importer, _with_problem(importer.parse(decoded.text), cut), encoding)
         workbook = Workbook(
@@ -314,7 +317,9 @@ def _prepare(
     # Every problem at once: rows whose cells could not be read are left out of the checks on values, which
     # would only repeat the same fault in other words.
     unreadable = {p.line for p in parsed.errors if p.line is not None}
-    readable = parsed.rows[~parsed.rows["line"].isin(unreadable)].reset_index(drop=True)
+    readable = parsed.rows  # no copy of a million rows when every row could be read
+    if unreadable:
+        readable = readable[~readable["line"].isin(unreadable)].reset_index(drop=True)
     rows, problems = validate_rows(readable, config, known_orgs=known_orgs, today_month=today_month)
     prepared.problems.extend(problems)
     prepared.rows = rows

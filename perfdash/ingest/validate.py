@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfdash.config import UNIT_LABELS, UNIT_RANGES, Config
-from perfdash.ingest.columns import metric_units
+from perfdash.ingest.columns import Distinct
 from perfdash.ingest.model import Problem
 from perfdash.periods import add_months, current_month, label
 
@@ -73,16 +73,23 @@ _FIXES = {
 }
 
 
-def _column_checks(rows: pd.DataFrame, config: Config, known_orgs: set[str] | None) -> list[tuple[str, str, pd.Series]]:
-    """(column, message, failing rows) for each column-level rule; vectorised over a million rows."""
+def _column_checks(
+    rows: pd.DataFrame, keys: dict[str, Distinct], config: Config, known_orgs: set[str] | None
+) -> list[tuple[str, str, np.ndarray]]:
+    """(column, message, failing rows) for each column-level rule, each run once per distinct value."""
     checks = [
         # An empty period was already reported by the parser as "is not a month".
-        ("period", "is not a month", (rows["period"] != "") & ~rows["period"].str.fullmatch(_PERIOD_PATTERN)),
-        ("org_code", "is not an organisation code (letters and digits)", ~rows["org_code"].str.fullmatch(_ORG_PATTERN)),
+        ("period", "is not a month", keys["period"].mask(lambda v: (v != "") & ~v.str.fullmatch(_PERIOD_PATTERN))),
+        (
+            "org_code",
+            "is not an organisation code (letters and digits)",
+            keys["org_code"].mask(lambda v: ~v.str.fullmatch(_ORG_PATTERN)),
+        ),
     ]
     if known_orgs is not None:
-        checks.append(("org_code", "is not a known organisation", ~rows["org_code"].isin(sorted(known_orgs))))
-    checks.append(("metric_id", "is not a known metric id", ~rows["metric_id"].isin(sorted(config.metric_by_id))))
+        checks.append(("org_code", "is not a known organisation", keys["org_code"].mask(lambda v: ~v.isin(known_orgs))))
+    metric_ids = set(config.metric_by_id)
+    checks.append(("metric_id", "is not a known metric id", keys["metric_id"].mask(lambda v: ~v.isin(metric_ids))))
     return checks
 
 
@@ -91,8 +98,10 @@ def validate_rows(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check typed rows; return them with computed values filled in, and every problem found."""
     problems: list[Problem] = []
-    for column, message, failing in _column_checks(rows, config, known_orgs):
-        for index in np.flatnonzero(failing.to_numpy(dtype=bool, na_value=True)):
+    # A million rows repeat a few hundred keys: every check on a key runs once per distinct value.
+    keys = {column: Distinct.of(rows[column]) for column in IDENTIFIER_COLUMNS}
+    for column, message, failing in _column_checks(rows, keys, config, known_orgs):
+        for index in np.flatnonzero(failing):
             problems.append(
                 Problem(
                     message,
@@ -102,9 +111,15 @@ def validate_rows(
                     fix=_FIXES.get(message, ""),
                 )
             )
-    rows = rows.copy()
-    known_metric = rows["metric_id"].isin(list(config.metric_by_id))
-    unit = metric_units(rows["metric_id"], config)
+    rows = rows.copy(deep=False)  # copy-on-write: the caller's frame is untouched without copying a million rows
+    metric_ids = set(config.metric_by_id)
+    known_metric = pd.Series(keys["metric_id"].mask(lambda v: v.isin(metric_ids)), index=rows.index)
+    units = {metric_id: metric.unit for metric_id, metric in config.metric_by_id.items()}
+    unit_of_metric = keys["metric_id"].values.map(lambda metric_id: units.get(metric_id, ""))
+
+    def is_unit(name: str) -> np.ndarray:
+        return keys["metric_id"].mask(lambda _: unit_of_metric == name)
+
     has_ratio = rows["numerator"].notna() & rows["denominator"].notna()
     missing_value = rows["value"].isna()
 
@@ -130,7 +145,7 @@ def validate_rows(
         "numerator",
         "a count of successes cannot exceed the count of cases",
     )
-    computed = rows["numerator"] / rows["denominator"] * np.where(unit == "percent", 100.0, 1.0)
+    computed = rows["numerator"] / rows["denominator"] * np.where(is_unit("percent"), 100.0, 1.0)
     usable = has_ratio & (rows["denominator"] > 0)
     mismatch = usable & ~missing_value & ((rows["value"] - computed).abs() > 0.05 + 1e-3 * computed.abs())
     report(
@@ -143,7 +158,7 @@ def validate_rows(
     rows["value"] = rows["value"].where(~was_computed, computed)
 
     for unit_name, (low, high) in UNIT_RANGES.items():
-        in_unit = known_metric & (unit == unit_name)
+        in_unit = known_metric & is_unit(unit_name)
         # A value computed from the counts is described as such, so nobody hunts for a number in a blank cell.
         for given, subject, column in (
             (~was_computed, "", "value"),
@@ -172,15 +187,16 @@ def validate_rows(
     limits = config.limits
     now = today_month or current_month()
     latest = add_months(now, limits.months_ahead)
-    known_period = rows["period"] != ""
+    period = keys["period"]
+    known_period = pd.Series(period.mask(lambda v: v != ""), index=rows.index)
     report(
-        known_period & (rows["period"] > latest),
+        pd.Series(period.mask(lambda v: (v != "") & (v > latest)), index=rows.index),
         f"is in the future (this month is {label(now)})",
         "period",
         "check the year and month",
     )
     report(
-        known_period & (rows["period"] < limits.earliest_period),
+        pd.Series(period.mask(lambda v: (v != "") & (v < limits.earliest_period)), index=rows.index),
         f"is before {label(limits.earliest_period)}, the earliest month perfdash accepts (limits.earliest_period)",
         "period",
         "check the year and month",
@@ -195,7 +211,17 @@ def validate_rows(
         # -0 is 0: stored and exported as 0, never as -0.0.
         rows[column] = rows[column] + 0.0
 
-    duplicated = rows.duplicated(["period", "org_code", "metric_id"], keep=False) & (rows["period"] != "")
+    # One integer per (month, organisation, metric) from the codes: duplicated() on it, not on three string columns.
+    sizes = [max(len(keys[c].values), 1) for c in IDENTIFIER_COLUMNS]
+    combined = (keys["period"].codes.astype(np.int64) * sizes[1] + keys["org_code"].codes) * sizes[2] + keys[
+        "metric_id"
+    ].codes
+    if sizes[0] * sizes[1] * sizes[2] <= 4 * len(rows) + 1_000_000:
+        # Few distinct keys for the rows (always, in a real file): count each key's rows, no hash table.
+        repeated = np.bincount(combined, minlength=sizes[0] * sizes[1] * sizes[2])[combined] > 1
+    else:
+        repeated = pd.Series(combined).duplicated(keep=False).to_numpy()
+    duplicated = pd.Series(repeated, index=rows.index) & known_period
     if duplicated.any():
         first_line = rows[duplicated].groupby(["period", "org_code", "metric_id"])["line"].transform("min")
         for index in np.flatnonzero(duplicated.to_numpy()):

@@ -135,7 +135,7 @@ def hold_write_lock(path: Path, seconds: float) -> threading.Thread:
 def test_case8_reads_never_wait_for_a_write_and_a_waiting_write_says_busy(tmp_path, monkeypatch, capsys):
     path = tmp_path / "store.sqlite"
     db = f"sqlite:///{path}"
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 1.0)  # the config value, made short for the test
+    monkeypatch.setattr(store.database, "BUSY_TIMEOUT_S", 1.0)  # the config value, made short for the test
     store.get_engine(db)
     store.dispose_engines()
     holder = hold_write_lock(path, 6)
@@ -300,7 +300,7 @@ def test_reads_are_not_blocked_when_engine_opens_during_a_write(tmp_path):
 
 @pytest.mark.postgres
 def test_postgresql_write_waiting_on_another_is_busy_and_reads_do_not_wait(postgres_server, monkeypatch):
-    monkeypatch.setattr(store, "STATEMENT_TIMEOUT_S", 1)  # the configured timeout, short for the test
+    monkeypatch.setattr(store.database, "STATEMENT_TIMEOUT_S", 1)  # the configured timeout, short for the test
     url = postgres_server.create_database(f"perfdash_busy_{time.monotonic_ns()}")
     engine = store.get_engine(url)
     holder = sa.create_engine(url)

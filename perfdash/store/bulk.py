@@ -1,0 +1,146 @@
+"""Bulk writes without a Python object per row: ADBC into a scratch SQLite file, COPY into PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from perfdash.store.schema import KEY, VALUE_COLUMNS
+
+
+def insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows with one executemany of plain tuples (small writes)."""
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    if frame.empty:
+        return
+    # Plain tuples through the driver's executemany are several times faster than Core's dict binding;
+    # NaN becomes NULL (SQLite does that itself, PostgreSQL would store a float NaN).
+    lists = [frame[c].tolist() for c in columns]
+    if conn.dialect.name != "sqlite":
+        lists = [[None if isinstance(v, float) and v != v else v for v in values] for values in lists]
+    placeholders = ", ".join(["%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"] * len(columns))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    conn.exec_driver_sql(sql, list(zip(*lists, strict=True)))
+
+
+# Below this many rows a plain executemany is as fast as staging through Arrow, and simpler.
+BULK_ROWS = 20_000
+_OBSERVATION_COLUMNS = ["upload_id", *KEY, *VALUE_COLUMNS]
+STAGING = "perfdash_staging"
+_STAGING_PREFIX = "perfdash-staging-"
+MAX_STAGED = 8
+
+
+def key_order(rows: pd.DataFrame) -> np.ndarray:
+    """Row positions in key order (metric, organisation, month): sorted codes, not a sort of million strings."""
+    # np.lexsort sorts by its last array first.
+    return np.lexsort([pd.factorize(rows[column], sort=True)[0] for column in reversed(KEY)])
+
+
+def arrow_rows(rows: pd.DataFrame, upload_id: int, batch_rows: int = 100_000) -> pa.RecordBatchReader:
+    """The rows as Arrow batches in key order (NaN is null), columns as in observations.
+
+    Batch by batch, so the sorted copy is never the whole file at once.
+    """
+    table = pa.Table.from_pandas(rows[[*KEY, *VALUE_COLUMNS]], preserve_index=False)
+    order = key_order(rows)
+    schema = pa.schema([("upload_id", pa.int64()), *[table.schema.field(c) for c in _OBSERVATION_COLUMNS[1:]]])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(order), batch_rows):
+            chunk = table.take(order[start : start + batch_rows]).combine_chunks()
+            upload = pa.array(np.full(chunk.num_rows, upload_id, dtype=np.int64))
+            columns = [chunk[column].chunk(0) for column in _OBSERVATION_COLUMNS[1:]]
+            yield pa.RecordBatch.from_arrays([upload, *columns], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def insert_staged_sqlite(conn: Connection, table: pa.RecordBatchReader) -> None:
+    """SQLite's COPY: ADBC writes the rows to a scratch database file in C, which this transaction attaches.
+
+    The scratch file is private and outside the store, so the write itself stays one transaction on the
+    store's own connection (all-or-nothing, BEGIN IMMEDIATE); SQLite cannot detach a database inside a
+    transaction, so it is detached and deleted when the connection goes back to the pool.
+    """
+    _remove_orphaned_staging()
+    handle, path = tempfile.mkstemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", suffix=".sqlite")
+    os.close(handle)
+    _adbc_ingest(path, table)
+    staged = conn.connection.info.setdefault(STAGING, [])
+    schema = f"{STAGING}_{len(staged)}"
+    staged.append((schema, path))
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
+    columns = ", ".join(_OBSERVATION_COLUMNS)
+    conn.exec_driver_sql(f"INSERT INTO observations ({columns}) SELECT {columns} FROM {schema}.rows ORDER BY rowid")
+
+
+def _adbc_ingest(path: str, table: pa.RecordBatchReader) -> None:
+    """ADBC's bulk ingest into a new table `rows` of the SQLite file at path.
+
+    Through the driver manager's own API: its DB-API module imports pyarrow.dataset, half a second of start-up.
+    """
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+
+    with (
+        adbc_driver_sqlite.connect(path) as database,
+        adbc_driver_manager.AdbcConnection(database) as connection,
+    ):
+        for pragma in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"):
+            with adbc_driver_manager.AdbcStatement(connection) as statement:
+                statement.set_sql_query(pragma)
+                statement.execute_update()
+        with adbc_driver_manager.AdbcStatement(connection) as statement:
+            statement.set_options(
+                **{
+                    adbc_driver_manager.INGEST_OPTION_TARGET_TABLE: "rows",
+                    adbc_driver_manager.INGEST_OPTION_MODE: adbc_driver_manager.INGEST_OPTION_MODE_CREATE,
+                }
+            )
+            statement.bind_stream(table.__arrow_c_stream__())
+            statement.execute_update()  # autocommit: the scratch file is private, complete once this returns
+
+
+def _remove_orphaned_staging() -> None:
+    """Delete scratch files left by a load that was killed (their process is gone)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_STAGING_PREFIX}*.sqlite"):
+        pid = path.name.removeprefix(_STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            path.unlink(missing_ok=True)
+
+
+def detach_staging(dbapi_connection, record) -> None:
+    """Pool check-in: the transaction is over, so the scratch databases can be detached and deleted."""
+    for schema, path in record.info.pop(STAGING, []):
+        try:
+            dbapi_connection.execute(f"DETACH DATABASE {schema}")
+        finally:
+            os.remove(path)
+
+
+def copy_postgres(conn: Connection, table: pa.RecordBatchReader) -> None:
+    """COPY FROM STDIN on the transaction's own connection, fed CSV that Arrow writes in C."""
+    import pyarrow.csv as pcsv
+
+    statement = f"COPY observations ({', '.join(_OBSERVATION_COLUMNS)}) FROM STDIN (FORMAT csv)"
+    options = pcsv.WriteOptions(include_header=False)
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for batch in table:
+                buffer = io.BytesIO()
+                pcsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+    except dbapi.Error as error:
+        # Raised as SQLAlchemy raises every other statement's error (IntegrityError, DataError...).
+        raise sa.exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error

@@ -1,0 +1,190 @@
+"""The store's tables, limits and errors: what every other store module builds on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from perfdash.config import PROJECT_ROOT
+
+# The rest of perfdash names SQLAlchemy's types through these aliases: only perfdash.store imports sqlalchemy
+# (an import-linter contract in pyproject.toml holds us to it).
+__all__ = ["DatabaseError", "Engine"]
+DatabaseError = sa.exc.SQLAlchemyError
+
+SCHEMA_VERSION = 2
+# What each schema version added, applied in order to an older database (SQLite and PostgreSQL alike).
+MIGRATIONS = {
+    2: [
+        "ALTER TABLE uploads ADD COLUMN origin VARCHAR(32) NOT NULL DEFAULT ''",
+        "ALTER TABLE uploads ADD COLUMN source VARCHAR(255) NOT NULL DEFAULT ''",
+        "ALTER TABLE uploads ADD COLUMN file_status VARCHAR(64) NOT NULL DEFAULT ''",
+        # Version 1 stores held the demo under its file name; say so, so it can be withdrawn.
+        "UPDATE uploads SET origin = 'synthetic demo', source = 'perfdash synthetic demo' "
+        "WHERE file_name = 'synthetic-demo-data.csv'",
+    ],
+}
+# Where a value came from: a published statistic, an organisation's own return, or made-up demo data.
+ORIGIN_PUBLICATION = "publication"
+ORIGIN_RETURN = "trust return"
+ORIGIN_DEMO = "synthetic demo"
+VALUES_VERSION = "values_version"
+COMMENTARY_VERSION = "commentary_version"
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
+KEY = ["metric_id", "org_code", "period"]
+VALUE_COLUMNS = ["value", "numerator", "denominator"]
+
+# Every bounded text field and its most characters, in one place: the columns below are declared from it,
+# and check_lengths refuses longer text before writing, so SQLite (which would store anything) and
+# PostgreSQL (which would raise DataError mid-transaction) behave the same.
+FIELD_LENGTHS: dict[str, int] = {
+    "file_name": 255,
+    "sha256": 64,
+    "format": 64,
+    "user": 255,
+    "owner": 255,
+    "note": 2000,
+    "reason": 2000,
+    "narrative": 4000,
+    "action": 4000,
+    "metric_id": 64,
+    "org_code": 16,
+}
+FIELD_LABELS = {"user": "the user name", "file_name": "the file name", "note": "the note", "reason": "the reason"}
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.String(FIELD_LENGTHS["file_name"]), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(FIELD_LENGTHS["user"]), nullable=False),
+    sa.Column("uploaded_at", sa.String(32), nullable=False),
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("n_added", sa.Integer, nullable=False),
+    sa.Column("n_revised", sa.Integer, nullable=False),
+    sa.Column("n_unchanged", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("first_observation_id", sa.Integer),
+    sa.Column("last_observation_id", sa.Integer),
+    # Provenance: publication / trust return / synthetic demo; the format's name; the file's own status.
+    sa.Column("origin", sa.String(32), nullable=False, default="", server_default=""),
+    sa.Column("source", sa.String(255), nullable=False, default="", server_default=""),
+    sa.Column("file_status", sa.String(64), nullable=False, default="", server_default=""),
+)
+rollbacks = sa.Table(
+    "rollbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, unique=True),
+    sa.Column("rolled_back_by", sa.String(FIELD_LENGTHS["user"]), nullable=False),
+    sa.Column("rolled_back_at", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+)
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("numerator", sa.Float),
+    sa.Column("denominator", sa.Float),
+    # No index on upload_id: an upload's rows have contiguous ids (one transaction), kept on the upload.
+    sa.Index("ix_observations_key", "metric_id", "org_code", "period", "upload_id"),
+)
+current_values = sa.Table(
+    "current_values",
+    metadata,
+    sa.Column("metric_id", sa.String(64), primary_key=True),
+    sa.Column("org_code", sa.String(16), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("upload_id", sa.Integer, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("numerator", sa.Float),
+    sa.Column("denominator", sa.Float),
+    # One B-tree keyed by (metric, org, month) instead of a rowid table plus its primary-key index.
+    sqlite_with_rowid=False,
+)
+commentary = sa.Table(
+    "commentary",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("narrative", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False, default=""),
+    sa.Column("owner", sa.String(FIELD_LENGTHS["owner"]), nullable=False, default=""),
+    sa.Column("due", sa.String(10), nullable=False, default=""),
+    sa.Column("author", sa.String(FIELD_LENGTHS["user"]), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_commentary_key", "metric_id", "org_code", "period", "id"),
+)
+provider_reference = sa.Table(
+    "provider_reference",
+    metadata,
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, index=True),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("icb_code", sa.String(16), nullable=False),
+    sa.Column("icb_name", sa.String(255), nullable=False),
+    sa.Column("region", sa.String(128), nullable=False),
+)
+
+
+# Monthly plan values (trajectories) from operating plans; an upload of a plan file writes here, not to
+# observations. The current plan for a key is the latest live upload's row, found when read (plans are small).
+plan_values = sa.Table(
+    "plan_values",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, index=True),
+    sa.Column("metric_id", sa.String(64), nullable=False),
+    sa.Column("org_code", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("plan", sa.Float, nullable=False),
+    sa.Index("ix_plan_values_key", "metric_id", "org_code", "period", "upload_id"),
+)
+PLAN_COLUMNS = ["period", "org_code", "metric_id", "plan", "upload_id"]
+
+
+class StoreError(RuntimeError):
+    """A storage problem explained for the user (wrong schema version, unreachable database)."""
+
+
+class FieldTooLongError(StoreError):
+    """Text longer than its field allows (FIELD_LENGTHS); nothing was written."""
+
+
+def check_lengths(**fields: str | None) -> None:
+    """Refuse text longer than FIELD_LENGTHS allows, naming the field, before anything is written."""
+    for name, text in fields.items():
+        limit = FIELD_LENGTHS[name]
+        if text is not None and len(text) > limit:
+            what = FIELD_LABELS.get(name, f"the {name.replace('_', ' ')}")
+            raise FieldTooLongError(f"{what[0].upper()}{what[1:]} is {len(text):,} characters; the most is {limit:,}.")
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a commit did."""
+
+    upload_id: int | None
+    added: int
+    revised: int
+    unchanged: int
+    duplicate_of: int | None = None  # set when the same file (SHA-256) was already loaded
