@@ -36,7 +36,6 @@ def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_e
     at = _app()
     at.query_params["org"] = "QMF"
     at.query_params["month"] = "2025-09"
-    at.run()
     at.switch_page("app_pages/exceptions.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Exceptions"
@@ -58,7 +57,6 @@ def test_metric_page_names_the_lead_and_the_data_quality(app_env):
     at = _app()
     at.query_params["metric"] = "fin_agency_vs_cap"
     at.query_params["org"] = "R1H"
-    at.run()
     at.switch_page("app_pages/metric.py").run()
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
@@ -84,8 +82,7 @@ def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_
     url = str(engine.url)
     point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     target = int(store.list_uploads(engine).query("status == 'live'").iloc[0]["id"])
-    at = _app().run()
-    at.switch_page("app_pages/data.py").run()
+    at = _app().switch_page("app_pages/data.py").run()
     at.selectbox[0].select(target)
     at.text_input[0].input("Wrong month loaded")
     next(b for b in at.button if b.label == "Roll back").click().run()

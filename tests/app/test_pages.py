@@ -29,9 +29,8 @@ def _chart_specs(at: AppTest) -> list[dict]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(app_env, page):
-    at = _app().run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
+    # Opened directly, as a link to the page would.
+    at = _app().switch_page(page).run()
     assert not at.exception, at.exception
     assert at.title, "every page has a title"
 
@@ -73,7 +72,6 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
     at = _app()
     at.query_params["metric"] = "ae_4hr_all"
     at.query_params["org"] = "R1H"
-    at.run()
     at.switch_page("app_pages/metric.py").run()
     assert not at.exception
     assert at.selectbox(key="metric").value == "ae_4hr_all"
@@ -93,8 +91,7 @@ def test_changing_organisation_updates_the_url(app_env):
 
 
 def test_sources_page_lists_every_metric_with_its_origin(app_env):
-    at = _app().run()
-    at.switch_page("app_pages/sources.py").run()
+    at = _app().switch_page("app_pages/sources.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) == len(load_config().metrics)
@@ -105,7 +102,6 @@ def test_sources_page_lists_every_metric_with_its_origin(app_env):
 def test_metric_chart_rings_synthetic_points_while_the_demo_is_live(app_env):
     at = _app()
     at.query_params.update({"metric": "ae_4hr_all", "org": "R1H", "month": "2025-09"})
-    at.run()
     at.switch_page("app_pages/metric.py").run()
     assert not at.exception, at.exception
     spec = _chart_specs(at)[0]

@@ -98,9 +98,9 @@ def _app(user: dict) -> AppTest:
 def _run(user: dict, page: str | None = None) -> AppTest:
     """Run the entrypoint as a user, then switch to a page if given."""
     at = _app(user)
-    at.run()
     if page is not None:
-        at.switch_page(page).run()
+        at.switch_page(page)  # opened directly, as a link to the page would
+    at.run()
     assert not at.exception, at.exception
     return at
 

@@ -27,7 +27,7 @@ def fresh_demo(monkeypatch: pytest.MonkeyPatch, demo_sqlite):
 
 
 def upload_page(files: list[tuple[str, bytes, str]]) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120)
     at.switch_page("app_pages/upload.py").run()
     at.file_uploader(key="uploader-0").set_value(files).run()
     assert not at.exception, at.exception
