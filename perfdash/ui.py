@@ -140,7 +140,10 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
 def _national(version: int, org_code: str, period: str) -> pd.DataFrame:
     from perfdash import benchmark
 
-    return benchmark.national_columns(_current(version), _reference(version), get_config(), org_code, period)
+    current = _current(version)
+    # Every figure is of the one month: filter once, not per metric (at national scale, 1.3M rows x 49 metrics).
+    month = current[current["period"] == period]
+    return benchmark.national_columns(month, _reference(version), get_config(), org_code, period)
 
 
 def national_columns(org_code: str, period: str) -> pd.DataFrame:
@@ -480,7 +483,7 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
         present.data_to(table["metric_id"], freshness()),
         national_columns(org_code, period),
     )
-    caption = f"Every standard for {config.org_names.get(org_code, org_code)}, {label(period)}."
+    caption = f"Every standard for {config.org_names.get(org_code, org_code)} in {label(period)}."
     st.html(
         html_table.page(
             overview_tables.overview_html(rows, caption, config.app.assurance_against, show_domain=show_domain)
