@@ -11,7 +11,7 @@ import pandas as pd
 from perfdash import present, vocabulary
 from perfdash import targets as targets_words
 from perfdash.config import Config
-from perfdash.html_table import Column, Markup, escape, image, link, sparkline, table
+from perfdash.html_table import Column, IconSheet, Markup, escape, link, sparkline, table
 from perfdash.spc_chart import VARIATION_ICON_DESCRIPTIONS
 from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_CHANGE, VARIATION_ROWS
 
@@ -145,6 +145,7 @@ def overview_html(rows: pd.DataFrame, caption: str, assurance_against: str, *, s
     rows instead of taking a column, and the MDC icons sit in the SPC reading's cell beside its words.
     """
     columns = overview_columns(rows, assurance_against)
+    icons = IconSheet()
     cells = []
     for row in rows.to_dict("records"):
         special = {
@@ -152,15 +153,15 @@ def overview_html(rows: pd.DataFrame, caption: str, assurance_against: str, *, s
             "Trend": sparkline(row["trend"], row["Trend"]),
             "Target in force": disclosed(row["Target in force"]),
             "SPC reading": Markup(
-                image(row["variation_icon"], row["Variation"])
-                + image(row["assurance_icon"], row["Assurance"])
+                icons.icon(row["variation_icon"], row["Variation"])
+                + icons.icon(row["assurance_icon"], row["Assurance"])
                 + " "
                 + escape(row["SPC reading"])
             ),
         }
         cells.append([special.get(c.name, row.get(c.name)) for c in columns])
     groups = rows["Domain"].tolist() if show_domain else None
-    return table(columns, cells, caption=caption, groups=groups)
+    return icons.style() + table(columns, cells, caption=caption, groups=groups)
 
 
 def disclosed(text: str, *, short: int = 70) -> Markup:

@@ -151,6 +151,54 @@ def national_columns(org_code: str, period: str) -> pd.DataFrame:
     return _national(values_version(), org_code, period)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _series(version: int, metric_id: str, org_code: str) -> pd.DataFrame:
+    config = get_config()
+    return board.series(_current(version), config, config.metric_by_id[metric_id], org_code)
+
+
+def series(metric_id: str, org_code: str) -> pd.DataFrame:
+    """A metric's monthly series for an organisation (a roll-up for the ICS), read once per values version."""
+    return _series(values_version(), metric_id, org_code)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _organisations_table(version: int, metric_id: str, month: str) -> pd.DataFrame:
+    from perfdash import metric_detail
+
+    config = get_config()
+    return metric_detail.organisations_table(_current(version), config, config.metric_by_id[metric_id], month)
+
+
+def organisations_table(metric_id: str, month: str) -> pd.DataFrame:
+    """Every NEL organisation's value and target for a metric and month (Metric page)."""
+    return _organisations_table(values_version(), metric_id, month)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _benchmark_view(version: int, metric_id: str, org_code: str, month: str):
+    from perfdash import metric_detail
+
+    config = get_config()
+    metric = config.metric_by_id[metric_id]
+    return metric_detail.benchmark_view(_current(version), _reference(version), config, metric, org_code, month)
+
+
+def benchmark_view(metric_id: str, org_code: str, month: str):
+    """The Metric page's benchmark section (metric_detail.benchmark_view), made once per values version."""
+    return _benchmark_view(values_version(), metric_id, org_code, month)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _synthetic_periods(version: int, metric_id: str, org_codes: tuple[str, ...]) -> set[str]:
+    return sources.synthetic_periods(_current(version), _uploads(version), metric_id, list(org_codes))
+
+
+def synthetic_periods(metric_id: str, org_codes: list[str]) -> set[str]:
+    """Months whose values of the metric for these organisations are synthetic demo values."""
+    return _synthetic_periods(values_version(), metric_id, tuple(org_codes))
+
+
 def executive_summary(org_code: str, period: str):
     """The executive summary for an organisation and month, from this month's and last month's overview."""
     from perfdash import summary

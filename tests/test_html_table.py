@@ -42,9 +42,19 @@ def test_links_stay_in_the_app_and_images_are_perfdash_icons():
     for outside in ("https://evil.example", "//evil.example/x", "javascript:alert(1)"):
         with pytest.raises(ValueError, match="only links within the app"):
             html_table.link("x", outside)
+    icons = html_table.IconSheet()
     with pytest.raises(ValueError, match="only SVG data URIs"):
-        html_table.image("https://evil.example/x.png", "x")
-    assert html_table.image(None, "nothing") == ""
+        icons.icon("https://evil.example/x.png", "x")
+    assert icons.icon(None, "nothing") == ""
+
+
+def test_each_distinct_icon_is_drawn_once_and_named_every_time():
+    icons = html_table.IconSheet()
+    first = present.assurance_icon_uri("consistent_fail")
+    uses = [icons.icon(first, "Fail <1>"), icons.icon(present.assurance_icon_uri(None), "None"), icons.icon(first, "F")]
+    assert uses[0] == '<span role="img" aria-label="Fail &lt;1&gt;" class="pd-ico pd-i0"></span>'
+    assert uses[2].endswith('class="pd-ico pd-i0"></span>') and 'class="pd-ico pd-i1"' in uses[1]
+    assert icons.style().count("background-image") == 2 and icons.style().count(first) == 1
 
 
 def test_a_sparkline_is_an_image_with_the_trend_in_words():

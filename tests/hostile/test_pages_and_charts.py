@@ -121,7 +121,7 @@ ALLOWED_TAGS = {
     "details",
     "summary",
 }
-ALLOWED_TAGS |= {"ul", "li", "strong"}
+ALLOWED_TAGS |= {"ul", "li", "strong", "span"}
 
 
 def assert_only_our_markup(body: str) -> None:
@@ -135,6 +135,8 @@ def assert_only_our_markup(body: str) -> None:
             assert attrs["href"].startswith("/metric?"), attrs
         if tag == "img":
             assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs
+        if tag == "span":
+            assert attrs["role"] == "img" and attrs["class"].startswith("pd-ico pd-i"), attrs
 
 
 def test_overview_tables_show_names_from_data_as_text(config):

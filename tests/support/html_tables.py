@@ -38,6 +38,9 @@ class _Tables(HTMLParser):
         elif tag == "img" and self._cell is not None:
             self.tables[-1]["images"].append(values.get("alt"))
             self._cell.append(values.get("alt") or "")
+        elif values.get("role") == "img" and self._cell is not None:
+            self.tables[-1]["images"].append(values.get("aria-label"))
+            self._cell.append(values.get("aria-label") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "thead":
