@@ -79,7 +79,7 @@ st.caption(
 )
 ui.summary_matrix(table, org, month)
 
-# One HTML table for every domain (the Domain column keeps the grouping, and the rows stay in domain order):
-# text wraps so every column reads at 1366x768, every row shows, each name is a link that Enter opens.
+# One HTML table for every domain, each domain heading its rows: text wraps so every column reads at 1366x768,
+# every row shows, and each name is a link that Enter opens.
 st.subheader("Every standard")
 ui.overview_table(table, org, month, show_domain=True)

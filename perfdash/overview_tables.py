@@ -1,6 +1,6 @@
 """The overview's and Organisation page's tables as HTML: every standard, and the variation-assurance matrix. Pure.
 
-`overview_rows` says what each cell shows (words a board reads, also the CSV download); `overview_html` and
+`overview_rows` says what each cell shows (the words a board reads, icons and links); `overview_html` and
 `matrix_html` lay them out with perfdash.html_table, which escapes every value from data.
 """
 
@@ -14,8 +14,6 @@ from perfdash.config import Config
 from perfdash.html_table import Column, IconSheet, Markup, escape, link, sparkline, table
 from perfdash.spc_chart import VARIATION_ICON_DESCRIPTIONS
 from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_CHANGE, VARIATION_ROWS
-
-NATIONAL_COLUMNS = ["vs England", "vs London", "Rank in London"]
 
 
 def overview_rows(
@@ -105,11 +103,6 @@ def trend_words(values, unit: str) -> str:
         f"Last {len(points)} months: from {show(points[0], unit)} to {show(points[-1], unit)} "
         f"(lowest {show(min(points), unit)}, highest {show(max(points), unit)})"
     )
-
-
-def download_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The table's words without links and pictures, for a CSV (icons as their text alternatives)."""
-    return rows.drop(columns=["href", "trend", "variation_icon", "assurance_icon"])
 
 
 def overview_columns(rows: pd.DataFrame, assurance_against: str) -> list[Column]:
