@@ -53,7 +53,7 @@ def link(text: object, href: str) -> Markup:
     """A real link (Enter opens it); only a site-relative href ('/metric?...') is accepted."""
     if not href.startswith("/") or href.startswith("//"):
         raise ValueError(f"only links within the app are made here, not {href!r}")
-    return Markup(f'<a href="{escape(href)}" target="_self">{escape(text)}</a>')
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
 
 
 class IconSheet:

@@ -37,7 +37,7 @@ def test_a_cell_is_text_unless_this_module_made_it(config: Config):
 
 def test_links_stay_in_the_app_and_images_are_perfdash_icons():
     assert html_table.link("A & B", "/metric?metric=a&org=R1H") == (
-        '<a href="/metric?metric=a&amp;org=R1H" target="_self">A &amp; B</a>'
+        '<a href="/metric?metric=a&amp;org=R1H">A &amp; B</a>'
     )
     for outside in ("https://evil.example", "//evil.example/x", "javascript:alert(1)"):
         with pytest.raises(ValueError, match="only links within the app"):

@@ -41,6 +41,7 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
     page.set_viewport_size(LAPTOP)
     open_page(page, f"{app.url}/?org=R1H&month=2025-08", "Overview")
     page.get_by_text("Barts Health, Aug 2025.").wait_for()
+    page.get_by_test_id("stHtml").nth(1).locator("tbody tr").first.wait_for()
     matrix, standards = page.evaluate(MEASURE)
     assert standards["headings"][:2] == ["Metric", "Latest"] and "SPC reading" in standards["headings"]
     assert "Data to" in standards["headings"] and "Target in force" in standards["headings"]
@@ -59,6 +60,7 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
 
     # The Organisation page's table too (25 rows for a trust).
     open_page(page, f"{app.url}/organisation?org=R1H&month=2025-08", "Organisation")
+    page.get_by_test_id("stHtml").first.locator("tbody tr").first.wait_for()
     (organisation,) = page.evaluate(MEASURE)
     assert organisation["rows"] >= 25 and organisation["width"] <= organisation["box"] + 1
     assert not organisation["clipped"] and not organisation["outside"] and not organisation["inner"]
@@ -71,6 +73,7 @@ def test_nothing_is_wider_than_a_phone(app, page, screenshot_dir: Path):
         ("organisation?org=R1H&month=2025-08", "Organisation"),
     ):
         open_page(page, f"{app.url}/{path}", heading)
+        page.get_by_test_id("stHtml").last.locator("tbody tr").first.wait_for()
         wide = page.evaluate(
             """() => {
               const main = document.querySelector('[data-testid="stMain"]');
