@@ -98,11 +98,10 @@ runs = present.rules_fired(reading)
 if runs:
     st.markdown("**Rules that fired:** " + "; ".join(runs))
 st.markdown(metric_detail.targets_text(config, metric, org, values, series))
-st.markdown("**Every target in the registry for this organisation:**")
-st.dataframe(targets.catalogue(config, metric, org), hide_index=True, width="stretch")
+ui.plain_table(targets.catalogue(config, metric, org), "Every target in the registry for this organisation")
 
 st.subheader(f"All organisations, {label(month)}")
-st.dataframe(ui.organisations_table(metric.id, month), hide_index=True)
+ui.plain_table(ui.organisations_table(metric.id, month))
 
 bench = ui.benchmark_view(metric.id, org, month)
 if bench is not None:
@@ -111,7 +110,7 @@ if bench is not None:
         st.caption(bench.note)
     if bench.definition:
         st.info(bench.definition, icon=":material/info:")
-    st.dataframe(bench.table, hide_index=True)
+    ui.plain_table(bench.table)
     if bench.rank:
         st.markdown(
             f"**Rank among peers** (same region and kind of trust): {bench.rank[0]} of {bench.rank[1]}, best first."

@@ -20,6 +20,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from perfdash.theme import FONT, NHS_BLUE, NHS_DARK_BLUE, NHS_GREY_3, NHS_PALE_GREY, NHS_TEXT, NHS_WARM_YELLOW
 
 _SVG_URI = "data:image/svg+xml;base64,"
@@ -143,10 +145,17 @@ def table(
         + "</tbody>"
         for group, lines in bodies
     )
+    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
     return (
-        f'<div class="pd-wrap"><table class="pd-table"><caption>{escape(caption)}</caption>'
+        f'<div class="pd-wrap"><table class="pd-table">{caption_html}'
         f"<thead><tr>{head}</tr></thead>{html_bodies}</table></div>"
     )
+
+
+def frame_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """A small read-only frame as an HTML table: every value shown as text, numbers right-aligned."""
+    columns = [Column(str(name), kind="number" if frame[name].dtype.kind in "iuf" else "text") for name in frame]
+    return table(columns, frame.itertuples(index=False), caption=caption)
 
 
 def _row(columns: Sequence[Column], row: Sequence[object]) -> str:

@@ -56,6 +56,13 @@ def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None =
         )
 
 
+def plain_table(frame: pd.DataFrame, caption: str = "") -> None:
+    """A small read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn."""
+    from perfdash import html_table as tables
+
+    st.html(tables.page(tables.frame_table(frame, caption)))
+
+
 @st.cache_resource
 def get_config() -> Config:
     """The validated registry (validated once per process, at start-up)."""

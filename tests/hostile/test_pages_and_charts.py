@@ -164,3 +164,13 @@ def test_overview_page_html_is_only_our_markup(app_env):
     assert len(at.html) == 2
     for element in at.html:
         assert_only_our_markup(element.value)
+
+
+def test_provider_names_in_the_metric_pages_tables_are_text():
+    from perfdash import html_table
+
+    frame = pd.DataFrame({"Level": ["Region", LINK], "Name": [STYLED, "=cmd"], "Providers": [3, 4]})
+    body = html_table.page(html_table.frame_table(frame, caption=LINK))
+    assert_only_our_markup(body)
+    assert "<b>bold" not in body and "&lt;b&gt;bold&lt;/b&gt;" in body
+    assert '<td class="pd-number" data-label="Providers"><div>4</div></td>' in body
