@@ -76,7 +76,7 @@ metric_ids = [m.id for m in config.metrics]
 c1, c2, c3 = st.columns(3)
 metric_id = c1.selectbox("Metric", metric_ids, format_func=lambda i: config.metric_by_id[i].name, key="h_metric")
 org = c2.selectbox("Organisation", list(config.org_names), format_func=lambda c: config.org_names[c], key="h_org")
-months = sorted(ui.current()["period"].unique().tolist(), reverse=True)
+months = ui.months()
 month = c3.selectbox("Month", months, format_func=label, key="h_month") if months else None
 if month:
     history = store.value_history(engine, metric_id, org, month)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, ui
+from perfdash import ui
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -13,18 +13,7 @@ if current.empty:
     st.warning("No data has been loaded yet. An analyst can load files on the Upload page.")
     st.stop()
 
-left, right = st.columns(2)
-with left:
-    org = ui.select_bound(
-        "Organisation",
-        board.org_choices(config),
-        key="org",
-        default=config.system.code,
-        format_func=lambda code: config.org_names.get(code, code),
-    )
-months = sorted(current["period"].unique().tolist(), reverse=True)
-with right:
-    month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
+org, month = ui.org_and_month(config, default_org=config.system.code)
 
 reports = ui.exception_reports(org, month)
 name = config.org_names.get(org, org)

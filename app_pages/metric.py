@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import benchmark, board, metric_detail, present, sources, spc_chart, targets, ui, vocabulary
+from perfdash import benchmark, board, metric_detail, present, spc_chart, targets, ui, vocabulary
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -29,7 +29,7 @@ with c2:
         default=config.system.code,
         format_func=lambda code: config.org_names.get(code, code),
     )
-months = sorted(current["period"].unique().tolist(), reverse=True)
+months = ui.months()
 with c3:
     month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
 
@@ -37,7 +37,7 @@ st.markdown(f"**{metric.name}**: {metric.definition}")
 st.caption(metric_detail.caption(metric))
 st.caption(metric_detail.accountability(config, metric))
 
-series = board.series(current, config, metric, org)
+series = ui.series(metric.id, org)
 values = series[series["period"] <= month]
 plans = ui.plans()
 reading = board.spc_reading(config, metric, org, values, plans=plans)
@@ -64,7 +64,7 @@ figure = spc_chart.spc_figure(
     plans=list(zip(plan["period"], plan["plan"], strict=True)),
 )
 fed_by = [org] if org != config.system.code else [org, *board.member_orgs(config, metric, org)]
-fake = sources.synthetic_periods(current, ui.uploads(), metric.id, fed_by)
+fake = ui.synthetic_periods(metric.id, fed_by)
 if fake:
     spc_chart.mark_synthetic(
         figure, reading.periods, result.points["value"].tolist(), [p in fake for p in reading.periods]
@@ -98,20 +98,19 @@ runs = present.rules_fired(reading)
 if runs:
     st.markdown("**Rules that fired:** " + "; ".join(runs))
 st.markdown(metric_detail.targets_text(config, metric, org, values, series))
-st.markdown("**Every target in the registry for this organisation:**")
-st.dataframe(targets.catalogue(config, metric, org), hide_index=True, width="stretch")
+ui.plain_table(targets.catalogue(config, metric, org), "Every target in the registry for this organisation")
 
 st.subheader(f"All organisations, {label(month)}")
-st.dataframe(metric_detail.organisations_table(current, config, metric, month), hide_index=True)
+ui.plain_table(ui.organisations_table(metric.id, month))
 
-bench = metric_detail.benchmark_view(current, ui.reference(), config, metric, org, month)
+bench = ui.benchmark_view(metric.id, org, month)
 if bench is not None:
     st.subheader(f"Benchmark, {label(bench.month)}")
     if bench.note:
         st.caption(bench.note)
     if bench.definition:
         st.info(bench.definition, icon=":material/info:")
-    st.dataframe(bench.table, hide_index=True)
+    ui.plain_table(bench.table)
     if bench.rank:
         st.markdown(
             f"**Rank among peers** (same region and kind of trust): {bench.rank[0]} of {bench.rank[1]}, best first."

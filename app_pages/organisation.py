@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, present, ui
-from perfdash.periods import label
+from perfdash import present, ui
 
 config = ui.get_config()
 current = ui.current()
@@ -13,18 +12,7 @@ if current.empty:
     st.warning("No data has been loaded yet.")
     st.stop()
 
-left, right = st.columns(2)
-with left:
-    org = ui.select_bound(
-        "Organisation",
-        board.org_choices(config),
-        key="org",
-        default=config.organisations[0].code,
-        format_func=lambda code: config.org_names.get(code, code),
-    )
-months = sorted(current["period"].unique().tolist(), reverse=True)
-with right:
-    month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
+org, month = ui.org_and_month(config, default_org=config.organisations[0].code)
 
 st.markdown(present.organisation_description(config, org))
 

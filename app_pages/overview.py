@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import board, sources, ui
+from perfdash import sources, ui
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -13,22 +13,11 @@ if current.empty:
     st.warning("No data has been loaded yet. An analyst can load files on the Upload page.")
     st.stop()
 
-left, right = st.columns(2)
-with left:
-    org = ui.select_bound(
-        "Organisation",
-        board.org_choices(config),
-        key="org",
-        default=config.system.code,
-        format_func=lambda code: config.org_names.get(code, code),
-    )
-months = sorted(current["period"].unique().tolist(), reverse=True)
-with right:
-    month = ui.select_bound("Month", months, key="month", default=months[0], format_func=label)
+org, month = ui.org_and_month(config, default_org=config.system.code)
 
 table = ui.overview(org, month)
 st.caption(
-    f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(months[0])}. "
+    f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(ui.months()[0])}. "
     f"SPC profile: {config.app.spc_profile.upper()}."
 )
 
@@ -90,7 +79,7 @@ st.caption(
 )
 ui.summary_matrix(table, org, month)
 
-# One grid for every domain: each grid is a canvas the browser lays out and draws on its own, so five of
-# them cost several times one (the Domain column keeps the grouping, and the rows stay in domain order).
+# One HTML table for every domain, each domain heading its rows: text wraps so every column reads at 1366x768,
+# every row shows, and each name is a link that Enter opens.
 st.subheader("Every standard")
 ui.overview_table(table, org, month, show_domain=True)

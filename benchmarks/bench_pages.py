@@ -4,7 +4,8 @@ Run: .venv/bin/python benchmarks/bench_pages.py [--scale demo|national|both] [--
 (prints figures and ratios; asserts nothing; needs Chromium).
 
 Both apps run with `streamlit run` and the same options (tests/support/app_server.py). A page is "drawn"
-when the script has finished and every grid on it has drawn its cells and every chart its SVG.
+when the script has finished and every grid on it has drawn its cells, every HTML table its rows and every
+chart its SVG.
 - cold first render: a new server process, then the first page load in a new browser context (the
   server's caches are empty; the process start itself is not counted, for either side);
 - warm reload: reloading the page in the same tab.
@@ -29,11 +30,14 @@ from tests.support import app_server  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 BLANK_SCRIPT = 'import streamlit as st\n\nst.set_page_config(layout="wide")\nst.title("Blank")\n'
-# Every grid has cells and every chart its SVG (the grid's cells are in the DOM for accessibility).
+# Every grid has cells, every HTML table its rows and every chart its SVG (the grid's cells are in the DOM for
+# accessibility; an HTML table is laid out with the page, so its rows being there means it is drawn).
 _DRAWN = """() => {
   const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+  const tables = [...document.querySelectorAll('[data-testid="stHtml"] table')];
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  return grids.every(g => g.querySelector('[role="gridcell"]')) && charts.every(c => c.querySelector('svg.main-svg'));
+  return grids.every(g => g.querySelector('[role="gridcell"]')) && tables.every(t => t.querySelector('tbody tr'))
+    && charts.every(c => c.querySelector('svg.main-svg'));
 }"""
 
 

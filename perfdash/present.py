@@ -6,6 +6,7 @@ The words themselves are in perfdash.vocabulary.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -109,14 +110,16 @@ def variation_icon_name(variation: str | None, direction: str) -> str | None:
     return spc.variation_icon(variation, improvement)
 
 
+@lru_cache(maxsize=64)
 def variation_icon_uri(variation: str | None, direction: str) -> str | None:
-    """A data URI of the variation icon."""
+    """A data URI of the variation icon (a handful of distinct ones, made once each)."""
     name = variation_icon_name(variation, direction)
     return None if name is None else _data_uri(spc_chart.variation_icon_svg(name))
 
 
+@lru_cache(maxsize=16)
 def assurance_icon_uri(assurance: str | None) -> str:
-    """A data URI of the assurance icon."""
+    """A data URI of the assurance icon (made once each)."""
     value = None if assurance is None or (isinstance(assurance, float) and pd.isna(assurance)) else assurance
     return _data_uri(spc_chart.assurance_icon_svg(value))
 

@@ -17,7 +17,6 @@ from perfdash import auth, board, markup, service, sources, store
 from perfdash.config import Config, load_config
 from perfdash.store import Engine
 
-GRID_ROW_PX = 35  # st.dataframe's row height
 log = logging.getLogger("perfdash")
 
 
@@ -55,6 +54,13 @@ def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None =
             mime="text/csv",
             key=None if key is None else f"{key}-download",
         )
+
+
+def plain_table(frame: pd.DataFrame, caption: str = "") -> None:
+    """A small read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn."""
+    from perfdash import html_table as tables
+
+    st.html(tables.page(tables.frame_table(frame, caption)))
 
 
 @st.cache_resource
@@ -141,12 +147,63 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
 def _national(version: int, org_code: str, period: str) -> pd.DataFrame:
     from perfdash import benchmark
 
-    return benchmark.national_columns(_current(version), _reference(version), get_config(), org_code, period)
+    current = _current(version)
+    # Every figure is of the one month: filter once, not per metric (at national scale, 1.3M rows x 49 metrics).
+    month = current[current["period"] == period]
+    return benchmark.national_columns(month, _reference(version), get_config(), org_code, period)
 
 
 def national_columns(org_code: str, period: str) -> pd.DataFrame:
     """England, London and the rank among peers per metric with national data in the month."""
     return _national(values_version(), org_code, period)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _series(version: int, metric_id: str, org_code: str) -> pd.DataFrame:
+    config = get_config()
+    return board.series(_current(version), config, config.metric_by_id[metric_id], org_code)
+
+
+def series(metric_id: str, org_code: str) -> pd.DataFrame:
+    """A metric's monthly series for an organisation (a roll-up for the ICS), read once per values version."""
+    return _series(values_version(), metric_id, org_code)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _organisations_table(version: int, metric_id: str, month: str) -> pd.DataFrame:
+    from perfdash import metric_detail
+
+    config = get_config()
+    return metric_detail.organisations_table(_current(version), config, config.metric_by_id[metric_id], month)
+
+
+def organisations_table(metric_id: str, month: str) -> pd.DataFrame:
+    """Every NEL organisation's value and target for a metric and month (Metric page)."""
+    return _organisations_table(values_version(), metric_id, month)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _benchmark_view(version: int, metric_id: str, org_code: str, month: str):
+    from perfdash import metric_detail
+
+    config = get_config()
+    metric = config.metric_by_id[metric_id]
+    return metric_detail.benchmark_view(_current(version), _reference(version), config, metric, org_code, month)
+
+
+def benchmark_view(metric_id: str, org_code: str, month: str):
+    """The Metric page's benchmark section (metric_detail.benchmark_view), made once per values version."""
+    return _benchmark_view(values_version(), metric_id, org_code, month)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _synthetic_periods(version: int, metric_id: str, org_codes: tuple[str, ...]) -> set[str]:
+    return sources.synthetic_periods(_current(version), _uploads(version), metric_id, list(org_codes))
+
+
+def synthetic_periods(metric_id: str, org_codes: list[str]) -> set[str]:
+    """Months whose values of the metric for these organisations are synthetic demo values."""
+    return _synthetic_periods(values_version(), metric_id, tuple(org_codes))
 
 
 def executive_summary(org_code: str, period: str):
@@ -214,24 +271,11 @@ def exception_report_card(report, org_code: str) -> None:
 
 
 def summary_matrix(table: pd.DataFrame, org_code: str, period: str) -> None:
-    """The MDC matrix as rows of columns: side by side on a laptop, stacked (each cell labelled) on a phone."""
-    from perfdash import present
-    from perfdash.vocabulary import ASSURANCE_COLUMNS, VARIATION_ROWS
+    """The MDC matrix as an HTML table: side by side on a laptop, labelled cards on a phone, each name a link."""
+    from perfdash import html_table, overview_tables
 
-    cells = present.summary_matrix(table)
-    names = dict(zip(table["metric_id"], table["metric"], strict=True))
-    st.markdown("Variation (rows) against assurance (columns). Each metric sits in one cell and links to its chart.")
-    for variation, row_label in VARIATION_ROWS:
-        with st.container(border=True):
-            columns = st.columns([1.2, *[1] * len(ASSURANCE_COLUMNS)])
-            columns[0].markdown(f"**{row_label}**")
-            for column, (assurance, column_label) in zip(columns[1:], ASSURANCE_COLUMNS, strict=True):
-                ids = cells[(variation, assurance)]
-                links = ", ".join(
-                    f"[{markup.plain(names[i])}]({present.metric_link(i, org_code, period)})" for i in ids
-                )
-                # Every cell names its column, so the cells still read right when a phone stacks them.
-                column.markdown(f"*{column_label}*: **{len(ids)}**" + (f"  \n{links}" if links else ""))
+    caption = "Variation (rows) against assurance (columns). Each metric sits in one cell and links to its chart."
+    st.html(html_table.page(overview_tables.matrix_html(table, org_code, period, caption)))
 
 
 def query_param(name: str, choices: list[str], default: str) -> str:
@@ -248,6 +292,35 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
     value = st.selectbox(label, choices, key=key, format_func=format_func)
     st.query_params[key] = value
     return value
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _months(version: int) -> list[str]:
+    return sorted(_current(version)["period"].unique().tolist(), reverse=True)
+
+
+def months() -> list[str]:
+    """Every month with a current value, newest first (read once per values version, not per page run)."""
+    return _months(values_version())
+
+
+def org_and_month(config: Config, *, default_org: str) -> tuple[str, str]:
+    """The Organisation and Month pickers side by side, both kept in the URL so a link can be shared."""
+    from perfdash.periods import label
+
+    left, right = st.columns(2)
+    with left:
+        org = select_bound(
+            "Organisation",
+            board.org_choices(config),
+            key="org",
+            default=default_org,
+            format_func=lambda code: config.org_names.get(code, code),
+        )
+    choices = months()
+    with right:
+        month = select_bound("Month", choices, key="month", default=choices[0], format_func=label)
+    return org, month
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -452,100 +525,25 @@ def freshness() -> pd.DataFrame:
 
 
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
-    """Render overview rows: value, target, met, change, trend, MDC icons, the reading in words, a link."""
-    from perfdash import present, vocabulary
-    from perfdash import targets as targets_words
+    """Every standard as one HTML table: each name a link to its chart, every row and column in view."""
+    from perfdash import html_table, overview_tables, present
+    from perfdash.periods import label
 
     config = get_config()
-    domain_names = {d.id: d.name for d in config.domains}
-    shown = pd.DataFrame(
-        {
-            "Metric": table["metric"],
-            "Domain": [domain_names[d] for d in table["domain"]],
-            # Next to the name: at laptop widths a last column is scrolled out of sight in the grid.
-            "Chart": [present.metric_link(m, org_code, period) for m in table["metric_id"]],
-            "Latest": [vocabulary.format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
-            "vs target": [
-                targets_words.versus(m, t, u, d)
-                for m, t, u, d in zip(table["met"], table["target"], table["unit"], table["direction"], strict=True)
-            ],
-            "vs plan": [
-                targets_words.versus(m, t, u, d, missing="no plan")
-                for m, t, u, d in zip(table["met_plan"], table["plan"], table["unit"], table["direction"], strict=True)
-            ],
-            "Change": [vocabulary.format_change(c, u) for c, u in zip(table["change"], table["unit"], strict=True)],
-            "Trend (13 months)": table["trend"],
-            "Variation": [
-                present.variation_icon_uri(v, d) for v, d in zip(table["variation"], table["direction"], strict=True)
-            ],
-            "Assurance": [present.assurance_icon_uri(a) for a in table["assurance"]],
-            "SPC reading": [
-                vocabulary.reading_text(v, a, n) + (f" ({agree})" if agree else "")
-                for v, a, n, agree in zip(
-                    table["variation"], table["assurance"], table["spc_note"], table["agreement"], strict=True
-                )
-            ],
-            "Target in force": table["target_words"],
-            "Data to": present.data_to(table["metric_id"], freshness()),
-        }
+    rows = overview_tables.overview_rows(
+        table,
+        config,
+        org_code,
+        period,
+        present.data_to(table["metric_id"], freshness()),
+        national_columns(org_code, period),
     )
-    if not show_domain:
-        shown = shown.drop(columns="Domain")
-    national = national_columns(org_code, period).set_index("metric_id")
-    if not national.empty:
-        # Only standards with national data get figures; the columns appear once any national file is loaded.
-        def cell(metric_id: str, unit: str, column: str) -> str:
-            value = national.at[metric_id, column] if metric_id in national.index else None
-            return vocabulary.NO_CHANGE if value is None or pd.isna(value) else vocabulary.format_value(value, unit)
-
-        pairs = list(zip(table["metric_id"], table["unit"], strict=True))
-        shown["vs England"] = [cell(m, u, "england") for m, u in pairs]
-        shown["vs London"] = [cell(m, u, "london") for m, u in pairs]
-        shown["Rank in London"] = [
-            f"{int(national.at[m, 'rank'])} of {int(national.at[m, 'peers'])}"
-            if m in national.index and pd.notna(national.at[m, "rank"])
-            else vocabulary.NO_CHANGE
-            for m, _ in pairs
-        ]
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        # Every row in view: no inner scroll (the grid's rows are 35 px, plus the header and the border).
-        height=GRID_ROW_PX * (len(shown) + 1) + 3,
-        # Widths in px that add up to the 906 px a table has at 1366x768 beside the open sidebar, so no column
-        # is scrolled out of sight on a laptop.
-        column_config={
-            # Pinned: on a narrow screen the name stays in view while the other columns scroll beside it.
-            "Metric": st.column_config.Column(width=170, pinned=True),
-            "Domain": st.column_config.Column(width=110),
-            "Chart": st.column_config.LinkColumn(display_text="Open chart", width=78),
-            "Latest": st.column_config.Column(width=70),
-            "Target": st.column_config.Column(width=64),
-            "Met": st.column_config.Column(width=70),
-            "Change": st.column_config.Column(width=68),
-            "Trend (13 months)": st.column_config.LineChartColumn("Trend", width=58, help="The last 13 months"),
-            "Variation": st.column_config.ImageColumn(help="Making Data Count variation icon", width=50),
-            "SPC reading": st.column_config.Column(width=150),
-            "Data to": st.column_config.Column(width=70),
-            "vs England": st.column_config.Column(width=80, help="England (NHS England's own figure where published)"),
-            "vs London": st.column_config.Column(width=80, help="London's figure: the region's providers together"),
-            "Rank in London": st.column_config.Column(width=90, help="Among London trusts of its kind, best first"),
-            "Assurance": st.column_config.ImageColumn(
-                help=f"Making Data Count assurance icon: will the {config.app.assurance_against} be met?", width=56
-            ),
-            "vs target": st.column_config.TextColumn(help="This month against the target that judges it", width=90),
-            "vs plan": st.column_config.TextColumn(
-                help="This month against the organisation's plan trajectory", width=90
-            ),
-        },
+    caption = f"Every standard for {config.org_names.get(org_code, org_code)} in {label(period)}."
+    st.html(
+        html_table.page(
+            overview_tables.overview_html(rows, caption, config.app.assurance_against, show_domain=show_domain)
+        )
     )
-    # The grid's links do not open from the keyboard: the same links as real <a> elements, one per row.
-    links = " · ".join(
-        f"[{markup.plain(name)}]({present.metric_link(m, org_code, period)})"
-        for m, name in zip(table["metric_id"], table["metric"], strict=True)
-    )
-    st.markdown(f"Open a chart: {links}")
 
 
 def save_commentary(

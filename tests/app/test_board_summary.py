@@ -4,9 +4,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from perfdash import store, summary
+from perfdash import board, present, store, summary
 from perfdash.config import load_config
 from tests.app.conftest import point_app_at
+from tests.support import html_tables
 
 
 def _app() -> AppTest:
@@ -70,11 +71,12 @@ def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
     at.query_params["org"] = "QMF"
     at.run()
     assert not at.exception, at.exception
-    text = "\n".join(m.value for m in at.markdown)
-    for grid in at.dataframe:
-        for link in grid.value["Chart"]:
-            # The grid's link does not open with Enter; the same link as a real <a> in markdown does.
-            assert f"]({link})" in text
+    (standards,) = [t for html in at.html for t in html_tables.parse(html.value) if "Latest" in t["frame"]]
+    # The metric's name is an <a href>: Enter opens it, unlike a grid's link cell.
+    engine = store.get_engine(app_env)
+    table = board.overview(store.read_current(engine), load_config(), "QMF", "2025-09", store.read_plans(engine))
+    assert standards["frame"]["Metric"].tolist() == table["metric"].tolist()
+    assert standards["links"] == [present.metric_link(m, "QMF", "2025-09") for m in table["metric_id"]]
 
 
 def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_env, demo_sqlite, monkeypatch):
@@ -131,8 +133,8 @@ def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
     expected = benchmark.national_columns(
         store.read_current(engine), store.read_reference(engine), config, "RF4", "2025-04"
     ).set_index("metric_id")
-    acute = next(grid.value for grid in at.dataframe if "A&E 4-hour, all types" in set(grid.value["Metric"]))
-    row = acute.set_index("Metric").loc["A&E 4-hour, all types"]
+    (standards,) = [t for html in at.html for t in html_tables.parse(html.value) if "Latest" in t["frame"]]
+    row = standards["frame"].set_index("Metric").loc["A&E 4-hour, all types"]
     assert row["vs England"] == f"{expected.at['ae_4hr_all', 'england']:.1f}%"
     assert row["vs London"] == f"{expected.at['ae_4hr_all', 'london']:.1f}%"
     assert (

@@ -121,14 +121,14 @@ def test_signed_out_sees_only_the_sign_in_button(oidc_reader):
     at = _run(SIGNED_OUT)
     assert _titles(at) == [TITLE]
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.dataframe and not at.selectbox and not at.sidebar.children
+    assert not at.dataframe and not at.html and not at.selectbox and not at.sidebar.children
     # No page is registered while signed out, so asking for one still runs only the sign-in gate.
     for page in [*BOARD_PAGES, *RESTRICTED]:
         at.switch_page(page).run()
         assert not at.exception
         assert _titles(at) == [TITLE], page
         assert [b.label for b in at.button] == ["Sign in"]
-        assert not at.file_uploader and not at.dataframe
+        assert not at.file_uploader and not at.dataframe and not at.html
 
 
 def test_sign_in_not_set_up_says_so_instead_of_offering_a_broken_button(oidc_reader):
@@ -145,13 +145,13 @@ def test_signed_in_with_no_role_is_permitted_nothing(oidc_reader):
     assert _titles(at) == [TITLE]
     assert NOT_PERMITTED in _errors(at) and "someone" in _errors(at)
     assert [b.label for b in at.button] == ["Sign out"]
-    assert not at.dataframe and not at.sidebar.children
+    assert not at.dataframe and not at.html and not at.sidebar.children
 
 
 def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_reader):
     at = _run(VIEWER)
     assert _titles(at) == ["Overview"]
-    assert at.dataframe, "the overview shows data"
+    assert at.html, "the overview shows data"
     assert markup.plain("vera.viewer@nhs.net") in _sidebar_text(at) and "(viewer)" in _sidebar_text(at)
     for page in BOARD_PAGES[1:]:
         at.switch_page(page).run()
@@ -164,7 +164,7 @@ def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_reader):
         at.switch_page(page).run()
         assert not at.exception
         assert NOT_PERMITTED in _errors(at), page
-        assert title not in _titles(at) and not at.file_uploader and not at.dataframe, page
+        assert title not in _titles(at) and not at.file_uploader and not at.dataframe and not at.html, page
 
 
 def test_analyst_reaches_upload_and_data_but_not_configuration(oidc_reader):

@@ -150,16 +150,19 @@ def test_spc_points_differ_by_shape_and_are_named_not_only_coloured(app, page):
     assert set(points) <= set(legend)  # every kind of point is named in the legend
     # Met / not met against the target (and the plan) is a word and a symbol, with the SPC reading in words.
     open_page(page, app.url, "Overview")
-    grid = page.get_by_test_id("stDataFrame").first
-    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
-    headers = grid.locator('[role="columnheader"]').all_text_contents()
-    met = headers.index("vs target")
-    cells = [
-        row.locator('[role="gridcell"]').all_text_contents()
-        for row in grid.locator('[role="row"]').all()[1:]
-        if row.locator('[role="gridcell"]').count()
-    ]
-    assert cells and all(row[met].startswith(("✓ Met (", "✗ Not met (", "– (", "no target")) for row in cells)
+    table = page.get_by_test_id("stHtml").last.locator("table")
+    met = table.locator('tbody td[data-label="vs target"]').all_inner_texts()
+    assert met and all(cell.startswith(("✓ Met (", "✗ Not met (", "– (", "no target")) for cell in met)
+    # The MDC icons are pictures with their meaning as text, beside the reading in words.
+    icons = table.locator('td[data-label="SPC reading"] [role="img"]')
+    assert icons.count() >= len(met)
+    drawn = icons.evaluate_all(
+        "icons => icons.map(i => [i.getAttribute('aria-label'), getComputedStyle(i).backgroundImage.slice(0, 30)])"
+    )
+    assert all(picture.startswith('url("data:image/svg+xml') for _, picture in drawn)  # the stylesheet survived
+    assert all(
+        name.startswith(("Common cause", "Special cause", "Pass", "Fail", "Hit and miss", "No ")) for name, _ in drawn
+    )
 
 
 def _focused(page) -> dict:

@@ -41,21 +41,20 @@ def test_board_member_reads_overview_picks_a_trust_and_opens_a_chart(app, page, 
     choose(page, "Organisation", "Barts Health")
     page.get_by_text("Barts Health, Aug 2025.").wait_for()
     assert "org=R1H" in page.url  # the choice is in the link, so it can be shared
-    # The domain tables show Barts' own metrics with their reading in words and a link to each chart.
-    grid = page.get_by_test_id("stDataFrame").first
-    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
-    header = grid.locator('[role="columnheader"]').all_text_contents()
-    assert {"Metric", "Latest", "vs target", "vs plan", "SPC reading", "Chart"} <= set(header)
-    first_row = grid.locator('[role="row"]').nth(1).locator('[role="gridcell"]').all_text_contents()
+    # The table shows Barts' own metrics with their reading in words, each name a link to its chart.
+    table = page.get_by_test_id("stHtml").last.locator("table")
+    header = table.locator("thead th").all_inner_texts()
+    assert {"Metric", "Latest", "vs target", "vs plan", "SPC reading", "Target in force", "Data to"} <= set(header)
+    first_row = table.locator("tbody tr:not(.pd-group)").first.locator("th, td").all_inner_texts()
     assert first_row[0] == "A&E 4-hour, all types"
     assert any(cell.endswith("%") for cell in first_row)
     settle_visuals(page)
     page.screenshot(path=screenshot_dir / "journey-overview-barts.png")
 
-    # The summary matrix links each metric to its chart, for the same trust and month.
-    with page.context.expect_page() as opened:
-        page.get_by_role("link", name="A&E 4-hour, all types").first.click()
-    chart_page = opened.value
+    # Each name opens the metric's chart, for the same trust and month.
+    table.get_by_role("link", name="A&E 4-hour, all types").click()
+    chart_page = page
+    page.wait_for_url("**/metric?**")
     wait_for_app(chart_page)
     chart_page.get_by_role("heading", name="Metric", level=1).wait_for()
     assert "metric=ae_4hr_all" in chart_page.url and "org=R1H" in chart_page.url

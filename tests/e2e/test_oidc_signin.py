@@ -157,7 +157,7 @@ def test_signed_out_reaches_no_page_by_url(signin_app, new_page):
         signin_app.open(page, path)
         assert page.get_by_role("heading", level=1).all_inner_texts() == [TITLE], path
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-        for absent in ["stSidebarNav", "stFileUploader", "stDataFrame", "stPlotlyChart", "stSidebar"]:
+        for absent in ["stSidebarNav", "stFileUploader", "stDataFrame", "stHtml", "stPlotlyChart", "stSidebar"]:
             assert page.locator(f"[data-testid='{absent}']").count() == 0, (path, absent)
         if path == "/upload":
             signin_app.shot(page, "signed-out-upload")
@@ -167,7 +167,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
     page = new_page()
     signin_app.sign_in(page, VIEWER)
     assert page.get_by_role("heading", level=1).first.inner_text() == "Overview"
-    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    page.locator("[data-testid='stHtml'] table").first.wait_for()  # the overview's tables
     assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources"]
     assert "vera.viewer@nhs.net" in page.locator("[data-testid='stSidebar']").inner_text()
     signin_app.shot(page, "viewer-overview")
@@ -288,7 +288,10 @@ def test_an_account_no_rule_matches_is_permitted_nothing(signin_app, new_page):
     for path in ["/overview", "/upload"]:
         signin_app.open(page, path)
         page.get_by_text("has no role in this dashboard").wait_for()
-        assert page.locator("[data-testid='stDataFrame'], [data-testid='stFileUploader']").count() == 0
+        assert (
+            page.locator("[data-testid='stDataFrame'], [data-testid='stHtml'], [data-testid='stFileUploader']").count()
+            == 0
+        )
     signin_app.shot(page, "no-role")
 
 

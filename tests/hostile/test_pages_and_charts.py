@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +93,84 @@ def test_case11_a_page_failure_is_a_message_not_a_traceback(monkeypatch, tmp_pat
     errors = [e.value for e in at.error]
     assert any("The data store could not do that" in e and "Cannot open the database" in e for e in errors), errors
     st.cache_resource.clear()
+
+
+class _Markup(HTMLParser):
+    """Every tag and attribute in an HTML body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+ALLOWED_TAGS = {
+    "style",
+    "div",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "img",
+    "details",
+    "summary",
+}
+ALLOWED_TAGS |= {"ul", "li", "strong", "span"}
+
+
+def assert_only_our_markup(body: str) -> None:
+    """Only the tags the table builder writes; links only within the app; images only SVG data URIs."""
+    reader = _Markup()
+    reader.feed(body)
+    for tag, attrs in reader.tags:
+        assert tag in ALLOWED_TAGS, tag
+        assert not any(name.startswith("on") for name in attrs), attrs
+        if tag == "a":
+            assert attrs["href"].startswith("/metric?"), attrs
+        if tag == "img":
+            assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs
+        if tag == "span":
+            assert attrs["role"] == "img" and attrs["class"].startswith("pd-ico pd-i"), attrs
+
+
+def test_overview_tables_show_names_from_data_as_text(config):
+    from perfdash import board, demo, html_table, overview_tables
+
+    table = board.overview(demo.generate(config, last="2025-09"), config, "R1H", "2025-09")
+    table = table.assign(metric=LINK, target_words=STYLED + " " * 80 + LINK, spc_note=LINK, agreement=STYLED)
+    table.loc[table.index[0], "value"] = None  # a missing value: the SPC note is shown
+    national = pd.DataFrame(
+        {"metric_id": ["ae_4hr_all"], "england": [70.0], "london": [71.0], "rank": [2], "peers": [9]}
+    )
+    rows = overview_tables.overview_rows(table, config, "R1H", "2025-09", [LINK] * len(table), national)
+    body = html_table.page(
+        overview_tables.overview_html(rows, LINK, "target", show_domain=True),
+        overview_tables.matrix_html(table, "R1H", "2025-09", STYLED),
+    )
+    assert_only_our_markup(body)
+    assert "<b>bold" not in body and 'href="https://evil' not in body
+    assert "&lt;a href=&quot;https://evil.example/login&quot;&gt;Click for NHS login&lt;/a&gt;" in body
+
+
+def test_overview_page_html_is_only_our_markup(app_env):
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert len(at.html) == 2
+    for element in at.html:
+        assert_only_our_markup(element.value)
+
+
+def test_provider_names_in_the_metric_pages_tables_are_text():
+    from perfdash import html_table
+
+    frame = pd.DataFrame({"Level": ["Region", LINK], "Name": [STYLED, "=cmd"], "Providers": [3, 4]})
+    body = html_table.page(html_table.frame_table(frame, caption=LINK))
+    assert_only_our_markup(body)
+    assert "<b>bold" not in body and "&lt;b&gt;bold&lt;/b&gt;" in body
+    assert '<td class="pd-number" data-label="Providers"><div>4</div></td>' in body

@@ -1,0 +1,217 @@
+"""Read-only tables as semantic HTML for st.html: every value escaped, real links, rows that become cards. Pure.
+
+Why HTML and not st.dataframe: a data grid is a canvas the browser lays out and draws on its own (most of the
+overview's time in Chromium), it clips long text in fixed-width columns, scrolls inside itself, and its links
+do not open from the keyboard. An HTML table wraps its text, shows every row, and its links are <a> elements.
+
+Streamlit sanitises st.html with DOMPurify (HTML profile: no SVG elements, no scripts, data: URIs allowed on
+<img>), so sparklines are <img> elements with SVG data URIs and a text alternative, and icons come from a stylesheet
+(IconSheet).
+
+Safety: a cell is escaped unless it is `Markup` made here (link, image, sparkline), so text from data, uploads
+or people can never add markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from perfdash.theme import FONT, NHS_BLUE, NHS_DARK_BLUE, NHS_GREY_3, NHS_PALE_GREY, NHS_TEXT, NHS_WARM_YELLOW
+
+_SVG_URI = "data:image/svg+xml;base64,"
+
+
+class Markup(str):
+    """HTML made by this module from escaped parts: the only text a cell inserts as it is."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its heading, an optional longer explanation, and how its cells sit.
+
+    kind: 'text'; 'number' (right-aligned); 'icon' (centred); 'long' (sentences whose identifiers or paths may
+    break anywhere, so one long token cannot widen the table past the screen).
+    """
+
+    name: str
+    help: str | None = None
+    kind: str = "text"
+
+
+def escape(value: object) -> str:
+    """Text for HTML content or a quoted attribute: <, >, &, ' and " escaped; None as an empty string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def link(text: object, href: str) -> Markup:
+    """A real link (Enter opens it); only a site-relative href ('/metric?...') is accepted."""
+    if not href.startswith("/") or href.startswith("//"):
+        raise ValueError(f"only links within the app are made here, not {href!r}")
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
+
+
+class IconSheet:
+    """Icons drawn from one stylesheet: each distinct SVG is sent and decoded once, not once per row.
+
+    A table of 49 rows has two MDC icons per row but only a handful of distinct ones; as <img> data URIs they
+    were four fifths of the table's bytes. Each use is a role="img" element named by its text alternative.
+    """
+
+    def __init__(self, size: int = 24) -> None:
+        self.size = size
+        self._classes: dict[str, str] = {}
+
+    def icon(self, uri: str | None, alt: str) -> Markup:
+        """The icon with its text alternative; nothing when there is no icon."""
+        if uri is None:
+            return Markup("")
+        if not uri.startswith(_SVG_URI):
+            raise ValueError("only SVG data URIs made by perfdash are shown as images")
+        name = self._classes.setdefault(uri, f"pd-i{len(self._classes)}")
+        return Markup(f'<span role="img" aria-label="{escape(alt)}" class="pd-ico {name}"></span>')
+
+    def style(self) -> str:
+        """The <style> that draws every icon used so far."""
+        rules = "".join(f'.{name} {{ background-image: url("{uri}"); }}' for uri, name in self._classes.items())
+        box = f"width: {self.size}px; height: {self.size}px"
+        return (
+            f"<style>.pd-ico {{ display: inline-block; {box}; background-size: contain; vertical-align: middle; }}"
+            f"{rules}</style>"
+        )
+
+
+def sparkline(values: Iterable[float | None], alt: str, *, width: int = 50, height: int = 22) -> Markup:
+    """A small line of the values (gaps skipped) as an image, with the trend in words as its alternative."""
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None and not math.isnan(float(v))]
+    if len(points) < 2:
+        return Markup(escape(alt))
+    low = min(v for _, v in points)
+    high = max(v for _, v in points)
+    span = high - low or 1.0
+    last = max(i for i, _ in points) or 1
+    xy = [(2 + i * (width - 4) / last, height - 2 - (v - low) * (height - 4) / span) for i, v in points]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    end_x, end_y = xy[-1]
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<polyline points="{path}" fill="none" stroke="{NHS_BLUE}" stroke-width="1.5" stroke-linejoin="round"/>'
+        f'<circle cx="{end_x:.1f}" cy="{end_y:.1f}" r="2" fill="{NHS_DARK_BLUE}"/></svg>'
+    )
+    uri = _SVG_URI + base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return Markup(f'<img src="{uri}" alt="{escape(alt)}" width="{width}" height="{height}">')
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, Markup) else escape(value)
+
+
+def table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[object]],
+    *,
+    caption: str,
+    groups: Sequence[str | None] | None = None,
+) -> str:
+    """An HTML table; each row's first cell is its header and every cell carries its column's name (phone layout).
+
+    With `groups` (one name per row, rows of a group together), each group is a <tbody> under a heading row, as
+    the domains group the overview's standards.
+    """
+    head = "".join(
+        f'<th scope="col"{f" title={_quoted(c.help)}" if c.help else ""}>{escape(c.name)}</th>' for c in columns
+    )
+    bodies: list[tuple[str | None, list[str]]] = []
+    for index, row in enumerate(rows):
+        group = groups[index] if groups is not None else None
+        if not bodies or bodies[-1][0] != group:
+            bodies.append((group, []))
+        bodies[-1][1].append(_row(columns, row))
+    html_bodies = "".join(
+        "<tbody>"
+        + (
+            f'<tr class="pd-group"><th colspan="{len(columns)}" scope="rowgroup">{escape(group)}</th></tr>'
+            if group
+            else ""
+        )
+        + "".join(lines)
+        + "</tbody>"
+        for group, lines in bodies
+    )
+    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="pd-wrap"><table class="pd-table">{caption_html}'
+        f"<thead><tr>{head}</tr></thead>{html_bodies}</table></div>"
+    )
+
+
+def frame_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """A small read-only frame as an HTML table: every value shown as text, numbers right-aligned."""
+    columns = [Column(str(name), kind="number" if frame[name].dtype.kind in "iuf" else "text") for name in frame]
+    return table(columns, frame.itertuples(index=False), caption=caption)
+
+
+def _row(columns: Sequence[Column], row: Sequence[object]) -> str:
+    if len(row) != len(columns):
+        raise ValueError(f"a row has {len(row)} cells for {len(columns)} columns")
+    cells = []
+    for index, (column, value) in enumerate(zip(columns, row, strict=True)):
+        tag, scope = ("th", ' scope="row"') if index == 0 else ("td", "")
+        label = escape(column.name)
+        cells.append(f'<{tag}{scope} class="pd-{column.kind}" data-label="{label}"><div>{_cell(value)}</div></{tag}>')
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _quoted(text: str) -> str:
+    return f'"{escape(text)}"'
+
+
+# Cards below 640 px of the table's own width (a container query: right whether the sidebar is open or not).
+# Colours are the NHS ones from perfdash.theme; the focus style is the NHS service manual's yellow.
+STYLE = f"""<style>
+.pd-wrap {{ container-type: inline-size; width: 100%; }}
+.pd-table {{ border-collapse: collapse; width: 100%; font-family: {FONT}; font-size: 0.75rem; line-height: 1.3;
+  color: {NHS_TEXT}; margin: 0 0 1rem 0; }}
+.pd-table caption {{ text-align: left; caption-side: top; padding: 0 0 0.4rem 0; color: {NHS_TEXT}; }}
+.pd-table th, .pd-table td {{ border-bottom: 1px solid {NHS_PALE_GREY}; padding: 0.3rem 0.2rem; text-align: left;
+  vertical-align: top; overflow-wrap: break-word; }}
+.pd-table thead th {{ background: {NHS_PALE_GREY}; font-weight: 700; vertical-align: bottom; }}
+.pd-table thead th[title] {{ text-decoration: underline dotted; }}
+.pd-table tbody th {{ font-weight: 400; }}
+.pd-table tr.pd-group th {{ font-weight: 700; font-size: 0.9rem; padding-top: 0.8rem; color: {NHS_DARK_BLUE}; }}
+.pd-table td.pd-number {{ text-align: right; }}
+.pd-table td.pd-long {{ overflow-wrap: anywhere; min-width: 8rem; }}
+.pd-table td.pd-icon {{ text-align: center; padding-left: 0.1rem; padding-right: 0.1rem; }}
+.pd-table img {{ vertical-align: middle; }}
+.pd-table ul {{ margin: 0.2rem 0 0 0; padding-left: 1rem; }}
+.pd-table li {{ font-size: inherit; line-height: inherit; margin: 0 0 0.15rem 0; padding: 0; }}
+.pd-table summary {{ cursor: pointer; }}
+.pd-table summary:focus {{ outline: 3px solid {NHS_WARM_YELLOW}; }}
+.pd-table a {{ color: {NHS_BLUE}; font-weight: 700; }}
+.pd-table a:focus {{ outline: 3px solid transparent; background-color: {NHS_WARM_YELLOW}; color: {NHS_TEXT};
+  box-shadow: 0 -2px {NHS_WARM_YELLOW}, 0 4px {NHS_TEXT}; text-decoration: none; }}
+@container (max-width: 640px) {{
+  .pd-table thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }}
+  .pd-table, .pd-table caption, .pd-table tbody, .pd-table tr, .pd-table th, .pd-table td {{ display: block; }}
+  .pd-table tr {{ border: 1px solid {NHS_GREY_3}; border-radius: 4px; margin: 0 0 0.5rem 0; }}
+  .pd-table tbody th {{ background: {NHS_PALE_GREY}; font-weight: 700; }}
+  .pd-table tr.pd-group {{ border: none; }}
+  .pd-table tr.pd-group th {{ background: none; padding-left: 0; }}
+  .pd-table td {{ display: grid; grid-template-columns: minmax(6rem, 40%) minmax(0, 1fr); gap: 0.5rem;
+    text-align: left; white-space: normal; }}
+  .pd-table td.pd-number, .pd-table td.pd-icon {{ text-align: left; white-space: normal; }}
+  .pd-table td::before {{ content: attr(data-label); font-weight: 700; }}
+}}
+</style>"""
+
+
+def page(*tables: str) -> str:
+    """The tables with the style they need, as one st.html body."""
+    return STYLE + "".join(tables)

@@ -1,0 +1,77 @@
+"""Read the HTML tables a page shows (st.html bodies) back into frames, as a reader or screen reader sees them."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pandas as pd
+
+
+class _Tables(HTMLParser):
+    """Headings, cell texts, links and image alternatives of every <table>, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._in_head = False
+        self._group: str | None = None
+        self._group_row = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "table":
+            self.tables.append({"head": [], "rows": [], "links": [], "images": [], "labels": [], "groups": []})
+            self._group = None
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = []
+            self._group_row = "pd-group" in (values.get("class") or "")
+        elif tag in ("td", "th"):
+            self._cell = []
+            if not self._in_head and not self._group_row:
+                self.tables[-1]["labels"].append(values.get("data-label"))
+        elif tag == "a":
+            self.tables[-1]["links"].append(values.get("href"))
+        elif tag == "img" and self._cell is not None:
+            self.tables[-1]["images"].append(values.get("alt"))
+            self._cell.append(values.get("alt") or "")
+        elif values.get("role") == "img" and self._cell is not None:
+            self.tables[-1]["images"].append(values.get("aria-label"))
+            self._cell.append(values.get("aria-label") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            table = self.tables[-1]
+            if self._in_head:
+                table["head"] = self._row
+            elif self._group_row:
+                self._group = self._row[0]  # a heading row: the rows below belong to it
+            else:
+                table["rows"].append(self._row)
+                table["groups"].append(self._group)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(markup: str) -> list[dict]:
+    """Every table as {'frame': cells under their headings, 'groups': each row's group heading, 'links': hrefs,
+    'images': alts, 'labels': data-labels}."""
+    reader = _Tables()
+    reader.feed(markup)
+    return [{**table, "frame": pd.DataFrame(table["rows"], columns=table["head"] or None)} for table in reader.tables]
+
+
+def frames(markup: str) -> list[pd.DataFrame]:
+    """The cells of every table under their headings (an image cell reads as its text alternative)."""
+    return [table["frame"] for table in parse(markup)]

@@ -1,0 +1,138 @@
+"""The overview's HTML tables without Streamlit: escaped cells, real links, labelled cells, icons with words."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from perfdash import board, demo, html_table, overview_tables, present
+from perfdash.config import Config
+from tests.support.html_tables import parse
+
+PERIOD = "2025-09"
+HOSTILE = '<img src=x onerror=alert(1)> & "quoted" <a href="https://evil.example">x</a>'
+
+
+@pytest.fixture(scope="module")
+def overview(config: Config) -> pd.DataFrame:
+    return board.overview(demo.generate(config, last=PERIOD), config, "R1H", PERIOD)
+
+
+def rows_for(overview: pd.DataFrame, config: Config, national: pd.DataFrame | None = None) -> pd.DataFrame:
+    data_to = ["Sep 2025"] * len(overview)
+    return overview_tables.overview_rows(
+        overview, config, "R1H", PERIOD, data_to, national if national is not None else pd.DataFrame()
+    )
+
+
+def test_a_cell_is_text_unless_this_module_made_it(config: Config):
+    columns = [html_table.Column("Name"), html_table.Column("Note", help=HOSTILE)]
+    markup = html_table.table(columns, [[HOSTILE, HOSTILE]], caption=HOSTILE)
+    assert "<img src=x" not in markup and '<a href="https://evil' not in markup
+    assert markup.count("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;") == 4  # caption, title, 2 cells
+    (table,) = parse(markup)
+    assert table["frame"].iloc[0].tolist() == [" ".join(HOSTILE.split())] * 2  # read back as the same text
+    assert table["links"] == [] and table["images"] == []
+
+
+def test_links_stay_in_the_app_and_images_are_perfdash_icons():
+    assert html_table.link("A & B", "/metric?metric=a&org=R1H") == (
+        '<a href="/metric?metric=a&amp;org=R1H">A &amp; B</a>'
+    )
+    for outside in ("https://evil.example", "//evil.example/x", "javascript:alert(1)"):
+        with pytest.raises(ValueError, match="only links within the app"):
+            html_table.link("x", outside)
+    icons = html_table.IconSheet()
+    with pytest.raises(ValueError, match="only SVG data URIs"):
+        icons.icon("https://evil.example/x.png", "x")
+    assert icons.icon(None, "nothing") == ""
+
+
+def test_each_distinct_icon_is_drawn_once_and_named_every_time():
+    icons = html_table.IconSheet()
+    first = present.assurance_icon_uri("consistent_fail")
+    uses = [icons.icon(first, "Fail <1>"), icons.icon(present.assurance_icon_uri(None), "None"), icons.icon(first, "F")]
+    assert uses[0] == '<span role="img" aria-label="Fail &lt;1&gt;" class="pd-ico pd-i0"></span>'
+    assert uses[2].endswith('class="pd-ico pd-i0"></span>') and 'class="pd-ico pd-i1"' in uses[1]
+    assert icons.style().count("background-image") == 2 and icons.style().count(first) == 1
+
+
+def test_a_sparkline_is_an_image_with_the_trend_in_words():
+    line = html_table.sparkline([1.0, None, 3.0, 2.0], 'from 1 to 2 <"worse">')
+    assert (
+        line.startswith('<img src="data:image/svg+xml;base64,')
+        and 'alt="from 1 to 2 &lt;&quot;worse&quot;&gt;"' in line
+    )
+    assert html_table.sparkline([5.0], "one month") == "one month"  # too short to draw: the words alone
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_refused():
+    with pytest.raises(ValueError, match="a row has 1 cells for 2 columns"):
+        html_table.table([html_table.Column("a"), html_table.Column("b")], [["x"]], caption="c")
+
+
+def test_every_overview_row_links_its_chart_and_labels_every_cell(overview, config: Config):
+    rows = rows_for(overview, config)
+    (table,) = parse(overview_tables.overview_html(rows, "caption", "target", show_domain=True))
+    frame = table["frame"]
+    assert list(frame.columns) == [
+        "Metric", "Latest", "vs target", "vs plan", "Change", "Trend", "SPC reading", "Target in force", "Data to",
+    ]  # fmt: skip
+    assert frame["Metric"].tolist() == overview["metric"].tolist()
+    assert table["links"] == [present.metric_link(m, "R1H", PERIOD) for m in overview["metric_id"]]
+    # Each domain heads its rows, in the overview's order.
+    domains = {d.id: d.name for d in config.domains}
+    assert table["groups"] == [domains[d] for d in overview["domain"]]
+    # Every cell names its column, so the phone's card layout reads "Latest 78.5%".
+    assert table["labels"] == list(frame.columns) * len(frame)
+    ae = frame.set_index("Metric").loc["A&E 4-hour, all types"]
+    assert ae["Latest"].endswith("%") and ae["vs target"].startswith(("✓ Met (", "✗ Not met ("))
+    assert ae["Trend"].startswith("Last 13 months: from ") and ae["Data to"] == "Sep 2025"
+    # The icons' text alternatives (MDC's wording), then the reading in words.
+    words = rows.set_index("Metric").loc["A&E 4-hour, all types"]
+    assert ae["SPC reading"] == f"{words['Variation']}{words['Assurance']} {words['SPC reading']}"
+    assert words["Variation"].startswith(("Common cause", "Special cause"))
+    assert words["Assurance"].startswith(("Pass", "Fail", "Hit and miss", "No assurance"))
+    # Without national data there are no national columns; without show_domain no group headings.
+    (flat,) = parse(overview_tables.overview_html(rows, "caption", "target", show_domain=False))
+    assert set(flat["groups"]) == {None} and "vs England" not in flat["frame"].columns
+
+
+def test_national_columns_appear_once_any_national_figure_is_loaded(overview, config: Config):
+    national = pd.DataFrame(
+        {"metric_id": ["ae_4hr_all"], "england": [74.25], "london": [76.0], "rank": [3.0], "peers": [17.0]}
+    )
+    rows = rows_for(overview, config, national).set_index("Metric")
+    assert rows.loc["A&E 4-hour, all types", ["vs England", "vs London", "Rank in London"]].tolist() == [
+        "74.2%",
+        "76.0%",
+        "3 of 17",
+    ]
+    other = rows.drop(index="A&E 4-hour, all types")
+    assert set(other["vs England"]) == set(other["Rank in London"]) == {"–"}
+
+
+def test_names_from_data_are_escaped_in_the_overview_and_the_matrix(overview, config: Config):
+    hostile = overview.assign(metric=HOSTILE, target_words=HOSTILE)
+    rows = rows_for(hostile, config)
+    markup = overview_tables.overview_html(rows, HOSTILE, "target", show_domain=True)
+    markup += overview_tables.matrix_html(hostile, "R1H", PERIOD, HOSTILE)
+    assert "<img src=x" not in markup and 'href="https://evil' not in markup
+    for table in parse(markup):
+        assert all(link.startswith("/metric?") for link in table["links"])
+
+
+def test_the_matrix_counts_and_links_every_metric_once(overview):
+    (table,) = parse(overview_tables.matrix_html(overview, "R1H", PERIOD, "caption"))
+    frame = table["frame"]
+    assert frame.columns[0] == "Variation" and len(frame) == 6
+    counts = [int(cell.split()[0]) for row in frame.iloc[:, 1:].itertuples(index=False) for cell in row]
+    assert sum(counts) == len(overview)
+    assert sorted(table["links"]) == sorted(present.metric_link(m, "R1H", PERIOD) for m in overview["metric_id"])
+
+
+def test_trend_words():
+    assert overview_tables.trend_words([80.0, None, 77.5, 81.25], "percent") == (
+        "Last 3 months: from 80.0% to 81.2% (lowest 77.5%, highest 81.2%)"
+    )
+    assert overview_tables.trend_words([], "percent") == "No trend: no values in the last 13 months"
