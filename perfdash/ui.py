@@ -56,11 +56,18 @@ def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None =
         )
 
 
+def show_tables(*tables: str) -> None:
+    """Tables built by perfdash.html_table, which escapes every cell: the app's one sink of raw HTML."""
+    from perfdash import html_table
+
+    st.html(html_table.page(*tables))
+
+
 def plain_table(frame: pd.DataFrame, caption: str = "") -> None:
     """A small read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn."""
-    from perfdash import html_table as tables
+    from perfdash import html_table
 
-    st.html(tables.page(tables.frame_table(frame, caption)))
+    show_tables(html_table.frame_table(frame, caption))
 
 
 @st.cache_resource
@@ -272,10 +279,10 @@ def exception_report_card(report, org_code: str) -> None:
 
 def summary_matrix(table: pd.DataFrame, org_code: str, period: str) -> None:
     """The MDC matrix as an HTML table: side by side on a laptop, labelled cards on a phone, each name a link."""
-    from perfdash import html_table, overview_tables
+    from perfdash import overview_tables
 
     caption = "Variation (rows) against assurance (columns). Each metric sits in one cell and links to its chart."
-    st.html(html_table.page(overview_tables.matrix_html(table, org_code, period, caption)))
+    show_tables(overview_tables.matrix_html(table, org_code, period, caption))
 
 
 def query_param(name: str, choices: list[str], default: str) -> str:
@@ -526,7 +533,7 @@ def freshness() -> pd.DataFrame:
 
 def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_domain: bool = False) -> None:
     """Every standard as one HTML table: each name a link to its chart, every row and column in view."""
-    from perfdash import html_table, overview_tables, present
+    from perfdash import overview_tables, present
     from perfdash.periods import label
 
     config = get_config()
@@ -539,11 +546,7 @@ def overview_table(table: pd.DataFrame, org_code: str, period: str, *, show_doma
         national_columns(org_code, period),
     )
     caption = f"Every standard for {config.org_names.get(org_code, org_code)} in {label(period)}."
-    st.html(
-        html_table.page(
-            overview_tables.overview_html(rows, caption, config.app.assurance_against, show_domain=show_domain)
-        )
-    )
+    show_tables(overview_tables.overview_html(rows, caption, config.app.assurance_against, show_domain=show_domain))
 
 
 def save_commentary(
