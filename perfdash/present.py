@@ -148,16 +148,3 @@ def data_to(metric_ids: pd.Series, fresh: pd.DataFrame) -> list[str]:
             continue
         cells.append(label(latest) + (" (late)" if bool(by_id.at[metric_id, "stale"]) else ""))
     return cells
-
-
-def stale_summary(fresh: pd.DataFrame) -> str | None:
-    """One sentence naming the metrics behind their publication schedule, or None."""
-    late = fresh[fresh["stale"]]
-    if late.empty:
-        return None
-    items = [
-        f"{row.metric} (data to {label(row.latest_loaded) if isinstance(row.latest_loaded, str) else 'never loaded'}, "
-        f"{label(row.expected)} was due)"
-        for row in late.itertuples()
-    ]
-    return f"{len(items)} metric(s) are late against their publication schedule: " + "; ".join(items) + "."

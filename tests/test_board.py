@@ -81,8 +81,8 @@ def test_overview_shows_missing_as_missing(config):
     assert "amb_cat1_mean" not in table.index  # not reported by an acute trust
 
 
-def test_stale_metrics_are_named():
-    from perfdash.present import data_to, stale_summary
+def test_late_metrics_say_so_in_data_to():
+    from perfdash.present import data_to
 
     fresh = pd.DataFrame(
         [
@@ -91,8 +91,3 @@ def test_stale_metrics_are_named():
         ]
     )
     assert data_to(pd.Series(["a", "b", "c"]), fresh) == ["Aug 2025 (late)", "Sep 2025", "no data"]
-    assert (
-        stale_summary(fresh)
-        == "1 metric(s) are late against their publication schedule: A (data to Aug 2025, Sep 2025 was due)."
-    )
-    assert stale_summary(fresh[~fresh["stale"]]) is None
