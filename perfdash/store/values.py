@@ -328,24 +328,6 @@ def read_current(
     return frame
 
 
-def list_uploads(engine: Engine) -> pd.DataFrame:
-    """Every upload, newest first, with its rollback status."""
-    query = (
-        sa.select(
-            uploads,
-            rollbacks.c.rolled_back_by,
-            rollbacks.c.rolled_back_at,
-            rollbacks.c.reason.label("rollback_reason"),
-        )
-        .select_from(uploads.outerjoin(rollbacks, rollbacks.c.upload_id == uploads.c.id))
-        .order_by(uploads.c.id.desc())
-    )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
-    frame["status"] = frame["rolled_back_at"].map(lambda at: "rolled back" if isinstance(at, str) else "live")
-    return frame
-
-
 def value_history(engine: Engine, metric_id: str, org_code: str, period: str) -> pd.DataFrame:
     """Every value ever loaded for one key, oldest first, with the upload that set it and its status."""
     query = (
