@@ -114,22 +114,34 @@ def test_case3_a_deleted_or_replaced_sqlite_file_refuses_writes(tmp_path, config
     store.dispose_engines()
 
 
-def hold_write_lock(path: Path, seconds: float) -> threading.Thread:
-    """Another process's long write: BEGIN IMMEDIATE held for `seconds`."""
-    ready = threading.Event()
+class WriteLock:
+    """Another process's long write: BEGIN IMMEDIATE held until released (or for at most `seconds`)."""
 
-    def hold() -> None:
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        ready.set()
-        time.sleep(seconds)
-        conn.execute("ROLLBACK")
-        conn.close()
+    def __init__(self, path: Path, seconds: float) -> None:
+        self._release = threading.Event()
+        ready = threading.Event()
 
-    thread = threading.Thread(target=hold)
-    thread.start()
-    ready.wait()
-    return thread
+        def hold() -> None:
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            ready.set()
+            self._release.wait(seconds)
+            conn.execute("ROLLBACK")
+            conn.close()
+
+        self._thread = threading.Thread(target=hold)
+        self._thread.start()
+        ready.wait()
+
+    def join(self) -> None:
+        """Release the lock once the test has seen what it waited for."""
+        self._release.set()
+        self._thread.join()
+
+
+def hold_write_lock(path: Path, seconds: float) -> WriteLock:
+    """Hold the store's write lock from another connection, as another process's long write would."""
+    return WriteLock(path, seconds)
 
 
 def test_case8_reads_never_wait_for_a_write_and_a_waiting_write_says_busy(tmp_path, monkeypatch, capsys):
