@@ -35,8 +35,9 @@ format: $(STAMP)
 # Two xdist workers: the machine's two cores. Every server a test starts takes a free port and a temporary
 # directory, and PostgreSQL databases are named by worker process, so workers never collide.
 # Property tests draw a fifth of their examples here (PERFDASH_QUICK_PROPERTIES); `make test` draws them all.
+# tests/e2e is not even collected: every test there drives Chromium, and importing Playwright costs each worker.
 check: $(STAMP) lint
-	PERFDASH_QUICK_PROPERTIES=1 $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not browser and not postgres"
+	PERFDASH_QUICK_PROPERTIES=1 $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not browser and not postgres" --ignore=tests/e2e
 
 # PERFDASH_REQUIRE_* make a missing PostgreSQL or Chromium fail the run instead of skipping tests.
 test: $(STAMP) system-deps lint
