@@ -10,10 +10,11 @@ import pandas as pd
 
 from perfdash import present, vocabulary
 from perfdash import targets as targets_words
+from perfdash.benchmark import NATIONAL_HEADINGS, national_cells
 from perfdash.config import Config
 from perfdash.html_table import Column, IconSheet, Markup, escape, link, sparkline, table
 from perfdash.spc_chart import VARIATION_ICON_DESCRIPTIONS
-from perfdash.vocabulary import ASSURANCE_COLUMNS, NO_CHANGE, VARIATION_ROWS
+from perfdash.vocabulary import ASSURANCE_COLUMNS, VARIATION_ROWS
 
 
 def overview_rows(
@@ -63,22 +64,11 @@ def overview_rows(
             "Data to": list(data_to),
         }
     )
-    figures = national.set_index("metric_id") if not national.empty else None
-    if figures is not None:
+    if not national.empty:
         # Only standards with national data get figures; the columns appear once any national file is loaded.
-        def figure(metric_id: str, unit: str, column: str) -> str:
-            value = figures.at[metric_id, column] if metric_id in figures.index else None
-            return NO_CHANGE if value is None or pd.isna(value) else vocabulary.format_value(value, unit)
-
-        def rank(metric_id: str) -> str:
-            if metric_id not in figures.index or pd.isna(figures.at[metric_id, "rank"]):
-                return NO_CHANGE
-            return f"{int(figures.at[metric_id, 'rank'])} of {int(figures.at[metric_id, 'peers'])}"
-
-        pairs = list(zip(table["metric_id"], units, strict=True))
-        rows["vs England"] = [figure(m, u, "england") for m, u in pairs]
-        rows["vs London"] = [figure(m, u, "london") for m, u in pairs]
-        rows["Rank in London"] = [rank(m) for m, _ in pairs]
+        cells = [national_cells(national, m, u) for m, u in zip(table["metric_id"], units, strict=True)]
+        for position, heading in enumerate(NATIONAL_HEADINGS):
+            rows[heading] = [row[position] for row in cells]
     return rows
 
 
