@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from pypdf import PdfReader
 from perfdash import board, boardpack, demo, present, service, store, targets, vocabulary
 from perfdash.config import Config
 from perfdash.periods import label
+from tests.support.cli import run_entry_point
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2025-09"
@@ -435,14 +435,8 @@ def test_a_browser_that_will_not_start_gives_a_clear_message(monkeypatch, curren
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PERFDASH_USER": "secretary@nhs.net", "PERFDASH_LOG_LEVEL": "WARNING", **env},
-    )
+    # The real entry point, in a process of its own, as a board secretary would run it.
+    return run_entry_point(*args, env={"PERFDASH_USER": "secretary@nhs.net", "PERFDASH_LOG_LEVEL": "WARNING", **env})
 
 
 def test_cli_writes_a_pack(chromium: str, demo_store: str, tmp_path: Path):

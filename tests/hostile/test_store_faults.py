@@ -139,18 +139,13 @@ class WriteLock:
         self._thread.join()
 
 
-def hold_write_lock(path: Path, seconds: float) -> WriteLock:
-    """Hold the store's write lock from another connection, as another process's long write would."""
-    return WriteLock(path, seconds)
-
-
 def test_case8_reads_never_wait_for_a_write_and_a_waiting_write_says_busy(tmp_path, monkeypatch, capsys):
     path = tmp_path / "store.sqlite"
     db = f"sqlite:///{path}"
     monkeypatch.setattr(store.database, "BUSY_TIMEOUT_S", 1.0)  # the config value, made short for the test
     store.get_engine(db)
     store.dispose_engines()
-    holder = hold_write_lock(path, 6)
+    holder = WriteLock(path, 6)
     started = time.perf_counter()
     code, _out, err = run(capsys, "export", "--out", str(tmp_path / "out.csv"), "--database", db)
     assert code == 0, err
@@ -305,7 +300,7 @@ def test_reads_are_not_blocked_when_engine_opens_during_a_write(tmp_path):
     path = tmp_path / "store.sqlite"
     store.get_engine(f"sqlite:///{path}")
     store.dispose_engines()
-    holder = hold_write_lock(path, 4)
+    holder = WriteLock(path, 4)
     started = time.perf_counter()
     frame = store.read_current(store.get_engine(f"sqlite:///{path}"))
     assert isinstance(frame, pd.DataFrame) and time.perf_counter() - started < 2
