@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import DataFrameGroupBy
 
 from perfdash import spc, targets, vocabulary
 from perfdash.config import Config, Metric
@@ -27,6 +28,20 @@ def member_orgs(config: Config, metric: Metric, org_code: str) -> list[str]:
 def rollup(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
     """Combine several organisations' rows per month the way the metric allows."""
     grouped = frame.groupby("period")
+    # An overflowing total is expected and handled below (it becomes no value), so numpy need not warn.
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = _summed(metric, frame, grouped)
+    if sums is None:
+        return frame.iloc[0:0][["period", "value", "numerator", "denominator"]]
+    # A total too large for a float is no value, never an inf that SPC would read as "common cause".
+    for column in ("value", "numerator", "denominator"):
+        sums[column] = sums[column].where(np.isfinite(sums[column]))
+    sums["reporting"] = grouped.size()
+    return sums.reset_index()[["period", "value", "numerator", "denominator", "reporting"]]
+
+
+def _summed(metric: Metric, frame: pd.DataFrame, grouped: DataFrameGroupBy) -> pd.DataFrame | None:
+    """Per-month totals by the metric's roll-up rule; None when it cannot be rolled up."""
     if metric.rollup == "ratio":
         sums = grouped[["numerator", "denominator"]].sum(min_count=1)
         sums["value"] = 100 * sums["numerator"] / sums["denominator"]
@@ -40,12 +55,8 @@ def rollup(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
         sums["value"] = sums["weighted"] / sums["denominator"]
         sums["numerator"] = np.nan
     else:
-        return frame.iloc[0:0][["period", "value", "numerator", "denominator"]]
-    # A total too large for a float is no value, never an inf that SPC would read as "common cause".
-    for column in ("value", "numerator", "denominator"):
-        sums[column] = sums[column].where(np.isfinite(sums[column]))
-    sums["reporting"] = grouped.size()
-    return sums.reset_index()[["period", "value", "numerator", "denominator", "reporting"]]
+        return None
+    return sums
 
 
 def series(current: pd.DataFrame, config: Config, metric: Metric, org_code: str) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from perfdash import auth
 from perfdash.config import AuthSettings, ConfigError, load_config
+from tests.support.configs import write_config_variant
 
 SETTINGS = AuthSettings.model_validate(
     {
@@ -138,11 +138,7 @@ def test_groups_from_header():
 
 
 def _write_config(tmp_path: Path, auth_section: dict) -> Path:
-    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text(encoding="utf-8"))
-    raw["auth"] = auth_section
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    return path
+    return write_config_variant(tmp_path, lambda raw: raw.update(auth=auth_section))
 
 
 def test_auth_mode_from_the_environment(tmp_path, monkeypatch):

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from perfdash.config import ConfigError, load_config
+from tests.support.configs import write_config_variant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_METRICS = {
@@ -96,11 +96,7 @@ def test_organisation_specific_target_wins(config):
 
 
 def _write(tmp_path: Path, mutate) -> Path:
-    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
-    mutate(raw)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    return path
+    return write_config_variant(tmp_path, mutate)
 
 
 @pytest.mark.parametrize(

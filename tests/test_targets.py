@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from perfdash import board, targets
 from perfdash.config import ConfigError, load_config
 from perfdash.periods import current_month
+from tests.support.configs import write_config_variant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,11 +136,11 @@ def test_targets_of_one_kind_never_overlap_in_the_registry(config):
 
 
 def test_overlapping_targets_of_one_kind_are_refused(tmp_path):
-    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
-    ae = next(m for m in raw["metrics"] if m["id"] == "ae_4hr_all")
-    ae["targets"].append({"value": 80, "kind": "operational", "from": "2026-10", "to": "2027-03", "source": "x"})
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    def add_an_overlapping_target(raw: dict) -> None:
+        ae = next(m for m in raw["metrics"] if m["id"] == "ae_4hr_all")
+        ae["targets"].append({"value": 80, "kind": "operational", "from": "2026-10", "to": "2027-03", "source": "x"})
+
+    path = write_config_variant(tmp_path, add_an_overlapping_target)
     with pytest.raises(ConfigError, match="both operational targets in force in overlapping months"):
         load_config(path)
 

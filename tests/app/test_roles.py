@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from perfdash import markup, store
 from tests.app.conftest import point_app_at
+from tests.support.configs import write_config_variant
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "North East London performance standards"
@@ -47,10 +47,9 @@ NOT_PERMITTED = "Not permitted"
 def oidc_files(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A registry in oidc mode with the test's role rules, and a copy of the demo store for tests that only read."""
     folder = tmp_path_factory.mktemp("oidc")
-    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["auth"] = {"mode": "oidc", "default_role": None, "role_rules": RULES}
-    config_path = folder / "config.yaml"
-    config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    config_path = write_config_variant(
+        folder, lambda raw: raw.update(auth={"mode": "oidc", "default_role": None, "role_rules": RULES})
+    )
     database = folder / "read-only.sqlite"
     shutil.copy(demo_database.removeprefix("sqlite:///"), database)
     return config_path, database

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-import yaml
 
 from perfdash import targets
-from tests.e2e.conftest import PROJECT_ROOT, run_server, seed_demo
+from tests.e2e.conftest import run_server, seed_demo
 from tests.e2e.test_journeys import month_csv
 from tests.support.app_server import AppServer
 from tests.support.browser import open_page, rerun_settled, settle_visuals, wait_for_app
+from tests.support.configs import write_config_variant
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +35,7 @@ PAGES = [
 def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The app behind a (pretend) authenticating proxy, so an admin can reach every page, Admin included."""
     folder = tmp_path_factory.mktemp("a11y")
-    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["auth"]["mode"] = "header"
-    config_path = folder / "config.yaml"
-    config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    config_path = write_config_variant(folder, lambda raw: raw["auth"].update(mode="header"))
     url = f"sqlite:///{folder / 'store.sqlite'}"
     seed_demo(url)
     yield from run_server(url, folder, config_path=config_path)

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PROJECT_ROOT, run_server, seed_demo
+from tests.e2e.conftest import run_server, seed_demo
 from tests.support import app_server
 from tests.support.browser import wait_for_app
+from tests.support.configs import write_config_variant
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +31,14 @@ def header_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[app_server.
     folder = tmp_path_factory.mktemp("header")
     database = f"sqlite:///{folder / 'store.sqlite'}"
     seed_demo(database)
-    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["auth"] = {
+    header_auth = {
         "mode": "header",
         "header_name": "X-Forwarded-Email",
         "groups_header": "X-Forwarded-Groups",
         "default_role": None,
         "role_rules": RULES,
     }
-    config_path = folder / "config.yaml"
-    config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    config_path = write_config_variant(folder, lambda raw: raw.update(auth=header_auth))
     yield from run_server(
         database, folder, config_path=config_path, name="header", extra_env={"PERFDASH_AUTH_MODE": "header"}
     )

@@ -16,13 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
 from perfdash import store
-from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH, UPLOAD_MONTH, run_server, seed_demo
+from tests.e2e.conftest import SEEDED_LAST_MONTH, UPLOAD_MONTH, run_server, seed_demo
 from tests.support import app_server
 from tests.support.browser import wait_for_app
+from tests.support.configs import write_config_variant
 from tests.support.oidc_provider import OidcProvider
 
 pytestmark = pytest.mark.browser
@@ -106,10 +106,9 @@ def signin_app(tmp_path_factory: pytest.TempPathFactory, screenshot_dir: Path) -
     folder = tmp_path_factory.mktemp("oidc")
     database = f"sqlite:///{folder / 'store.sqlite'}"
     seed_demo(database)
-    raw = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["auth"] = {"mode": "oidc", "default_role": None, "role_rules": RULES}
-    config_path = folder / "config.yaml"
-    config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    config_path = write_config_variant(
+        folder, lambda raw: raw.update(auth={"mode": "oidc", "default_role": None, "role_rules": RULES})
+    )
     with OidcProvider() as provider:
         port = app_server.free_port()
         redirect_uri = f"http://127.0.0.1:{port}/oauth2callback"
