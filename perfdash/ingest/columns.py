@@ -12,13 +12,19 @@ from perfdash.config import Config
 
 
 def map_distinct(values: pd.Series, function: Callable[[str], str]) -> pd.Series:
-    """function applied to each distinct string, spread back over the rows (files repeat few months and ids)."""
+    """function applied to each distinct string, as a categorical over the rows (a code per row, not a string)."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # keys read as dictionaries: already factorised
         codes, distinct = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    mapped = pd.array([function(value) for value in distinct], dtype="str")
-    return pd.Series(mapped.take(codes), index=values.index, dtype="str")
+    # Two spellings may map to one value ("r1h" and "R1H"): the categories are the distinct results, sorted.
+    categories, position = np.unique(
+        np.array([function(value) for value in distinct], dtype=object), return_inverse=True
+    )
+    return pd.Series(
+        pd.Categorical.from_codes(position[codes], categories=pd.Index(categories, dtype="str"), ordered=True),
+        index=values.index,
+    )
 
 
 def metric_units(metric_ids: pd.Series, config: Config) -> pd.Series:

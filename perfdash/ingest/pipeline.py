@@ -285,7 +285,7 @@ def _prepare(
     prepared.problems.extend(check_limits(data, file_name, config))
     if prepared.problems:
         return prepared
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         prepared.problems.append(Problem("The file is empty.", fix="upload a CSV with a header row and data rows"))
         return prepared
     try:

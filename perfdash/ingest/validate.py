@@ -155,7 +155,8 @@ def validate_rows(
         "leave value blank to have it computed, or correct the counts",
     )
     was_computed = missing_value & usable
-    rows["value"] = rows["value"].where(~was_computed, computed)
+    if was_computed.any():  # a new column only when a value was blank: a million-row copy otherwise
+        rows["value"] = rows["value"].where(~was_computed, computed)
 
     for unit_name, (low, high) in UNIT_RANGES.items():
         in_unit = known_metric & is_unit(unit_name)
@@ -208,8 +209,9 @@ def validate_rows(
             column,
             "check the number: a figure pasted twice, or in the wrong units?",
         )
-        # -0 is 0: stored and exported as 0, never as -0.0.
-        rows[column] = rows[column] + 0.0
+        # -0 is 0: stored and exported as 0, never as -0.0 (a new column only when the file has a -0).
+        if np.signbit(rows[column].to_numpy()[rows[column].to_numpy() == 0]).any():
+            rows[column] = rows[column] + 0.0
 
     # One integer per (month, organisation, metric) from the codes: duplicated() on it, not on three string columns.
     sizes = [max(len(keys[c].values), 1) for c in IDENTIFIER_COLUMNS]

@@ -61,8 +61,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # A 64 MB page cache: bulk loads append in key order, so a bigger one only raised peak memory.
-        cursor.execute("PRAGMA cache_size=-65536")
+        # A 16 MB page cache: bulk loads append in key order and reads come from the OS's file cache, so a bigger
+        # one (64 MB was tried) only raised a million-row load's peak memory by 48 MB, and slowed its commit.
+        cursor.execute("PRAGMA cache_size=-16384")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
