@@ -24,13 +24,13 @@ st.caption(
 ui.executive_summary_panel(ui.executive_summary(org, month), org)
 
 if ui.allowed(ui.current_user(), "boardpack"):
-    # Imported only here: the pack machinery (fpdf2, kaleido) would add seconds to every other viewer's first render.
-    from perfdash.boardpack import BoardPackError, pack_file_name
-    from perfdash.boardpack.slides import MIME as SLIDES_MIME
-
+    # The pack machinery (fpdf2, kaleido; 0.6 s to import) is imported on a click or once a pack exists, never
+    # for the first render of the overview.
     # Made only on click (Chromium draws every chart, which takes seconds), then offered for download.
     made = st.session_state.get("boardpack")
     if st.button("Prepare board pack (PDF)", key="boardpack_prepare", help="Cover, summary, SPC charts, appendix"):
+        from perfdash.boardpack import BoardPackError
+
         with st.spinner("Drawing the charts and laying out the board pack…"):
             try:
                 made = (org, month, ui.data_version(), ui.boardpack_pdf(org, month))
@@ -38,6 +38,8 @@ if ui.allowed(ui.current_user(), "boardpack"):
             except BoardPackError as error:
                 st.error(str(error))
     if made is not None and made[:3] == (org, month, ui.data_version()):
+        from perfdash.boardpack import pack_file_name
+
         st.download_button(
             "Download board pack",
             data=made[3],
@@ -50,6 +52,8 @@ if ui.allowed(ui.current_user(), "boardpack"):
     # The same pack as editable PowerPoint (charts as pictures, tables a board secretary can edit).
     slides = st.session_state.get("boardpack_pptx")
     if st.button("Prepare board pack (PowerPoint)", key="boardpack_pptx_prepare", help="The same pack, editable"):
+        from perfdash.boardpack import BoardPackError
+
         with st.spinner("Drawing the charts and making the slides…"):
             try:
                 slides = (org, month, ui.data_version(), ui.boardpack_pptx(org, month))
@@ -57,6 +61,9 @@ if ui.allowed(ui.current_user(), "boardpack"):
             except BoardPackError as error:
                 st.error(str(error))
     if slides is not None and slides[:3] == (org, month, ui.data_version()):
+        from perfdash.boardpack import pack_file_name
+        from perfdash.boardpack.slides import MIME as SLIDES_MIME
+
         st.download_button(
             "Download board pack (PowerPoint)",
             data=slides[3],

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api.typing import DataFrameGroupBy
 
 from perfdash import spc, targets, vocabulary
 from perfdash.config import Config, Metric
@@ -27,36 +26,41 @@ def member_orgs(config: Config, metric: Metric, org_code: str) -> list[str]:
 
 def rollup(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
     """Combine several organisations' rows per month the way the metric allows."""
-    grouped = frame.groupby("period")
+    columns = ["period", "value", "numerator", "denominator"]
+    if metric.rollup not in ("ratio", "sum", "weighted_mean"):
+        return frame.iloc[0:0][columns]
+    # numpy on a few hundred rows, not a pandas groupby: the overview rolls up every metric for the ICS.
+    periods, month = np.unique(frame["period"].to_numpy(dtype=object), return_inverse=True)
+    months = len(periods)
     # An overflowing total is expected and handled below (it becomes no value), so numpy need not warn.
     with np.errstate(over="ignore", invalid="ignore"):
-        sums = _summed(metric, frame, grouped)
-    if sums is None:
-        return frame.iloc[0:0][["period", "value", "numerator", "denominator"]]
+        if metric.rollup == "ratio":
+            numerator = _month_sums(month, frame["numerator"].to_numpy(dtype="float64"), months)
+            denominator = _month_sums(month, frame["denominator"].to_numpy(dtype="float64"), months)
+            value = 100 * numerator / denominator
+        elif metric.rollup == "sum":
+            value = _month_sums(month, frame["value"].to_numpy(dtype="float64"), months)
+            numerator = denominator = np.full(months, np.nan)
+        else:
+            weights = frame["denominator"].to_numpy(dtype="float64")
+            weighted = _month_sums(month, frame["value"].to_numpy(dtype="float64") * weights, months)
+            denominator = _month_sums(month, weights, months)
+            value = weighted / denominator
+            numerator = np.full(months, np.nan)
+    sums = pd.DataFrame({"period": pd.array(periods, dtype="str"), "value": value, "numerator": numerator})
+    sums["denominator"] = denominator
     # A total too large for a float is no value, never an inf that SPC would read as "common cause".
     for column in ("value", "numerator", "denominator"):
         sums[column] = sums[column].where(np.isfinite(sums[column]))
-    sums["reporting"] = grouped.size()
-    return sums.reset_index()[["period", "value", "numerator", "denominator", "reporting"]]
-
-
-def _summed(metric: Metric, frame: pd.DataFrame, grouped: DataFrameGroupBy) -> pd.DataFrame | None:
-    """Per-month totals by the metric's roll-up rule; None when it cannot be rolled up."""
-    if metric.rollup == "ratio":
-        sums = grouped[["numerator", "denominator"]].sum(min_count=1)
-        sums["value"] = 100 * sums["numerator"] / sums["denominator"]
-    elif metric.rollup == "sum":
-        sums = grouped[["value"]].sum(min_count=1)
-        sums["numerator"] = np.nan
-        sums["denominator"] = np.nan
-    elif metric.rollup == "weighted_mean":
-        weighted = frame.assign(weighted=frame["value"] * frame["denominator"])
-        sums = weighted.groupby("period")[["weighted", "denominator"]].sum(min_count=1)
-        sums["value"] = sums["weighted"] / sums["denominator"]
-        sums["numerator"] = np.nan
-    else:
-        return None
+    sums["reporting"] = np.bincount(month, minlength=months)
     return sums
+
+
+def _month_sums(month: np.ndarray, values: np.ndarray, months: int) -> np.ndarray:
+    """Per-month sums skipping missing values; no value where a month has none (pandas' sum(min_count=1))."""
+    present = ~np.isnan(values)
+    totals = np.bincount(month, weights=np.where(present, values, 0.0), minlength=months)
+    return np.where(np.bincount(month, weights=present, minlength=months) > 0, totals, np.nan)
 
 
 def series(current: pd.DataFrame, config: Config, metric: Metric, org_code: str) -> pd.DataFrame:
@@ -100,6 +104,8 @@ def plan_rows(plans: pd.DataFrame | None, metric: Metric, org_code: str) -> pd.D
 
 def plan_series(plans: pd.DataFrame | None, metric: Metric, org_code: str, periods: list[str]) -> list[float | None]:
     """The plan for each month, None where none was loaded."""
+    if plans is None or plans.empty:
+        return [None] * len(periods)
     by_period = plan_rows(plans, metric, org_code).set_index("period")["plan"]
     return [None if p not in by_period.index else float(by_period[p]) for p in periods]
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from perfdash import board, targets
+from tests.support.examples import examples
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -91,3 +92,46 @@ def test_late_metrics_say_so_in_data_to():
         ]
     )
     assert data_to(pd.Series(["a", "b", "c"]), fresh) == ["Aug 2025 (late)", "Sep 2025", "no data"]
+
+
+def _pandas_rollup(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The roll-up as pandas' groupby writes it: the oracle for board.rollup's numpy sums."""
+    grouped = frame.groupby("period")
+    if kind == "ratio":
+        sums = grouped[["numerator", "denominator"]].sum(min_count=1)
+        sums["value"] = 100 * sums["numerator"] / sums["denominator"]
+    elif kind == "sum":
+        sums = grouped[["value"]].sum(min_count=1)
+        sums["numerator"] = sums["denominator"] = np.nan
+    else:
+        weighted = frame.assign(weighted=frame["value"] * frame["denominator"])
+        sums = weighted.groupby("period")[["weighted", "denominator"]].sum(min_count=1)
+        sums["value"] = sums["weighted"] / sums["denominator"]
+        sums["numerator"] = np.nan
+    sums["reporting"] = grouped.size()
+    return sums.reset_index()[["period", "value", "numerator", "denominator", "reporting"]]
+
+
+@pytest.mark.parametrize("kind", ["ratio", "sum", "weighted_mean"])
+def test_rollup_equals_pandas_groupby_on_random_months_with_gaps(config, kind):
+    metric = config.metrics[0].model_copy(update={"rollup": kind})
+    generator = np.random.default_rng(7)
+    for _ in range(examples(50)):
+        size = int(generator.integers(1, 40))
+        counts = generator.integers(0, 5000, size=(size, 2)).astype(float)
+        frame = pd.DataFrame(
+            {
+                "period": generator.choice(["2025-01", "2025-02", "2025-03", "2024-12"], size),
+                "value": generator.normal(50, 20, size),
+                "numerator": np.minimum(counts[:, 0], counts[:, 1]),
+                "denominator": counts[:, 1] + 1,
+            }
+        )
+        for column in ("value", "numerator", "denominator"):  # gaps, and months with no value at all
+            frame.loc[generator.random(size) < 0.3, column] = np.nan
+        got = board.rollup(metric, frame)
+        expected = _pandas_rollup(kind, frame)
+        assert got["period"].tolist() == expected["period"].tolist()
+        assert got["reporting"].tolist() == expected["reporting"].tolist()
+        for column in ("value", "numerator", "denominator"):
+            np.testing.assert_allclose(got[column].to_numpy(float), expected[column].to_numpy(float), rtol=1e-12)
