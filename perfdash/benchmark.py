@@ -53,12 +53,16 @@ def aggregate(metric: Metric, rows: pd.DataFrame) -> float | None:
     return None
 
 
+# A provider that reports type 1 A&E is acute: the kind of trust peers are ranked among.
+PEER_KIND_METRIC = "ae_4hr_type1"
+
+
 def peer_codes(current: pd.DataFrame, reference: pd.DataFrame, period: str, org_code: str) -> set[str]:
     """Providers of the same kind in the same region: acute (type 1 A&E reported) or not."""
     if reference.empty or org_code not in set(reference["code"]):
         return set()
     region = reference.loc[reference["code"] == org_code, "region"].iloc[0]
-    type1 = set(current.loc[(current["metric_id"] == "ae_4hr_type1") & (current["period"] == period), "org_code"])
+    type1 = set(current.loc[(current["metric_id"] == PEER_KIND_METRIC) & (current["period"] == period), "org_code"])
     is_acute = org_code in type1
     same_region = set(reference.loc[reference["region"] == region, "code"])
     return {code for code in same_region if (code in type1) == is_acute}

@@ -106,10 +106,23 @@ def data_version() -> store.Versions:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _current(version: int) -> pd.DataFrame:
-    # One shared frame per values version for every session. cache_data would give each page run its own copy
-    # (80 MB at national scale) and a session keeps its last run's copy alive through its widgets' callbacks:
-    # a replica peaked at 1.9 GB in benchmarks/bench_app.py. Numbers are made read-only as a guard.
-    return _read_only(store.read_current(get_engine()))
+    # The board's organisations only (a national store's million rows took 2.5 s after every start and upload);
+    # comparisons read a month or metric of every provider. One read-only frame per version for every session.
+    return _read_only(store.read_current(get_engine(), org_codes=board.org_choices(get_config())))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _month_everywhere(version: int, period: str) -> pd.DataFrame:
+    """Every organisation's current values in one month (England, regions and every provider included)."""
+    return store.read_current(get_engine(), periods=[period])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _metric_everywhere(version: int, metric_id: str) -> pd.DataFrame:
+    """Every organisation's current values of one metric, and of the one that says which trusts are peers."""
+    from perfdash.benchmark import PEER_KIND_METRIC
+
+    return store.read_current(get_engine(), metric_ids=sorted({metric_id, PEER_KIND_METRIC}))
 
 
 def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +139,7 @@ def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def current() -> pd.DataFrame:
-    """Current values, re-read whenever any process has written. Shared by every session: filter, never modify."""
+    """The board organisations' current values, re-read after any process writes. Shared: filter, never modify."""
     return _current(values_version())
 
 
@@ -154,9 +167,8 @@ def overview(org_code: str, period: str) -> pd.DataFrame:
 def _national(version: int, org_code: str, period: str) -> pd.DataFrame:
     from perfdash import benchmark
 
-    current = _current(version)
-    # Every figure is of the one month: filter once, not per metric (at national scale, 1.3M rows x 49 metrics).
-    month = current[current["period"] == period]
+    # Every figure is of the one month: read just that month, for every provider.
+    month = _month_everywhere(version, period)
     return benchmark.national_columns(month, _reference(version), get_config(), org_code, period)
 
 
@@ -195,7 +207,8 @@ def _benchmark_view(version: int, metric_id: str, org_code: str, month: str):
 
     config = get_config()
     metric = config.metric_by_id[metric_id]
-    return metric_detail.benchmark_view(_current(version), _reference(version), config, metric, org_code, month)
+    everywhere = _metric_everywhere(version, metric_id)
+    return metric_detail.benchmark_view(everywhere, _reference(version), config, metric, org_code, month)
 
 
 def benchmark_view(metric_id: str, org_code: str, month: str):
@@ -303,7 +316,7 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def _months(version: int) -> list[str]:
-    return sorted(_current(version)["period"].unique().tolist(), reverse=True)
+    return store.current_periods(get_engine())
 
 
 def months() -> list[str]:
@@ -471,7 +484,8 @@ def _boardpack_content(values: int, comments: int, org_code: str, period: str, g
     from perfdash import boardpack
 
     inputs = boardpack.PackInputs(
-        current=_current(values),
+        # Every organisation: the pack compares with England and London (read on a click, not per page).
+        current=store.read_current(get_engine()),
         commentary=_commentary(comments, None, org_code),
         uploads=_uploads(values),
         generated_by=generated_by,

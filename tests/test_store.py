@@ -267,3 +267,27 @@ def test_commit_files_is_one_transaction_on_either_write_path(engine, write_path
     assert store.list_uploads(engine)["file_name"].tolist() == ["three.csv", "one.csv"]  # newest first
     assert store.versions(engine).values == 1  # the nested commits joined one transaction: one version bump
     assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
+
+
+def test_reads_filtered_by_month_metric_and_organisation_are_slices_of_the_whole(engine):
+    _commit(
+        engine,
+        _rows(
+            {
+                ("ae_4hr_all", "R1H", "2025-04"): 70.0,
+                ("ae_4hr_all", "R1H", "2025-05"): 71.0,
+                ("ae_4hr_all", "RF4", "2025-05"): 72.0,
+                ("rtt_18wk_incomplete", "RF4", "2025-05"): 60.0,
+            }
+        ),
+        "a",
+    )
+    whole = store.read_current(engine)
+    for filters, expected in (
+        ({"periods": ["2025-05"]}, whole["period"] == "2025-05"),
+        ({"metric_ids": ["rtt_18wk_incomplete"]}, whole["metric_id"] == "rtt_18wk_incomplete"),
+        ({"org_codes": ["R1H"], "periods": ["2025-05"]}, (whole["org_code"] == "R1H") & (whole["period"] == "2025-05")),
+    ):
+        part = store.read_current(engine, **filters)
+        pd.testing.assert_frame_equal(part, whole[expected].reset_index(drop=True))
+    assert store.current_periods(engine) == ["2025-05", "2025-04"]

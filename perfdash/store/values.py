@@ -296,9 +296,17 @@ def _recompute_current(conn: Connection, upload_id: int) -> int:
 
 
 def read_current(
-    engine: Engine, *, metric_ids: list[str] | None = None, org_codes: list[str] | None = None
+    engine: Engine,
+    *,
+    metric_ids: list[str] | None = None,
+    org_codes: list[str] | None = None,
+    periods: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Current values as a frame: period, org_code, metric_id, value, numerator, denominator, upload_id."""
+    """Current values as a frame: period, org_code, metric_id, value, numerator, denominator, upload_id.
+
+    Each filter given keeps only the rows it lists (the app reads the board's organisations, then one month
+    or one metric of every provider, not a national store's million rows).
+    """
     query = sa.select(
         current_values.c.period,
         current_values.c.org_code,
@@ -312,6 +320,8 @@ def read_current(
         query = query.where(current_values.c.metric_id.in_(metric_ids))
     if org_codes is not None:
         query = query.where(current_values.c.org_code.in_(org_codes))
+    if periods is not None:
+        query = query.where(current_values.c.period.in_(periods))
     names = [c.name for c in query.selected_columns]
     chunks = []
     with engine.connect() as conn:
@@ -326,6 +336,13 @@ def read_current(
         frame[column] = frame[column].astype("float64")
     frame["upload_id"] = frame["upload_id"].astype("int64")
     return frame
+
+
+def current_periods(engine: Engine) -> list[str]:
+    """Every month with a current value, newest first."""
+    query = sa.select(current_values.c.period).distinct().order_by(current_values.c.period.desc())
+    with engine.connect() as conn:
+        return [str(period) for period in conn.execute(query).scalars()]
 
 
 def value_history(engine: Engine, metric_id: str, org_code: str, period: str) -> pd.DataFrame:

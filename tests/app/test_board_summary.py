@@ -111,21 +111,28 @@ def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
     assert labels.index("Prepare board pack (PowerPoint)") == labels.index("Prepare board pack (PDF)") + 1
 
 
+def _national_store(shared_data: Path, folder: Path, monkeypatch) -> store.Engine:
+    """The demo plus NHS England's provider lookup and A&E by provider for April 2025, with the app pointed at it."""
+    from perfdash.ingest.pipeline import prepare
+    from perfdash.service import commit_prepared
+
+    url = f"sqlite:///{folder / 'national.sqlite'}"
+    engine = store.get_engine(url)
+    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
+        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), load_config(), engine)
+        assert prepared.ok
+        commit_prepared(engine, prepared, user="test")
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
+    return engine
+
+
 def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
     app_env, shared_data, tmp_path, monkeypatch
 ):
     from perfdash import benchmark
-    from perfdash.ingest.pipeline import prepare
-    from perfdash.service import commit_prepared
 
-    url = f"sqlite:///{tmp_path / 'national.sqlite'}"
-    engine = store.get_engine(url)
+    engine = _national_store(shared_data, tmp_path, monkeypatch)
     config = load_config()
-    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
-        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), config, engine)
-        assert prepared.ok
-        commit_prepared(engine, prepared, user="test")
-    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     at = _app()
     at.query_params.update({"org": "RF4", "month": "2025-04"})
     at.run()
@@ -140,3 +147,26 @@ def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
     assert (
         row["Rank in London"] == f"{expected.at['ae_4hr_all', 'rank']:.0f} of {expected.at['ae_4hr_all', 'peers']:.0f}"
     )
+
+
+def test_metric_page_benchmarks_against_every_provider_of_that_metric(app_env, shared_data, tmp_path, monkeypatch):
+    from perfdash import benchmark
+
+    # The page reads NEL's rows and, for the benchmark, the metric's rows for every provider: the rank it shows
+    # must equal the one worked out from the whole store.
+    engine = _national_store(shared_data, tmp_path, monkeypatch)
+    config = load_config()
+    everything = store.read_current(engine)
+    rank, peers = benchmark.peer_rank(
+        everything, store.read_reference(engine), config, config.metric_by_id["ae_4hr_all"], "RF4", "2025-04"
+    )
+    at = _app()
+    at.query_params.update({"metric": "ae_4hr_all", "org": "RF4", "month": "2025-04"})
+    at.switch_page("app_pages/metric.py").run()
+    assert not at.exception, at.exception
+    assert "Benchmark, Apr 2025" in [h.value for h in at.subheader]
+    assert f"**Rank among peers** (same region and kind of trust): {rank} of {peers}, best first." in [
+        m.value for m in at.markdown
+    ]
+    providers = everything.query("metric_id == 'ae_4hr_all' and period == '2025-04'")["org_code"].nunique()
+    assert providers > 100  # the caterpillar below draws every provider, not only NEL's trusts
