@@ -33,7 +33,7 @@ if ui.allowed(ui.current_user(), "boardpack"):
 
         with st.spinner("Drawing the charts and laying out the board pack…"):
             try:
-                made = (org, month, ui.data_version(), ui.boardpack_pdf(org, month))
+                made = (org, month, ui.data_version(), ui.boardpack_file(org, month, "pdf"))
                 st.session_state["boardpack"] = made
             except BoardPackError as error:
                 st.error(str(error))
@@ -56,7 +56,7 @@ if ui.allowed(ui.current_user(), "boardpack"):
 
         with st.spinner("Drawing the charts and making the slides…"):
             try:
-                slides = (org, month, ui.data_version(), ui.boardpack_pptx(org, month))
+                slides = (org, month, ui.data_version(), ui.boardpack_file(org, month, "pptx"))
                 st.session_state["boardpack_pptx"] = slides
             except BoardPackError as error:
                 st.error(str(error))

@@ -27,7 +27,11 @@ def providers_for(
     current: pd.DataFrame, reference: pd.DataFrame, config: Config, metric: Metric, period: str
 ) -> pd.DataFrame:
     """Every provider with a value for the metric and month (not England, regions, ICBs or places), with its ICB."""
-    rows = current[(current["metric_id"] == metric.id) & (current["period"] == period)]
+    return _providers(current[(current["metric_id"] == metric.id) & (current["period"] == period)], reference, config)
+
+
+def _providers(rows: pd.DataFrame, reference: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The rows that are providers (not England, regions, ICBs or places), with their names, ICB and region."""
     rows = rows[~rows["org_code"].isin(config.place_codes | {config.system.code})]
     rows = rows[~rows["org_code"].str.fullmatch(AREA_CODE.pattern)]
     lookup = (
@@ -97,7 +101,11 @@ def peer_rank(
 ) -> tuple[int, int] | None:
     """(rank, out of) among regional peers of the same kind, best first in the metric's direction."""
     peers = peer_codes(current, reference, period, org_code)
-    providers = providers_for(current, reference, config, metric, period)
+    return _rank(providers_for(current, reference, config, metric, period), peers, metric, org_code)
+
+
+def _rank(providers: pd.DataFrame, peers: set[str], metric: Metric, org_code: str) -> tuple[int, int] | None:
+    """(rank, out of) of org_code among the providers that are its peers, best first."""
     providers = providers[providers["org_code"].isin(peers)]
     if org_code not in set(providers["org_code"]) or metric.direction == "neutral":
         return None
@@ -193,25 +201,26 @@ def national_columns(
 ) -> pd.DataFrame:
     """Per metric with national data in the month: England, London and the trust's rank among its regional peers."""
     rows = []
+    # The month split by metric once, and the peers found once: each metric then filters its own few hundred rows.
+    month = current[current["period"] == period]
+    by_metric = {metric_id: group for metric_id, group in month.groupby("metric_id", sort=False, observed=True)}
+    every_provider = _providers(month, reference, config)
+    providers_of = {m: group for m, group in every_provider.groupby("metric_id", sort=False, observed=True)}
+    peers = set() if org_code == config.system.code else peer_codes(month, reference, period, org_code)
     for metric in config.metrics:
-        providers = providers_for(current, reference, config, metric, period)
+        of_metric = by_metric.get(metric.id, month.iloc[0:0])
+        providers = providers_of.get(metric.id, every_provider.iloc[0:0]).reset_index(drop=True)
         outside = providers[~providers["org_code"].isin(set(config.org_names))]
-        published = current[
-            (current["metric_id"] == metric.id)
-            & (current["period"] == period)
-            & current["org_code"].isin({ENGLAND, LONDON_REGION})
-        ]
+        published = of_metric[of_metric["org_code"].isin({ENGLAND, LONDON_REGION})]
         if outside.empty and published.empty:
             continue  # no national data: nothing to compare with
         london = (
             providers[providers["region"] == config.system.region] if "region" in providers else providers.iloc[0:0]
         )
-        england = _published_or_aggregate(current, metric, period, ENGLAND, providers)
+        england = _published_or_aggregate(of_metric, metric, period, ENGLAND, providers)
         # London from providers needs the lookup (their region); without it only a published London row counts.
-        in_london = _published_or_aggregate(current, metric, period, LONDON_REGION, london)
-        rank = (
-            None if org_code == config.system.code else peer_rank(current, reference, config, metric, org_code, period)
-        )
+        in_london = _published_or_aggregate(of_metric, metric, period, LONDON_REGION, london)
+        rank = None if org_code == config.system.code else _rank(providers, peers, metric, org_code)
         rows.append(
             {
                 "metric_id": metric.id,

@@ -167,6 +167,13 @@ def overview(
     current: pd.DataFrame, config: Config, org_code: str, period: str, plans: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row per metric for an organisation and month: value, vs target, vs plan, change, trend, SPC icons."""
+    return overviews(current, config, org_code, [period], plans)[period]
+
+
+def overviews(
+    current: pd.DataFrame, config: Config, org_code: str, periods: list[str], plans: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """The overview of several months (the executive summary's this month and last), each series read once."""
     # Only NEL rows (and the chosen organisation's) feed any series here: drop benchmark providers once, not
     # in every per-metric filter (at national scale a million rows; 1.4 s down to 0.2 s for the ICS).
     current = current[current["org_code"].isin({*org_choices(config), org_code})]
@@ -176,56 +183,62 @@ def overview(
     no_rows = current.iloc[0:0]
     if plans is not None and not plans.empty:
         plans = plans[plans["org_code"] == org_code]
-    rows = []
+    rows: dict[str, list[dict]] = {period: [] for period in periods}
     for metric in config.metrics:
         if not applies(config, metric, org_code):
             continue
         values = series(by_metric.get(metric.id, no_rows), config, metric, org_code)
-        upto = values[values["period"] <= period]
-        by_period = upto.set_index("period")["value"]
-        value = by_period.get(period)
-        previous = by_period.get(add_months(period, -1))
-        judgement = targets.judge(config, metric, period, org_code, values)
-        plan = plan_series(plans, metric, org_code, [period])[0]
-        reading = spc_reading(config, metric, org_code, upto, plans=plans) if value is not None else None
-        result = reading.result if reading else None
-        # The months of the last 13 that have a value: gaps are left out (a sparkline cannot draw a blank), and
-        # fewer than two points draw no sparkline at all.
-        window = by_period.reindex(month_range(add_months(period, -12), period)).dropna()
-        trend = [float(v) for v in window] if len(window) >= 2 else None
-        latest_loaded = values["period"].max() if not values.empty else None
-        shown = None if value is None else float(value)
-        met_target = met(metric, shown, judgement)
-        met_plan = targets.met(metric, shown, plan)
-        against = config.app.assurance_against
-        assurance = None if result is None else result.assurance
-        rows.append(
-            {
-                "domain": metric.domain,
-                "metric_id": metric.id,
-                "metric": metric.name,
-                "unit": metric.unit,
-                "direction": metric.direction,
-                "value": shown,
-                "target": judgement.value,
-                "target_kind": judgement.kind,
-                "target_words": judgement.describe(),
-                "reference": judgement.reference_words(),
-                "met": met_target,
-                "plan": plan,
-                "met_plan": met_plan,
-                "agreement": targets.agreement(met_plan if against == "plan" else met_target, assurance, against),
-                "change": None if value is None or previous is None else float(value - previous),
-                "trend": trend,
-                "variation": None if result is None else result.variation,
-                "assurance": assurance,
-                "spc_note": (f"{vocabulary.NO_DATA} for {label(period)}" if value is None else (result.message or ""))
-                if result is not None or value is None
-                else "",
-                "latest_loaded": latest_loaded,
-            }
-        )
-    return pd.DataFrame(rows)
+        for period in periods:
+            rows[period].append(_overview_row(config, metric, org_code, period, values, plans))
+    return {period: pd.DataFrame(rows[period]) for period in periods}
+
+
+def _overview_row(
+    config: Config, metric: Metric, org_code: str, period: str, values: pd.DataFrame, plans: pd.DataFrame | None
+) -> dict:
+    """One metric's overview row for a month, from its whole series."""
+    upto = values[values["period"] <= period]
+    by_period = upto.set_index("period")["value"]
+    value = by_period.get(period)
+    previous = by_period.get(add_months(period, -1))
+    judgement = targets.judge(config, metric, period, org_code, values)
+    plan = plan_series(plans, metric, org_code, [period])[0]
+    reading = spc_reading(config, metric, org_code, upto, plans=plans) if value is not None else None
+    result = reading.result if reading else None
+    # The months of the last 13 that have a value: gaps are left out (a sparkline cannot draw a blank), and
+    # fewer than two points draw no sparkline at all.
+    window = by_period.reindex(month_range(add_months(period, -12), period)).dropna()
+    trend = [float(v) for v in window] if len(window) >= 2 else None
+    latest_loaded = values["period"].max() if not values.empty else None
+    shown = None if value is None else float(value)
+    met_target = met(metric, shown, judgement)
+    met_plan = targets.met(metric, shown, plan)
+    against = config.app.assurance_against
+    assurance = None if result is None else result.assurance
+    return {
+        "domain": metric.domain,
+        "metric_id": metric.id,
+        "metric": metric.name,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "value": shown,
+        "target": judgement.value,
+        "target_kind": judgement.kind,
+        "target_words": judgement.describe(),
+        "reference": judgement.reference_words(),
+        "met": met_target,
+        "plan": plan,
+        "met_plan": met_plan,
+        "agreement": targets.agreement(met_plan if against == "plan" else met_target, assurance, against),
+        "change": None if value is None or previous is None else float(value - previous),
+        "trend": trend,
+        "variation": None if result is None else result.variation,
+        "assurance": assurance,
+        "spc_note": (f"{vocabulary.NO_DATA} for {label(period)}" if value is None else (result.message or ""))
+        if result is not None or value is None
+        else "",
+        "latest_loaded": latest_loaded,
+    }
 
 
 def latest_period(current: pd.DataFrame) -> str | None:

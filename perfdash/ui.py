@@ -153,9 +153,19 @@ def plans() -> pd.DataFrame:
     return _plans(values_version())
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)
+def _overviews(version: int, org_code: str, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # The month and the one before together (the executive summary compares them): each series is read once.
+    from perfdash.periods import add_months
+
+    months = board.overviews(
+        _current(version), get_config(), org_code, [period, add_months(period, -1)], _plans(version)
+    )
+    return tuple(months.values())
+
+
 def _overview(version: int, org_code: str, period: str) -> pd.DataFrame:
-    return board.overview(_current(version), get_config(), org_code, period, _plans(version))
+    return _overviews(version, org_code, period)[0]
 
 
 def overview(org_code: str, period: str) -> pd.DataFrame:
@@ -229,11 +239,8 @@ def synthetic_periods(metric_id: str, org_codes: list[str]) -> set[str]:
 def executive_summary(org_code: str, period: str):
     """The executive summary for an organisation and month, from this month's and last month's overview."""
     from perfdash import summary
-    from perfdash.periods import add_months
 
-    version = values_version()
-    this = _overview(version, org_code, period)
-    return summary.summarise(this, _overview(version, org_code, add_months(period, -1)), period)
+    return summary.summarise(*_overviews(values_version(), org_code, period), period)
 
 
 def executive_summary_panel(result, org_code: str) -> None:
@@ -510,16 +517,6 @@ def boardpack_file(org_code: str, period: str, kind: str) -> bytes:
     version = versions()
     by = (user.name or user.email) if user else "unknown"
     return _boardpack(version.values, version.commentary, org_code, period, by, kind)
-
-
-def boardpack_pptx(org_code: str, period: str) -> bytes:
-    """The board pack as editable PowerPoint."""
-    return boardpack_file(org_code, period, "pptx")
-
-
-def boardpack_pdf(org_code: str, period: str) -> bytes:
-    """The board pack PDF."""
-    return boardpack_file(org_code, period, "pdf")
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:

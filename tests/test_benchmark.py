@@ -130,3 +130,13 @@ def test_national_columns_give_england_london_and_rank(april, config, shared_dat
     bare = benchmark.national_columns(current, pd.DataFrame(), config, "RF4", "2025-04").set_index("metric_id")
     assert bare.at["ae_4hr_all", "london"] is None or pd.isna(bare.at["ae_4hr_all", "london"])
     assert bare.at["ae_4hr_all", "england"] == pytest.approx(columns.at["ae_4hr_all", "england"])
+
+
+@pytest.mark.parametrize("trust", ["RF4", "R1H", "RQX"])
+def test_every_rank_in_national_columns_equals_peer_rank(april, config, trust):
+    current, reference = april
+    columns = benchmark.national_columns(current, reference, config, trust, "2025-04").set_index("metric_id")
+    assert len(columns) >= 2  # all types and type 1 at least
+    for metric_id, row in columns.iterrows():
+        rank = benchmark.peer_rank(current, reference, config, config.metric_by_id[metric_id], trust, "2025-04")
+        assert (None if pd.isna(row["rank"]) else (row["rank"], row["peers"])) == rank, metric_id
