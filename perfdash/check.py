@@ -79,11 +79,17 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
         uploads = store.list_uploads(engine)
         nel = sorted({config.system.code, *(c for m in config.metrics for c in config.metric_orgs(m))})
         current = store.read_current(engine, org_codes=nel)
+        orphaned = store.orphaned_observations(engine)
     except store.StoreError as error:
         report.problems.append(f"database: {error}")
         return report
     except (store.DatabaseError, ImportError) as error:
         report.problems.append(f"database: cannot use {url.split('@')[-1]}: {error}")
+        return report
+    if orphaned:
+        report.problems.append(
+            f"database: {orphaned:,} observations belong to no upload (the store is damaged; restore it from a backup)"
+        )
         return report
     live = uploads[uploads["status"] == "live"]
     report.lines.append(

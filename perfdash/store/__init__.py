@@ -65,6 +65,7 @@ from perfdash.store.uploads import (
     find_active_upload_by_hash,
     list_uploads,
     live_demo_uploads,
+    orphaned_observations,
     read_reference,
     table_counts,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "metadata",
     "missing_sqlite_file",
     "observations",
+    "orphaned_observations",
     "plan_values",
     "provider_reference",
     "read_commentary",

@@ -16,6 +16,7 @@ from perfdash.store.bulk import detach_staging
 from perfdash.store.schema import (
     COMMENTARY_VERSION,
     DEFAULT_SQLITE_PATH,
+    EVERY_DIALECT,
     MIGRATIONS,
     SCHEMA_VERSION,
     VALUES_VERSION,
@@ -225,7 +226,8 @@ def ensure_schema(engine: Engine) -> None:
 def _migrate(conn: Connection, found: int) -> None:
     """Bring an older database up to SCHEMA_VERSION in the same transaction that checked it."""
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[version]:
+        steps = MIGRATIONS[version]
+        for statement in [*steps.get(EVERY_DIALECT, []), *steps.get(conn.dialect.name, [])]:
             conn.exec_driver_sql(statement)
     conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 

@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from perfdash.store.schema import ORIGIN_DEMO, metadata, provider_reference, rollbacks, uploads
+from perfdash.store.schema import ORIGIN_DEMO, metadata, observations, provider_reference, rollbacks, uploads
 
 
 class DuplicateFileError(Exception):
@@ -84,3 +84,14 @@ def table_counts(engine: Engine) -> dict[str, int]:
             table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
             for table in metadata.sorted_tables
         }
+
+
+def orphaned_observations(engine: Engine) -> int:
+    """How many observations name an upload that does not exist (the schema has no foreign key; it must be 0)."""
+    with engine.connect() as conn:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(observations)
+            .where(observations.c.upload_id.not_in(sa.select(uploads.c.id)))
+        )
+        return int(conn.execute(query).scalar_one())
