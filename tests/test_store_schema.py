@@ -60,12 +60,32 @@ def _observation_foreign_keys(engine) -> list:
         return sa.inspect(conn).get_foreign_keys("observations")
 
 
+def _observation_indexes(engine) -> dict[str, str]:
+    """Each index on observations and its kind (btree, brin; SQLite's are all B-trees)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return {index["name"]: "btree" for index in sa.inspect(conn).get_indexes("observations")}
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.relname, a.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'observations'::regclass"
+            )
+        ).all()
+    return dict(rows)
+
+
+POSTGRES_OBSERVATION_INDEXES = {"observations_pkey": "btree", "ix_observations_key_range": "brin"}
+
+
 def test_keys_compare_bytewise_and_observations_have_no_foreign_key(empty_url):
     engine = store.get_engine(empty_url)
     assert _observation_foreign_keys(engine) == []
     if engine.dialect.name == "postgresql":
         expected = {(table, column): "C" for table, columns in KEY_COLUMNS.items() for column in columns}
         assert _collations(engine) == expected
+        assert _observation_indexes(engine) == POSTGRES_OBSERVATION_INDEXES
+    else:
+        assert _observation_indexes(engine) == {"ix_observations_key": "btree"}
     # Keys come back in byte order on both backends, as Python's sorted() orders them.
     orgs = ["R1H", "r1h", "RF4", "R_1", "R-1", "Ra1", "R 1"]
     _commit(engine, {("ae_attendances", org, "2025-04"): 1.0 for org in orgs}, "a")
@@ -106,13 +126,17 @@ def test_every_observation_belongs_to_an_upload(empty_url):
 
 
 def _version_2_metadata() -> sa.MetaData:
-    """The tables as schema version 2 made them: key columns in the default collation, a foreign key per row."""
+    """The tables as schema version 2 made them: key columns in the default collation, a foreign key per row and
+    a B-tree on observations' keys."""
     old = sa.MetaData()
     for table in store.metadata.sorted_tables:
         copy = table.to_metadata(old)
         for column in KEY_COLUMNS.get(table.name, []):
             copy.c[column].type = sa.String(copy.c[column].type.length)
-    old.tables["observations"].append_constraint(sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"]))
+    observations = old.tables["observations"]
+    observations.append_constraint(sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"]))
+    observations.indexes.clear()
+    sa.Index("ix_observations_key", *(observations.c[c] for c in [*store.KEY, "upload_id"]))
     return old
 
 
@@ -157,6 +181,7 @@ def test_a_version_2_store_is_migrated_and_keeps_its_values(empty_url):
     if engine.dialect.name == "postgresql":
         assert set(_collations(engine).values()) == {"C"}
         assert _observation_foreign_keys(engine) == []
+        assert _observation_indexes(engine) == POSTGRES_OBSERVATION_INDEXES
     # An old SQLite store keeps its (never violated) foreign key; either way the values and writes carry on.
     assert store.read_current(engine)["value"].tolist() == [100.0, 50.0]
     second = _commit(
@@ -170,4 +195,28 @@ def test_a_version_2_store_is_migrated_and_keeps_its_values(empty_url):
     ]
     assert store.rollback_upload(engine, second.upload_id, by="a") == 2
     assert store.value_history(engine, "ae_attendances", "R1H", "2025-04")["value"].tolist() == [100.0, 120.0]
+    store.dispose_engines()
+
+
+def test_history_finds_every_upload_of_a_key_before_and_after_the_index_is_summarised(empty_url, monkeypatch):
+    """Thousands of rows per upload, so PostgreSQL's block-range index has many ranges to rule out."""
+    monkeypatch.setattr(store.bulk, "BULK_ROWS", 1)
+    engine = store.get_engine(empty_url)
+    keys = [(f"m{m:02d}", f"R{o:03d}", f"2024-{p:02d}") for m in range(10) for o in range(60) for p in range(1, 13)]
+    first = _commit(engine, {key: 1.0 for key in keys}, "a")
+    revised = keys[::7]
+    second = _commit(engine, {key: 2.0 for key in revised}, "b")
+    assert (first.added, second.revised) == (7200, len(revised))
+    samples = [keys[0], keys[7], keys[3601], keys[-1], keys[-2]]
+
+    def histories() -> list[list[tuple[int, float]]]:
+        found = [store.value_history(engine, *key) for key in samples]
+        return [list(zip(frame["upload_id"], frame["value"], strict=True)) for frame in found]
+
+    expected = [[(first.upload_id, 1.0)] + ([(second.upload_id, 2.0)] if key in revised else []) for key in samples]
+    assert histories() == expected
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM observations")  # summarises the page ranges as autovacuum would
+        assert histories() == expected
     store.dispose_engines()
