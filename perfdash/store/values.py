@@ -145,6 +145,7 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
     staged = len(conn.connection.info.get(bulk.STAGING, []))
     if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "postgresql":
         bulk.copy_postgres(conn, bulk.arrow_rows(rows, upload_id))
+        _summarise_key_ranges(conn)
     elif len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
         bulk.insert_staged_sqlite(conn, bulk.arrow_rows(rows, upload_id))
     else:
@@ -158,6 +159,18 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
         )
     ).one()
     return first, last
+
+
+def _summarise_key_ranges(conn: Connection) -> None:
+    """PostgreSQL: add the new pages to the BRIN key index now, so the new upload's history is found at once.
+
+    Autovacuum would do it later, unless it is off; PostgreSQL lets only the index's owner do it, so another user
+    leaves it to autovacuum (a history lookup meanwhile also reads the unsummarised pages).
+    """
+    conn.exec_driver_sql(
+        "SELECT brin_summarize_new_values(c.oid) FROM pg_class c "
+        "WHERE c.oid = to_regclass('ix_observations_key_range') AND pg_has_role(c.relowner, 'USAGE')"
+    )
 
 
 def _upsert_current(
