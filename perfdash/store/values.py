@@ -384,4 +384,8 @@ def value_history(engine: Engine, metric_id: str, org_code: str, period: str) ->
         .order_by(observations.c.upload_id)
     )
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # One key's rows are always few: read them through the BRIN key index. Before autovacuum has analysed
+            # a new store the planner cannot tell, and scanned every observation instead (0.1 s per million).
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         return pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in query.selected_columns])
