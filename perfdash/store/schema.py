@@ -149,8 +149,8 @@ observations = sa.Table(
     # range of pages covers a narrow span of keys and one key's history reads a few ranges per upload. Keeping a
     # B-tree entry per row was 2.4 s of a national load's 4.5 s COPY; a BRIN entry per 32 pages costs nothing
     # at insert. A bulk load summarises its new pages itself (0.3 s; values._summarise_key_ranges), and a history
-    # lookup takes under a millisecond. Rolling back a national upload joins by hash instead (measured 20 s with
-    # the B-tree, 30 s without).
+    # lookup takes milliseconds. Rolling back a national upload joins by hash instead (measured 21 s with the
+    # B-tree, 25-30 s without).
     sa.Index(
         "ix_observations_key_range", *KEY, postgresql_using="brin", postgresql_with={"pages_per_range": 32}
     ).ddl_if(dialect="postgresql"),
