@@ -210,7 +210,8 @@ def validate_rows(
             "check the number: a figure pasted twice, or in the wrong units?",
         )
         # -0 is 0: stored and exported as 0, never as -0.0 (a new column only when the file has a -0).
-        if np.signbit(rows[column].to_numpy()[rows[column].to_numpy() == 0]).any():
+        numbers = rows[column].to_numpy()
+        if np.signbit(numbers[numbers == 0]).any():
             rows[column] = rows[column] + 0.0
 
     # One integer per (month, organisation, metric) from the codes: duplicated() on it, not on three string columns.

@@ -47,12 +47,8 @@ def key_order(rows: pd.DataFrame) -> np.ndarray:
 
 
 def _sorted_codes(column: pd.Series) -> np.ndarray:
-    """Integer codes that sort as the column's text does (an ordered categorical's own codes, no copy of text)."""
-    if (
-        isinstance(column.dtype, pd.CategoricalDtype)
-        and column.cat.ordered
-        and column.cat.categories.is_monotonic_increasing
-    ):
+    """Integer codes that sort as the column's text does (a categorical's own codes when its categories are sorted)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.is_monotonic_increasing:
         return column.cat.codes.to_numpy()
     return pd.factorize(column, sort=True)[0]
 
