@@ -7,6 +7,10 @@ Each round runs the floor (`python -c "import pandas; pandas.read_csv(file)"`) a
 would: start-up, imports, decoding, parsing, validation, preview and the commit. The sides are interleaved
 round by round and compared by their minimums, so other work on the machine slows both alike. Peak memory
 is each child's own maximum resident set (wait4). PostgreSQL runs on loopback when it is installed.
+
+The files are generated in a child too: Linux hands a parent's resident high-water mark on to a child it
+spawns (exec keeps the larger of the two), so a parent that had held the generated frame made every child
+report at least its peak.
 """
 
 from __future__ import annotations
@@ -21,9 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from perfdash import national  # noqa: E402
-from perfdash.config import load_config  # noqa: E402
 
 TARGET_ROWS_PER_S = {"sqlite": 300_000, "postgresql": 200_000}
 
@@ -44,18 +45,25 @@ def _ingest(path: Path, url: str) -> list[str]:
     return [sys.executable, "-m", "perfdash", "ingest", str(path), "--database", url, "--user", "bench"]
 
 
+def write_files(folder: Path) -> None:
+    """The national canonical file and its provider reference (run in a child: see the module's docstring)."""
+    from perfdash import national
+    from perfdash.config import load_config
+
+    frame = national.generate(load_config(), providers=220, months=120)
+    (folder / "national.csv").write_bytes(frame.to_csv(index=False).encode())
+    (folder / "providers.csv").write_text(national.reference(220).to_csv(index=False))
+
+
 def main(rounds: int, with_postgres: bool) -> None:
-    config = load_config()
     folder = Path(tempfile.mkdtemp(prefix="perfdash-bench-"))
     server = None
     try:
+        subprocess.run([sys.executable, __file__, "--write-files", str(folder)], cwd=ROOT, check=True)
         data = folder / "national.csv"
-        frame = national.generate(config, providers=220, months=120)
-        data.write_bytes(frame.to_csv(index=False).encode())
-        rows = len(frame)
-        del frame
+        with data.open("rb") as file:
+            rows = sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b"")) - 1
         reference = folder / "providers.csv"
-        reference.write_text(national.reference(220).to_csv(index=False))
         template = folder / "template.sqlite"
         subprocess.run(_ingest(reference, f"sqlite:///{template}"), cwd=ROOT, check=True, capture_output=True)
         print(f"file: {rows:,} rows, {data.stat().st_size / 1e6:.1f} MB; {rounds} interleaved rounds")
@@ -110,5 +118,8 @@ def _postgres_database(server, reference: Path, round_number: int) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--write-files"]:
+        write_files(Path(sys.argv[2]))
+        raise SystemExit
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     main(int(arguments[0]) if arguments else 3, "--no-postgres" not in sys.argv)

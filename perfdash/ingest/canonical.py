@@ -179,15 +179,17 @@ def _read_plain_long(data: bytes) -> pd.DataFrame | None:
         if not all(value and value.isascii() and value.isprintable() and value == value.strip() for value in distinct):
             return None
         codes = column.indices.to_numpy(zero_copy_only=False)
-        columns[name] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(distinct, dtype="str")))
+        columns[name] = pd.Series(
+            pd.Categorical.from_codes(codes, categories=pd.Index(distinct, dtype="str")), copy=False
+        )
     for name in ("value", *LONG_OPTIONAL):
         if name in names:
             if pc.all(pc.is_finite(table[name])).as_py() is False:
                 return None  # "nan" or "inf" spelled out (not a blank): the string path names them
-            columns[name] = pd.Series(table[name].to_numpy(), dtype="float64")
+            columns[name] = pd.Series(table[name].to_numpy(), dtype="float64", copy=False)
         else:
-            columns[name] = pd.Series(np.full(table.num_rows, np.nan))
-    columns[LINE] = pd.Series(np.arange(2, table.num_rows + 2, dtype=np.int64))
+            columns[name] = pd.Series(np.full(table.num_rows, np.nan), copy=False)
+    columns[LINE] = pd.Series(np.arange(2, table.num_rows + 2, dtype=np.int64), copy=False)
     del table
     # Arrow's allocator keeps freed parse buffers for reuse; nothing else here needs them, so give them back.
     pa.default_memory_pool().release_unused()
