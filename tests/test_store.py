@@ -291,3 +291,22 @@ def test_reads_filtered_by_month_metric_and_organisation_are_slices_of_the_whole
         part = store.read_current(engine, **filters)
         pd.testing.assert_frame_equal(part, whole[expected].reset_index(drop=True))
     assert store.current_periods(engine) == ["2025-05", "2025-04"]
+
+
+def test_an_uploads_observations_are_numbered_in_key_order_even_after_a_failed_load(engine, write_path):
+    # The PostgreSQL bulk path numbers the rows itself (one sequence call, not one per row); a failed load leaves a
+    # gap, and the next upload's recorded id range is still exactly its own rows.
+    bad = _rows({("ae_attendances", "R1H", "2025-05"): 1})
+    bad["value"] = [None]
+    with pytest.raises(sa.exc.IntegrityError):
+        _commit(engine, bad, "bad")
+    values = {(m, o, "2025-04"): 1.0 for m in ("rtt_18wk", "ae_attendances") for o in ("RQX", "R1H", "RF4")}
+    upload_id = _commit(engine, _rows(values), "good").upload_id
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, metric_id, org_code FROM observations ORDER BY id").all()
+        first, last = conn.exec_driver_sql(
+            f"SELECT first_observation_id, last_observation_id FROM uploads WHERE id = {upload_id}"
+        ).one()
+    assert [(metric, org) for _, metric, org in rows] == sorted((m, o) for m, o, _ in values)
+    assert (first, last) == (rows[0][0], rows[-1][0])
+    assert last - first + 1 == len(values)

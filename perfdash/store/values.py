@@ -144,8 +144,10 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
     # a transaction holding many files (several uploads committed together) loads the rest row by row.
     staged = len(conn.connection.info.get(bulk.STAGING, []))
     if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "postgresql":
-        bulk.copy_postgres(conn, bulk.arrow_rows(rows, upload_id))
+        id_range = bulk.copy_postgres(conn, rows, upload_id)
         _summarise_key_ranges(conn)
+        if id_range is not None:
+            return id_range
     elif len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
         bulk.insert_staged_sqlite(conn, bulk.arrow_rows(rows, upload_id))
     else:
