@@ -19,8 +19,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 system-deps:
 	bash scripts/system-deps.sh
 
+# python dashboard.py is `streamlit run dashboard.py`, warmed for the first visitor (perfdash.ui.serve).
 run: $(STAMP) system-deps
-	$(BIN)/python -m streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python dashboard.py --server.port $(PORT)
 
 # lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)

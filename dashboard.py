@@ -1,6 +1,22 @@
-"""perfdash entrypoint: page config, sign-in and role gate, navigation. Pages live in app_pages/."""
+"""perfdash entrypoint: page config, sign-in and role gate, navigation. Pages live in app_pages/.
+
+`python dashboard.py [Streamlit options]` serves it as `streamlit run dashboard.py` does, with the libraries
+imported and the overview's first view computed before anyone waits (ui.serve); `make run` uses it.
+"""
+
+import logging
+import sys
 
 import streamlit as st
+from streamlit import runtime
+
+if __name__ == "__main__" and not runtime.exists():
+    # perfdash.ui declares its caches before Streamlit's runtime exists, which Streamlit would note once per cache.
+    for name in ("cache_data_api", "cache_resource_api"):
+        logging.getLogger(f"streamlit.runtime.caching.{name}").setLevel(logging.ERROR)
+    from perfdash import ui
+
+    ui.serve(__file__, sys.argv[1:])
 
 from perfdash import logs, ui
 from perfdash.config import ConfigError

@@ -594,3 +594,79 @@ def _reference(version: int) -> pd.DataFrame:
 def reference() -> pd.DataFrame:
     """The provider-to-ICB-and-region lookup from the latest live reference upload."""
     return _reference(values_version())
+
+
+# The modules the board pages import on first use (the board pack's are left to its click).
+_PAGE_MODULES = (
+    "perfdash.benchmark",
+    "perfdash.html_table",
+    "perfdash.metric_detail",
+    "perfdash.overview_tables",
+    "perfdash.present",
+    "perfdash.spc_chart",
+    "perfdash.summary",
+    "plotly.graph_objects",
+)
+
+
+_WARM_THREAD = "perfdash-warm"
+
+
+def serve(script: str, options: list[str]) -> None:
+    """`python dashboard.py [Streamlit options]`: `streamlit run`, warmed (see warm) for the first visitor."""
+    import sys
+    import threading
+
+    from streamlit.web import cli
+
+    from perfdash import logs
+
+    logs.configure()
+    # The warm-up reads outside any page run, which Streamlit would note each time it looks for one.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: record.threadName != _WARM_THREAD
+    )
+    threading.Thread(target=_warm_once_serving, name=_WARM_THREAD, daemon=True).start()
+    sys.argv = ["streamlit", "run", script, *options]
+    sys.exit(cli.main(prog_name="streamlit"))
+
+
+def _warm_once_serving(wait_s: float = 120.0) -> None:
+    """Wait for Streamlit's runtime (its caches exist from then on), then warm them; a failure only logs."""
+    import time
+
+    from streamlit import runtime
+
+    deadline = time.monotonic() + wait_s
+    while not runtime.exists():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
+    started = time.perf_counter()
+    try:
+        warm()
+    except Exception:  # the first visitor computes whatever this could not, and sees the error if it recurs
+        log.exception("warming the overview's caches failed")
+        return
+    log.info("warmed the overview's caches in %.2fs", time.perf_counter() - started)
+
+
+def warm() -> None:
+    """Import the pages' modules and compute the overview's default view (the ICS, the latest month).
+
+    The server does it as it starts, so the first visitor after a restart waits for neither: Streamlit computes
+    a cached value once, and a session that asks for it meanwhile waits for that computation.
+    """
+    import importlib
+
+    for name in _PAGE_MODULES:
+        importlib.import_module(name)
+    config = get_config()
+    if current().empty:
+        return
+    org, month = config.system.code, months()[0]
+    overview(org, month)
+    national_columns(org, month)
+    sources_table()
+    freshness()
+    synthetic_metrics()

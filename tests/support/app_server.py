@@ -116,12 +116,12 @@ def start(
     if config_path is not None:
         env["PERFDASH_CONFIG"] = str(config_path)
     env.update(extra_env or {})
+    # The dashboard is served as `make run` serves it (python dashboard.py: warmed for its first visitor, see
+    # perfdash.ui.serve); any other script, such as a benchmark's blank page, by `streamlit run`.
+    launcher = [script] if script == "dashboard.py" else ["-m", "streamlit", "run", script]
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
+        *launcher,
         "--server.address",
         "127.0.0.1",
         "--server.port",
