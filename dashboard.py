@@ -11,9 +11,10 @@ import streamlit as st
 from streamlit import runtime
 
 if __name__ == "__main__" and not runtime.exists():
-    # perfdash.ui declares its caches before Streamlit's runtime exists, which Streamlit would note once per cache.
-    for name in ("cache_data_api", "cache_resource_api"):
-        logging.getLogger(f"streamlit.runtime.caching.{name}").setLevel(logging.ERROR)
+    # perfdash.ui declares and fills its caches outside any page run, before Streamlit's runtime exists (ui.serve),
+    # which Streamlit would note each time; it sets its loggers' levels again when it loads its config.
+    for name in ("caching.cache_data_api", "caching.cache_resource_api", "scriptrunner_utils.script_run_context"):
+        logging.getLogger(f"streamlit.runtime.{name}").setLevel(logging.ERROR)
     from perfdash import ui
 
     ui.serve(__file__, sys.argv[1:])

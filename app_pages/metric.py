@@ -127,7 +127,13 @@ if bench is not None:
 
 st.subheader("Data")
 table = metric_detail.data_table(values, reading, steps, plan)
-ui.table(table, download=f"{metric.id}-{org}.csv", key="metric-data")
+ui.plain_table(
+    metric_detail.data_table_shown(table, metric),
+    f"Each month of the chart, {config.org_names.get(org, org)}",
+    download=table,
+    name=f"{metric.id}-{org}.csv",
+    key="metric-data",
+)
 
 st.subheader("Commentary")
 if commentary.empty:

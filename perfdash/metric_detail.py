@@ -47,6 +47,34 @@ def data_table(
     return table[DATA_COLUMNS]
 
 
+def data_table_shown(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """data_table as the page shows it: months in words, values in the metric's unit, blank where there is none.
+
+    The page draws it as an HTML table (no canvas grid to start); its CSV download keeps the raw numbers.
+    """
+
+    def in_unit(column: str) -> list[str]:
+        return ["" if pd.isna(v) else format_value(v, metric.unit) for v in table[column]]
+
+    def count(column: str) -> list[str]:
+        return ["" if pd.isna(v) else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}" for v in table[column]]
+
+    return pd.DataFrame(
+        {
+            "Month": [label(p) for p in table["period"]],
+            "Value": in_unit("value"),
+            "Numerator": count("numerator"),
+            "Denominator": count("denominator"),
+            "Target": in_unit("target"),
+            "Plan": in_unit("plan"),
+            "Mean": in_unit("mean"),
+            "Lower process limit": in_unit("lpl"),
+            "Upper process limit": in_unit("upl"),
+            "Rule": table["rule"].fillna("").tolist(),
+        }
+    )
+
+
 def caption(metric: Metric) -> str:
     """'Source: …. Unit: £ thousands. Higher is better.'"""
     return f"Source: {metric.source}. Unit: {unit_name(metric.unit)}. {direction_sentence(metric.direction)}"

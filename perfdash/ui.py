@@ -47,13 +47,18 @@ def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None =
     options.setdefault("width", "stretch")
     st.dataframe(frame, key=key, **options)
     if download:
-        st.download_button(
-            "Download this table (CSV)",
-            safe_csv(frame),
-            file_name=download,
-            mime="text/csv",
-            key=None if key is None else f"{key}-download",
-        )
+        _download_csv(frame, download, key)
+
+
+def _download_csv(frame: pd.DataFrame, file_name: str, key: str | None) -> None:
+    """A download button for a frame as a perfdash CSV (cells that cannot run as formulas)."""
+    st.download_button(
+        "Download this table (CSV)",
+        safe_csv(frame),
+        file_name=file_name,
+        mime="text/csv",
+        key=None if key is None else f"{key}-download",
+    )
 
 
 def show_tables(*tables: str) -> None:
@@ -63,11 +68,18 @@ def show_tables(*tables: str) -> None:
     st.html(html_table.page(*tables))
 
 
-def plain_table(frame: pd.DataFrame, caption: str = "") -> None:
-    """A small read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn."""
+def plain_table(
+    frame: pd.DataFrame, caption: str = "", *, download: pd.DataFrame | None = None, name: str = "", key: str = ""
+) -> None:
+    """A read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn.
+
+    download: a frame (the raw numbers behind the text shown, say) offered as the CSV file `name`.
+    """
     from perfdash import html_table
 
     show_tables(html_table.frame_table(frame, caption))
+    if download is not None:
+        _download_csv(download, name, key or None)
 
 
 @st.cache_resource
@@ -609,53 +621,32 @@ _PAGE_MODULES = (
 )
 
 
-_WARM_THREAD = "perfdash-warm"
-
-
 def serve(script: str, options: list[str]) -> None:
-    """`python dashboard.py [Streamlit options]`: `streamlit run`, warmed (see warm) for the first visitor."""
+    """`python dashboard.py [Streamlit options]`: warm (see warm), then serve as `streamlit run` does."""
     import sys
-    import threading
+    import time
 
     from streamlit.web import cli
 
     from perfdash import logs
 
     logs.configure()
-    # The warm-up reads outside any page run, which Streamlit would note each time it looks for one.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: record.threadName != _WARM_THREAD
-    )
-    threading.Thread(target=_warm_once_serving, name=_WARM_THREAD, daemon=True).start()
-    sys.argv = ["streamlit", "run", script, *options]
-    sys.exit(cli.main(prog_name="streamlit"))
-
-
-def _warm_once_serving(wait_s: float = 120.0) -> None:
-    """Wait for Streamlit's runtime (its caches exist from then on), then warm them; a failure only logs."""
-    import time
-
-    from streamlit import runtime
-
-    deadline = time.monotonic() + wait_s
-    while not runtime.exists():
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.02)
     started = time.perf_counter()
     try:
         warm()
     except Exception:  # the first visitor computes whatever this could not, and sees the error if it recurs
         log.exception("warming the overview's caches failed")
-        return
-    log.info("warmed the overview's caches in %.2fs", time.perf_counter() - started)
+    else:
+        log.info("warmed the overview's caches in %.2fs", time.perf_counter() - started)
+    sys.argv = ["streamlit", "run", script, *options]
+    sys.exit(cli.main(prog_name="streamlit"))
 
 
 def warm() -> None:
     """Import the pages' modules and compute the overview's default view (the ICS, the latest month).
 
-    The server does it as it starts, so the first visitor after a restart waits for neither: Streamlit computes
-    a cached value once, and a session that asks for it meanwhile waits for that computation.
+    The server does it before it listens, so the first visitor after a restart waits for neither. Streamlit keeps
+    a global cache made before its runtime starts (in memory, as it keeps the rest), so the first page finds it.
     """
     import importlib
 

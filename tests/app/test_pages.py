@@ -83,7 +83,13 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
     names = " ".join(str(trace.get("name", "")) for trace in specs[0]["data"])
     assert "Target" in names or "target" in names
     assert any("Text alternative" in c.value for c in at.caption)
-    assert at.dataframe[-1].value["period"].iloc[0] == "2021-04"
+    # The chart's numbers as an HTML table (in the unit, months in words); the CSV download keeps the raw ones.
+    data = next(
+        t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Lower process limit" in t["frame"]
+    )
+    assert data["Month"].iloc[0] == "Apr 2021" and data["Value"].iloc[0].endswith("%")
+    assert not at.dataframe, "no canvas grid on the Metric page without commentary"
+    assert any(button.proto.label == "Download this table (CSV)" for button in at.get("download_button"))
 
 
 def test_changing_organisation_updates_the_url(app_env):
