@@ -130,6 +130,7 @@ table = metric_detail.data_table(values, reading, steps, plan)
 ui.plain_table(
     metric_detail.data_table_shown(table, metric),
     f"Each month of the chart, {config.org_names.get(org, org)}",
+    numbers=tuple(metric_detail.SHOWN_NUMBERS.values()),
     download=table,
     name=f"{metric.id}-{org}.csv",
     key="metric-data",

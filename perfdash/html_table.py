@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -126,7 +126,8 @@ def table(
     the domains group the overview's standards.
     """
     head = "".join(
-        f'<th scope="col"{f" title={_quoted(c.help)}" if c.help else ""}>{escape(c.name)}</th>' for c in columns
+        f'<th scope="col" class="pd-{c.kind}"{f" title={_quoted(c.help)}" if c.help else ""}>{escape(c.name)}</th>'
+        for c in columns
     )
     bodies: list[tuple[str | None, list[str]]] = []
     for index, row in enumerate(rows):
@@ -152,9 +153,15 @@ def table(
     )
 
 
-def frame_table(frame: pd.DataFrame, caption: str = "") -> str:
-    """A small read-only frame as an HTML table: every value shown as text, numbers right-aligned."""
-    columns = [Column(str(name), kind="number" if frame[name].dtype.kind in "iuf" else "text") for name in frame]
+def frame_table(frame: pd.DataFrame, caption: str = "", numbers: Collection[str] = ()) -> str:
+    """A small read-only frame as an HTML table: every value shown as text, numbers right-aligned.
+
+    numbers: columns of numbers already written as text ('78.5%', '13,728'), right-aligned as numbers are.
+    """
+    columns = [
+        Column(str(name), kind="number" if frame[name].dtype.kind in "iuf" or name in numbers else "text")
+        for name in frame
+    ]
     return table(columns, frame.itertuples(index=False), caption=caption)
 
 
@@ -186,7 +193,7 @@ STYLE = f"""<style>
 .pd-table thead th[title] {{ text-decoration: underline dotted; }}
 .pd-table tbody th {{ font-weight: 400; }}
 .pd-table tr.pd-group th {{ font-weight: 700; font-size: 0.9rem; padding-top: 0.8rem; color: {NHS_DARK_BLUE}; }}
-.pd-table td.pd-number {{ text-align: right; }}
+.pd-table td.pd-number, .pd-table thead th.pd-number {{ text-align: right; }}
 .pd-table td.pd-long {{ overflow-wrap: anywhere; min-width: 8rem; }}
 .pd-table td.pd-icon {{ text-align: center; padding-left: 0.1rem; padding-right: 0.1rem; }}
 .pd-table img {{ vertical-align: middle; }}

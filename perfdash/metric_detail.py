@@ -47,32 +47,35 @@ def data_table(
     return table[DATA_COLUMNS]
 
 
+# data_table's number columns as the page heads them; their text is right-aligned as numbers are.
+SHOWN_NUMBERS = {
+    "value": "Value",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+    "target": "Target",
+    "plan": "Plan",
+    "mean": "Mean",
+    "lpl": "Lower process limit",
+    "upl": "Upper process limit",
+}
+
+
 def data_table_shown(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """data_table as the page shows it: months in words, values in the metric's unit, blank where there is none.
+    """data_table as the page shows it: months in words, numbers in the metric's unit, blank where there is none.
 
     The page draws it as an HTML table (no canvas grid to start); its CSV download keeps the raw numbers.
     """
 
-    def in_unit(column: str) -> list[str]:
-        return ["" if pd.isna(v) else format_value(v, metric.unit) for v in table[column]]
+    def shown(column: str, value: float) -> str:
+        if pd.isna(value):
+            return ""
+        if column in ("numerator", "denominator"):  # counts, whatever the metric's unit
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return format_value(value, metric.unit)
 
-    def count(column: str) -> list[str]:
-        return ["" if pd.isna(v) else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}" for v in table[column]]
-
-    return pd.DataFrame(
-        {
-            "Month": [label(p) for p in table["period"]],
-            "Value": in_unit("value"),
-            "Numerator": count("numerator"),
-            "Denominator": count("denominator"),
-            "Target": in_unit("target"),
-            "Plan": in_unit("plan"),
-            "Mean": in_unit("mean"),
-            "Lower process limit": in_unit("lpl"),
-            "Upper process limit": in_unit("upl"),
-            "Rule": table["rule"].fillna("").tolist(),
-        }
-    )
+    columns = {"Month": [label(p) for p in table["period"]]}
+    columns |= {title: [shown(column, v) for v in table[column]] for column, title in SHOWN_NUMBERS.items()}
+    return pd.DataFrame({**columns, "Rule": table["rule"].fillna("").tolist()})
 
 
 def caption(metric: Metric) -> str:

@@ -69,15 +69,22 @@ def show_tables(*tables: str) -> None:
 
 
 def plain_table(
-    frame: pd.DataFrame, caption: str = "", *, download: pd.DataFrame | None = None, name: str = "", key: str = ""
+    frame: pd.DataFrame,
+    caption: str = "",
+    *,
+    numbers: tuple[str, ...] = (),
+    download: pd.DataFrame | None = None,
+    name: str = "",
+    key: str = "",
 ) -> None:
     """A read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn.
 
-    download: a frame (the raw numbers behind the text shown, say) offered as the CSV file `name`.
+    numbers: columns of numbers written as text, right-aligned. download: a frame (the raw numbers behind the
+    text shown, say) offered as the CSV file `name`.
     """
     from perfdash import html_table
 
-    show_tables(html_table.frame_table(frame, caption))
+    show_tables(html_table.frame_table(frame, caption, numbers))
     if download is not None:
         _download_csv(download, name, key or None)
 

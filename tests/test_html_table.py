@@ -136,3 +136,12 @@ def test_trend_words():
         "Last 3 months: from 80.0% to 81.2% (lowest 77.5%, highest 81.2%)"
     )
     assert overview_tables.trend_words([], "percent") == "No trend: no values in the last 13 months"
+
+
+def test_numbers_written_as_text_sit_right_as_numbers_do():
+    frame = pd.DataFrame({"Month": ["Apr 2025"], "Value": ["78.5%"], "Count": [3]})
+    markup = html_table.frame_table(frame, "caption", numbers=("Value",))
+    assert '<th scope="col" class="pd-number">Value</th>' in markup
+    assert '<th scope="col" class="pd-number">Count</th>' in markup  # a numeric column, named or not
+    assert '<th scope="col" class="pd-text">Month</th>' in markup
+    assert 'class="pd-number" data-label="Value"' in markup

@@ -45,6 +45,21 @@ def test_data_table_lines_each_month_up_with_its_target_limits_and_rule(current,
     assert before != after
 
 
+def test_the_data_table_as_shown_is_in_words_and_the_metrics_unit(current, config: Config):
+    metric, values, reading = _reading(current, config, "ae_4hr_all", "RF4")
+    targets = board.target_series(config, metric, "RF4", reading.periods, values)
+    table = metric_detail.data_table(values, reading, targets)
+    table.loc[0, "numerator"] = 13728.0
+    shown = metric_detail.data_table_shown(table, metric)
+    assert shown.columns.tolist() == ["Month", *metric_detail.SHOWN_NUMBERS.values(), "Rule"]
+    assert len(shown) == len(table) and shown["Month"].iloc[0] == "Apr 2021"
+    last = shown.iloc[-1]
+    assert last["Value"] == f"{table['value'].iloc[-1]:.1f}%" and last["Upper process limit"].endswith("%")
+    assert shown["Numerator"].iloc[0] == "13,728"  # a count, whatever the metric's unit
+    assert (shown["Plan"] == "").all()  # no plan loaded: blank, not "nan" or "no data"
+    assert shown["Rule"].tolist() == table["rule"].tolist()
+
+
 def test_data_table_keeps_a_month_with_no_target_empty(current, config: Config):
     metric, values, reading = _reading(current, config, "ae_attendances", "R1H")
     table = metric_detail.data_table(values, reading, board.target_series(config, metric, "R1H", reading.periods))
