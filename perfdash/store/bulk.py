@@ -111,7 +111,8 @@ def _adbc_ingest(path: str, table: pa.RecordBatchReader) -> None:
         adbc_driver_sqlite.connect(path) as database,
         adbc_driver_manager.AdbcConnection(database) as connection,
     ):
-        for pragma in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"):
+        # 16 KB pages, as the store's: the write 0.77 to 0.69 s for a national file.
+        for pragma in ("PRAGMA page_size=16384", "PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"):
             with adbc_driver_manager.AdbcStatement(connection) as statement:
                 statement.set_sql_query(pragma)
                 statement.execute_update()
