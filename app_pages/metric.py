@@ -3,6 +3,7 @@
 import streamlit as st
 
 from perfdash import benchmark, board, metric_detail, present, spc_chart, targets, ui, vocabulary
+from perfdash import commentary as commentary_notes
 from perfdash.periods import label
 
 config = ui.get_config()
@@ -140,11 +141,11 @@ st.subheader("Commentary")
 if commentary.empty:
     st.caption("No commentary yet for this metric and organisation.")
 else:
-    ui.table(
-        commentary[["period", "narrative", "action", "owner", "due", "author", "created_at"]].sort_values(
-            "period", ascending=False
-        ),
-        download=f"commentary-{metric.id}-{org}.csv",
+    ui.plain_table(
+        commentary_notes.shown(commentary),
+        f"Commentary, {config.org_names.get(org, org)}, newest month first",
+        download=commentary_notes.in_order(commentary),
+        name=f"commentary-{metric.id}-{org}.csv",
         key="commentary",
     )
 user = ui.current_user()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+
+from perfdash.periods import label
 from perfdash.store import FIELD_LENGTHS
 
 MAX_LENGTH = FIELD_LENGTHS["narrative"]
@@ -19,3 +22,38 @@ def problem_with(narrative: str, action: str, due: str) -> str | None:
         except ValueError:
             return f"Due date {due!r} is not a date: write it as YYYY-MM-DD."
     return None
+
+
+# The columns the Metric page shows, in its words (the CSV download keeps the stored names).
+SHOWN_COLUMNS = {
+    "period": "Month",
+    "narrative": "What happened",
+    "action": "Action being taken",
+    "owner": "Owner",
+    "due": "Due",
+    "author": "Written by",
+    "created_at": "Saved",
+}
+
+
+def in_order(notes: pd.DataFrame) -> pd.DataFrame:
+    """The latest commentary per month, newest month first, in the stored columns the page offers."""
+    return notes[list(SHOWN_COLUMNS)].sort_values("period", ascending=False)
+
+
+def shown(notes: pd.DataFrame) -> pd.DataFrame:
+    """in_order as the page shows it: months and dates in words, saved times to the minute (UTC), headings in words."""
+    frame = in_order(notes).astype({"due": str, "created_at": str})
+    frame["period"] = [label(p) for p in frame["period"]]
+    frame["due"] = [_day(text) for text in frame["due"]]
+    frame["created_at"] = [f"{_day(text[:10])}, {text[11:16]} UTC" for text in frame["created_at"]]
+    return frame.rename(columns=SHOWN_COLUMNS)
+
+
+def _day(text: str) -> str:
+    """'2025-12-31' as '31 Dec 2025' (a date that does not wrap at its hyphens); anything else as it is."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return f"{day.day} {day:%b %Y}"

@@ -88,7 +88,7 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
         t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Lower process limit" in t["frame"]
     )
     assert data["Month"].iloc[0] == "Apr 2021" and data["Value"].iloc[0].endswith("%")
-    assert not at.dataframe, "no canvas grid on the Metric page without commentary"
+    assert not at.dataframe, "no canvas grid on the Metric page"
     assert any(button.proto.label == "Download this table (CSV)" for button in at.get("download_button"))
 
 

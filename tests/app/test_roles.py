@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import markup, store
 from tests.app.conftest import point_app_at
+from tests.support import html_tables
 from tests.support.configs import write_config_variant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,3 +241,8 @@ def test_an_analyst_commentary_records_their_email(oidc_app):
     notes = store.read_commentary(store.get_engine(oidc_app), metric_id="ae_4hr_all")
     assert notes["narrative"].tolist() == ["Ambulance handover delays rose over the bank holiday."]
     assert notes["author"].tolist() == ["ann.analyst@nhs.net"]
+    # The saved note shows on the page as an HTML table (its text wraps), not a canvas grid.
+    shown = [t["frame"] for html in at.html for t in html_tables.parse(html.value) if "What happened" in t["frame"]]
+    assert shown and shown[0]["What happened"].tolist() == ["Ambulance handover delays rose over the bank holiday."]
+    assert shown[0]["Written by"].tolist() == ["ann.analyst@nhs.net"]
+    assert not at.dataframe

@@ -251,6 +251,8 @@ def test_analyst_commentary_is_shown_as_text(signin_app, new_page):
     page.locator(".js-plotly-plot text", has_text="not bold").first.wait_for()
     assert page.locator(".js-plotly-plot text", has_text="<b>not bold</b>").count() >= 1
     assert page.locator(".js-plotly-plot b, .js-plotly-plot img, img[src='x']").count() == 0
+    # The commentary table below the chart shows the same text, as text.
+    page.locator("td", has_text="<b>not bold</b>").first.wait_for()
     assert page.evaluate("window.__pwned") is None
     signin_app.shot(page, "analyst-commentary")
     page.get_by_test_id("stPlotlyChart").first.screenshot(
