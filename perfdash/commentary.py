@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from perfdash.periods import label
+from perfdash.periods import day_label, label
 from perfdash.store import FIELD_LENGTHS
 
 MAX_LENGTH = FIELD_LENGTHS["narrative"]
@@ -45,15 +45,6 @@ def shown(notes: pd.DataFrame) -> pd.DataFrame:
     """in_order as the page shows it: months and dates in words, saved times to the minute (UTC), headings in words."""
     frame = in_order(notes).astype({"due": str, "created_at": str})
     frame["period"] = [label(p) for p in frame["period"]]
-    frame["due"] = [_day(text) for text in frame["due"]]
-    frame["created_at"] = [f"{_day(text[:10])}, {text[11:16]} UTC" for text in frame["created_at"]]
+    frame["due"] = [day_label(text) for text in frame["due"]]
+    frame["created_at"] = [f"{day_label(text[:10])}, {text[11:16]} UTC" for text in frame["created_at"]]
     return frame.rename(columns=SHOWN_COLUMNS)
-
-
-def _day(text: str) -> str:
-    """'2025-12-31' as '31 Dec 2025' (a date that does not wrap at its hyphens); anything else as it is."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return text
-    return f"{day.day} {day:%b %Y}"

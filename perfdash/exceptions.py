@@ -7,13 +7,12 @@ Pure: reads `board.overview` rows, the board's own series and targets, and the c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
 from perfdash import board, targets
 from perfdash.config import Config, DataQuality, Metric
-from perfdash.periods import label, month_range
+from perfdash.periods import day_label, label, month_range
 from perfdash.vocabulary import (
     data_quality_line,
     format_value,
@@ -124,17 +123,8 @@ class ExceptionReport:
         parts = [("What happened", sentence(note.happened) + older)]
         parts.append(("Action", sentence(note.action) if note.action.strip() else f"None recorded by {self.lead}."))
         parts.append(("Owner", note.owner.strip() or self.lead))
-        parts.append(("Due", _day(note.due) if note.due.strip() else "No date recorded."))
+        parts.append(("Due", day_label(note.due) if note.due.strip() else "No date recorded."))
         return parts
-
-
-def _day(iso: str) -> str:
-    """'15 Dec 2025' from '2025-12-15' (as written if it is not a date)."""
-    try:
-        day = date.fromisoformat(iso.strip())
-    except ValueError:
-        return iso
-    return f"{day.day} {day:%b %Y}"
 
 
 def last_met(current: pd.DataFrame, config: Config, metric: Metric, org_code: str, period: str) -> str | None:

@@ -89,6 +89,15 @@ def label(period: str) -> str:
     return f"{names[int(period[5:7]) - 1]} {period[:4]}"
 
 
+def day_label(iso: str) -> str:
+    """'15 Dec 2025' from '2025-12-15' (a date that does not wrap at its hyphens); as written if it is not a date."""
+    try:
+        day = date.fromisoformat(iso.strip())
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%b %Y}"
+
+
 def financial_year(period: str) -> str:
     """NHS financial year label ('2025/26') for a period."""
     year, month = int(period[:4]), int(period[5:7])
