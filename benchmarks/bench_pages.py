@@ -31,13 +31,15 @@ from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa:
 
 BLANK_SCRIPT = 'import streamlit as st\n\nst.set_page_config(layout="wide")\nst.title("Blank")\n'
 # Every grid has cells, every HTML table its rows and every chart its SVG (the grid's cells are in the DOM for
-# accessibility; an HTML table is laid out with the page, so its rows being there means it is drawn).
+# accessibility; an HTML table is laid out with the page, so its rows being there means it is drawn), and no
+# element still shows Streamlit's loading skeleton: an element whose code is still loading is a skeleton, so
+# without that check a page whose tables had not arrived yet counted as drawn.
 _DRAWN = """() => {
   const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
   const tables = [...document.querySelectorAll('[data-testid="stHtml"] table')];
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   return grids.every(g => g.querySelector('[role="gridcell"]')) && tables.every(t => t.querySelector('tbody tr'))
-    && charts.every(c => c.querySelector('svg.main-svg'));
+    && charts.every(c => c.querySelector('svg.main-svg')) && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
 
 
