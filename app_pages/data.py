@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import service, store, ui
+from perfdash import audit_log, service, store, ui
 from perfdash.periods import label
 
 user = ui.require("upload")
@@ -15,27 +15,12 @@ for message in st.session_state.pop("data_messages", []):
 
 uploads = store.list_uploads(engine)
 st.subheader("Uploads")
-ui.table(
-    uploads[
-        [
-            # Status next to the id, so a rollback shows without scrolling sideways.
-            "id",
-            "status",
-            "file_name",
-            "uploaded_at",
-            "uploaded_by",
-            "rolled_back_by",
-            "rolled_back_at",
-            "n_rows",
-            "n_added",
-            "n_revised",
-            "n_unchanged",
-            "note",
-            "format",
-            "sha256",
-        ]
-    ],
-    download="perfdash-uploads.csv",
+ui.plain_table(
+    audit_log.uploads_shown(uploads),
+    audit_log.uploads_caption(len(uploads)),
+    numbers=audit_log.UPLOAD_COUNTS,
+    download=audit_log.uploads_offered(uploads),
+    name="perfdash-uploads.csv",
     key="uploads",
 )
 
@@ -83,7 +68,15 @@ if month:
     if history.empty:
         st.caption("No value has ever been loaded for this metric, organisation and month.")
     else:
-        ui.table(history, download=f"history-{metric_id}-{org}-{month}.csv", key="history")
+        ui.plain_table(
+            audit_log.history_shown(history, config.metric_by_id[metric_id]),
+            f"Every load of this value, oldest first: {config.metric_by_id[metric_id].name}, "
+            f"{config.org_names[org]}, {label(month)}",
+            numbers=audit_log.HISTORY_NUMBERS,
+            download=history,
+            name=f"history-{metric_id}-{org}-{month}.csv",
+            key="history",
+        )
 
 st.subheader("Export")
 # Built when the button is pressed, not on every visit: a national-scale export takes seconds.

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from perfdash.periods import day_label, label
+from perfdash.periods import day_label, label, moment_label
 from perfdash.store import FIELD_LENGTHS
 
 MAX_LENGTH = FIELD_LENGTHS["narrative"]
@@ -46,5 +46,5 @@ def shown(notes: pd.DataFrame) -> pd.DataFrame:
     frame = in_order(notes).astype({"due": str, "created_at": str})
     frame["period"] = [label(p) for p in frame["period"]]
     frame["due"] = [day_label(text) for text in frame["due"]]
-    frame["created_at"] = [f"{day_label(text[:10])}, {text[11:16]} UTC" for text in frame["created_at"]]
+    frame["created_at"] = [moment_label(text) for text in frame["created_at"]]
     return frame.rename(columns=SHOWN_COLUMNS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 MONTH_NAMES = {
     name: number
@@ -96,6 +96,19 @@ def day_label(iso: str) -> str:
     except ValueError:
         return iso
     return f"{day.day} {day:%b %Y}"
+
+
+def moment_label(iso: str | None) -> str:
+    """'3 Oct 2025, 17:45 UTC' from the store's '2025-10-03T17:45:01Z'; blank for none; as written otherwise."""
+    if not isinstance(iso, str) or not iso.strip():
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.strip())
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{day_label(moment.date().isoformat())}, {moment:%H:%M} UTC"
 
 
 def financial_year(period: str) -> str:

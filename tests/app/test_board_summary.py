@@ -97,9 +97,11 @@ def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_
     next(b for b in at.button if b.label == "Roll back").click().run()
     assert not at.exception, at.exception
     assert any("status in the table above is now 'rolled back'" in s.value for s in at.success)
-    table = at.dataframe[0].value
-    assert list(table.columns[:2]) == ["id", "status"]
-    assert table.set_index("id").at[target, "status"] == "rolled back"
+    (table,) = [t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Upload" in t["frame"]]
+    assert list(table.columns[:2]) == ["Upload", "Status"]
+    rolled_back = table.set_index("Upload").loc[str(target)]
+    assert rolled_back["Status"] == "rolled back" and rolled_back["Rollback"].endswith(": Wrong month loaded")
+    assert not at.dataframe, "no canvas grid on the Data page"
     # The form is fresh: nothing chosen, no reason, not ticked, so another click rolls back nothing.
     assert at.selectbox[0].value is None and at.text_input[0].value == "" and not at.checkbox[0].value
 
