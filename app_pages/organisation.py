@@ -20,6 +20,5 @@ table = ui.overview(org, month)
 if table.empty:
     st.info("No metrics are reported for this organisation.")
     st.stop()
-for column, (name, count) in zip(st.columns(4), present.target_counts(table).items(), strict=True):
-    column.metric(name, count)
+ui.count_tiles([(name, count, None) for name, count in present.target_counts(table).items()], "Counts this month")
 ui.overview_table(table, org, month, show_domain=True)

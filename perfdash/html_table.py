@@ -165,6 +165,21 @@ def frame_table(frame: pd.DataFrame, caption: str = "", numbers: Collection[str]
     return table(columns, frame.itertuples(index=False), caption=caption)
 
 
+def counts(items: Iterable[tuple[str, int, str | None]], label: str) -> str:
+    """Headline counts as a list of tiles: each name, its number and, when given, what it counts, in words.
+
+    One st.html element instead of a row of st.metric columns: no widget code to load, and what each number
+    counts is on the page, not behind a help icon.
+    """
+    tiles = "".join(
+        f'<li><span class="pd-count-name">{escape(name)}</span> <span class="pd-count-value">{int(count):,}</span>'
+        + (f' <span class="pd-count-meaning">{escape(meaning[:1].upper() + meaning[1:])}.</span>' if meaning else "")
+        + "</li>"
+        for name, count, meaning in items
+    )
+    return f'<div class="pd-tiles"><ul class="pd-counts" aria-label={_quoted(label)}>{tiles}</ul></div>'
+
+
 def _row(columns: Sequence[Column], row: Sequence[object]) -> str:
     if len(row) != len(columns):
         raise ValueError(f"a row has {len(row)} cells for {len(columns)} columns")
@@ -204,6 +219,13 @@ STYLE = f"""<style>
 .pd-table a {{ color: {NHS_BLUE}; font-weight: 700; }}
 .pd-table a:focus {{ outline: 3px solid transparent; background-color: {NHS_WARM_YELLOW}; color: {NHS_TEXT};
   box-shadow: 0 -2px {NHS_WARM_YELLOW}, 0 4px {NHS_TEXT}; text-decoration: none; }}
+/* Under .pd-tiles: Streamlit indents every list in an st.html block, with a more specific rule than one class. */
+.pd-tiles .pd-counts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.75rem;
+  list-style: none; margin: 0 0 1rem 0; padding: 0; font-family: {FONT}; color: {NHS_TEXT}; }}
+.pd-tiles .pd-counts li {{ border: 1px solid {NHS_GREY_3}; border-radius: 0.5rem; padding: 0.6rem 0.8rem; margin: 0; }}
+.pd-count-name {{ display: block; font-size: 0.875rem; }}
+.pd-count-value {{ display: block; font-size: 2.25rem; line-height: 1.2; }}
+.pd-count-meaning {{ display: block; font-size: 0.75rem; line-height: 1.3; }}
 @container (max-width: 640px) {{
   .pd-table thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }}
   .pd-table, .pd-table caption, .pd-table tbody, .pd-table tr, .pd-table th, .pd-table td {{ display: block; }}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 
 import pandas as pd
 import streamlit as st
@@ -66,6 +67,13 @@ def show_tables(*tables: str) -> None:
     from perfdash import html_table
 
     st.html(html_table.page(*tables))
+
+
+def count_tiles(items: Iterable[tuple[str, int, str | None]], label: str) -> None:
+    """Headline counts as one row of tiles (perfdash.html_table.counts): (name, count, what it counts or None)."""
+    from perfdash import html_table
+
+    show_tables(html_table.counts(items, label))
 
 
 def plain_table(
@@ -272,8 +280,7 @@ def executive_summary_panel(result, org_code: str) -> None:
 
     st.subheader("Executive summary")
     st.markdown(result.headline())
-    for column, (name, count, meaning) in zip(st.columns(4), result.counts(), strict=True):
-        column.metric(name, count, help=meaning.capitalize() + ".", border=True)
+    count_tiles(result.counts(), "Headline counts")
     if result.not_met:
         names = " · ".join(link(m, result.names[m]) for m in result.not_met)
         st.markdown(f"**Not met in {label(result.period)}:** {names}")

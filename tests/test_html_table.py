@@ -7,6 +7,7 @@ import pytest
 
 from perfdash import board, demo, html_table, overview_tables, present
 from perfdash.config import Config
+from tests.support import html_tables
 from tests.support.html_tables import parse
 
 PERIOD = "2025-09"
@@ -145,3 +146,12 @@ def test_numbers_written_as_text_sit_right_as_numbers_do():
     assert '<th scope="col" class="pd-number">Count</th>' in markup  # a numeric column, named or not
     assert '<th scope="col" class="pd-text">Month</th>' in markup
     assert 'class="pd-number" data-label="Value"' in markup
+
+
+def test_headline_counts_are_tiles_with_their_meaning_and_escaped_names():
+    block = html_table.counts([("Met <b>", 1234, "metrics that meet it"), ("Not met", 2, None)], 'Counts "now"')
+    assert block.startswith('<div class="pd-tiles"><ul class="pd-counts" aria-label="Counts &quot;now&quot;">')
+    assert '<span class="pd-count-name">Met &lt;b&gt;</span> <span class="pd-count-value">1,234</span>' in block
+    assert '<span class="pd-count-meaning">Metrics that meet it.</span>' in block
+    assert block.count("<li>") == 2 and block.count("pd-count-meaning") == 1
+    assert html_tables.counts(block) == {"Met <b>": 1234, "Not met": 2}

@@ -117,3 +117,18 @@ def test_metric_chart_rings_synthetic_points_while_the_demo_is_live(app_env):
     ringed = [t for t in spec["data"] if t.get("name") == "Synthetic demo value (made up)"]
     assert ringed and len(ringed[0]["x"]) == spec["layout"]["meta"]["synthetic_points"] > 12
     assert any("synthetic demo values" in c.value for c in at.caption)
+
+
+def test_organisation_page_counts_its_metrics_in_one_block_of_tiles(app_env):
+    from perfdash import board, present, store
+
+    at = _app()
+    at.query_params.update({"org": "R1H", "month": "2025-09"})
+    at.switch_page("app_pages/organisation.py").run()
+    assert not at.exception, at.exception
+    config = load_config()
+    engine = store.get_engine(app_env)
+    table = board.overviews(store.read_current(engine), config, "R1H", ["2025-09"], store.read_plans(engine))["2025-09"]
+    shown = {name: count for block in at.html for name, count in html_tables.counts(block.value).items()}
+    assert shown == present.target_counts(table) and shown["Metrics reported"] > 0
+    assert not at.metric and not at.dataframe

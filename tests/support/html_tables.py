@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -75,3 +76,13 @@ def parse(markup: str) -> list[dict]:
 def frames(markup: str) -> list[pd.DataFrame]:
     """The cells of every table under their headings (an image cell reads as its text alternative)."""
     return [table["frame"] for table in parse(markup)]
+
+
+def counts(markup: str) -> dict[str, int]:
+    """The headline tiles of html_table.counts as {name: number}, read from the markup as a reader sees it."""
+    import re
+
+    tiles = re.findall(
+        r'<span class="pd-count-name">(.*?)</span> <span class="pd-count-value">([\d,]+)</span>', markup, flags=re.S
+    )
+    return {html.unescape(name): int(number.replace(",", "")) for name, number in tiles}
