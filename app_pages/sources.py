@@ -16,19 +16,10 @@ table = ui.sources_table()
 summary = sources.late_summary(table)
 if summary:
     st.warning(summary.split(". The Sources page")[0] + ".")
-st.dataframe(
-    table.drop(columns=["metric_id"]),
-    hide_index=True,
-    width="stretch",
-    height=min(38 + 35 * len(table), 2000),
-    column_config={
-        "metric": st.column_config.TextColumn("Metric", pinned=True),
-        "publication": st.column_config.TextColumn("Publication", width="large"),
-        "last_month": "Last month loaded",
-        "origin": "Origin",
-        "last_upload": st.column_config.TextColumn("Last upload", width="large"),
-        "file_status": "File status",
-        "next_expected": "Next expected",
-        "late": "Late?",
-    },
+ui.plain_table(
+    sources.shown(table),
+    long=("Last upload",),
+    download=table,
+    name="perfdash-sources.csv",
+    key="sources",
 )

@@ -153,15 +153,21 @@ def table(
     )
 
 
-def frame_table(frame: pd.DataFrame, caption: str = "", numbers: Collection[str] = ()) -> str:
+def frame_table(
+    frame: pd.DataFrame, caption: str = "", numbers: Collection[str] = (), long: Collection[str] = ()
+) -> str:
     """A small read-only frame as an HTML table: every value shown as text, numbers right-aligned.
 
     numbers: columns of numbers already written as text ('78.5%', '13,728'), right-aligned as numbers are.
+    long: columns of sentences with long file names or codes in them, which may break anywhere.
     """
-    columns = [
-        Column(str(name), kind="number" if frame[name].dtype.kind in "iuf" or name in numbers else "text")
-        for name in frame
-    ]
+
+    def kind(name: object) -> str:
+        if frame[name].dtype.kind in "iuf" or name in numbers:
+            return "number"
+        return "long" if name in long else "text"
+
+    columns = [Column(str(name), kind=kind(name)) for name in frame]
     return table(columns, frame.itertuples(index=False), caption=caption)
 
 

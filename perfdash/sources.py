@@ -26,6 +26,34 @@ COLUMNS = [
     "late",
 ]
 
+# The Sources page's headings for the table's columns (the CSV download keeps the names above).
+HEADINGS = {
+    "metric": "Metric",
+    "publication": "Publication",
+    "last_month": "Last month loaded",
+    "origin": "Origin",
+    "last_upload": "Last upload",
+    "file_status": "File status",
+    "next_expected": "Next expected",
+    "late": "Late?",
+}
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """sources_table as the Sources page shows it: each metric's name a link to its chart, headings in words."""
+    from urllib.parse import urlencode
+
+    from perfdash import html_table
+
+    frame = table[list(HEADINGS)].rename(columns=HEADINGS)
+    links = [
+        html_table.link(name, "/metric?" + urlencode({"metric": metric_id}))
+        for name, metric_id in zip(table["metric"], table["metric_id"], strict=True)
+    ]
+    # object dtype: a string column would turn each link back into plain text, which the table escapes.
+    frame["Metric"] = pd.Series(links, index=frame.index, dtype=object)
+    return frame
+
 
 def with_origin(current: pd.DataFrame, uploads: pd.DataFrame) -> pd.DataFrame:
     """Current values with their upload's origin, source, file name, status and load time."""

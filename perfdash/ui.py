@@ -81,18 +81,19 @@ def plain_table(
     caption: str = "",
     *,
     numbers: tuple[str, ...] = (),
+    long: tuple[str, ...] = (),
     download: pd.DataFrame | None = None,
     name: str = "",
     key: str = "",
 ) -> None:
     """A read-only table as HTML: its text wraps instead of being cut off, and no canvas is drawn.
 
-    numbers: columns of numbers written as text, right-aligned. download: a frame (the raw numbers behind the
-    text shown, say) offered as the CSV file `name`.
+    numbers: columns of numbers written as text, right-aligned. long: columns whose long file names may break
+    anywhere. download: a frame (the raw numbers behind the text shown, say) offered as the CSV file `name`.
     """
     from perfdash import html_table
 
-    show_tables(html_table.frame_table(frame, caption, numbers))
+    show_tables(html_table.frame_table(frame, caption, numbers, long))
     if download is not None:
         _download_csv(download, name, key or None)
 

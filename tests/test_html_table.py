@@ -155,3 +155,10 @@ def test_headline_counts_are_tiles_with_their_meaning_and_escaped_names():
     assert '<span class="pd-count-meaning">Metrics that meet it.</span>' in block
     assert block.count("<li>") == 2 and block.count("pd-count-meaning") == 1
     assert html_tables.counts(block) == {"Met <b>": 1234, "Not met": 2}
+
+
+def test_a_long_column_may_break_anywhere_and_the_others_keep_their_kind():
+    frame = pd.DataFrame({"Metric": ["A&E"], "Last upload": ["#3 nel-a-very-long-file-name.csv"], "Rows": [3]})
+    body = html_table.frame_table(frame, long=("Last upload",))
+    assert 'class="pd-long" data-label="Last upload"' in body
+    assert 'class="pd-number" data-label="Rows"' in body and 'scope="row" class="pd-text"' in body

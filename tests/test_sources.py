@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from perfdash import service, sources, store
+import pandas as pd
+
+from perfdash import html_table, service, sources, store
 from perfdash.ingest.pipeline import prepare
 
 RETURN = b"period,org_code,metric_id,value,numerator,denominator\n2025-04,R1H,ae_4hr_all,,700,1000\n"
@@ -76,3 +78,27 @@ def test_synthetic_periods_of_a_roll_up_inherit_its_members(demo_sqlite, config)
     assert "2025-03" in sources.synthetic_periods(current, uploads, "ae_4hr_all", ["R1H"])
     members = [o.code for o in config.organisations]
     assert "2025-04" not in sources.synthetic_periods(current, uploads, "ae_4hr_all", members)
+
+
+def test_the_page_shows_each_metric_as_a_link_and_escapes_what_files_say():
+    table = pd.DataFrame(
+        [
+            {
+                "metric_id": "ae_4hr_all",
+                "metric": "A&E 4-hour <b>all</b>",
+                "publication": "MSitAE",
+                "last_month": "Sep 2025",
+                "origin": "publication",
+                "last_upload": "#2 <img src=x onerror=alert(1)>.csv",
+                "file_status": "",
+                "next_expected": "Oct 2025, due 13 Nov 2025",
+                "late": "on time",
+            }
+        ],
+        columns=sources.COLUMNS,
+    )
+    frame = sources.shown(table)
+    assert frame.columns.tolist() == list(sources.HEADINGS.values())
+    body = html_table.frame_table(frame)
+    assert '<a href="/metric?metric=ae_4hr_all">A&amp;E 4-hour &lt;b&gt;all&lt;/b&gt;</a>' in body
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in body and "<img" not in body

@@ -102,9 +102,12 @@ def test_changing_organisation_updates_the_url(app_env):
 def test_sources_page_lists_every_metric_with_its_origin(app_env):
     at = _app().switch_page("app_pages/sources.py").run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
-    assert len(table) == len(load_config().metrics)
-    assert set(table["origin"]) == {"synthetic demo"}
+    assert not at.dataframe, "an HTML table, not a canvas grid"
+    ((table, links),) = [(t["frame"], t["links"]) for html in at.html for t in html_tables.parse(html.value)]
+    assert table["Metric"].tolist() == [m.name for m in load_config().metrics]
+    assert links == [f"/metric?metric={m.id}" for m in load_config().metrics]
+    assert set(table["Origin"]) == {"synthetic demo"}
+    assert table["Last upload"].str.startswith("#1 synthetic-demo-data.csv").all()
     assert any("every number is made up" in i.value for i in at.info)
 
 
