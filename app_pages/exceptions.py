@@ -24,5 +24,4 @@ st.markdown(
     f"**{len(reports)} exception report{'' if len(reports) == 1 else 's'}** for {name}, {label(month)}: each metric "
     "that misses its target or shows special cause of concern. Commentary is written on the Metric page."
 )
-for report in reports:
-    ui.exception_report_card(report, org)
+ui.exception_report_cards(reports, org)

@@ -114,6 +114,21 @@ class ExceptionReport:
         """The data quality kite mark in words, with its reason."""
         return f"{data_quality_line(self.quality.ratings(), self.quality.overall)}. {sentence(self.quality.reason)}"
 
+    def headline(self) -> tuple[str, str]:
+        """Why it is an exception and the latest month against target and plan: ('Target not met.', 'Sep 2025: …')."""
+        return f"{' and '.join(self.reasons)}.", self.latest_text()
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, text) under the headline: lead, last met, SPC reading, benchmark, narrative, data quality."""
+        return [
+            ("Lead", self.lead),
+            ("Last met", self.since_met_text()),
+            ("SPC reading", self.reading()),
+            ("Benchmark", self.benchmark or "No national data loaded for this month."),
+            *self.narrative_parts(),
+            ("Data quality", self.quality_text().removeprefix("Data quality: ")),
+        ]
+
     def narrative_parts(self) -> list[tuple[str, str]]:
         """(label, text) for what happened, the action, owner and due date; 'No narrative provided by <lead>'."""
         note = self.narrative

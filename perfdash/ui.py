@@ -63,7 +63,7 @@ def _download_csv(frame: pd.DataFrame, file_name: str, key: str | None) -> None:
 
 
 def show_tables(*tables: str) -> None:
-    """Tables built by perfdash.html_table, which escapes every cell: the app's one sink of raw HTML."""
+    """Tables, tiles and cards built by perfdash.html_table, which escapes every value: the app's one raw HTML sink."""
     from perfdash import html_table
 
     st.html(html_table.page(*tables))
@@ -294,34 +294,37 @@ def executive_summary_panel(result, org_code: str) -> None:
         st.markdown("\n".join(f"- {link(c.metric_id, c.metric)} {markup.plain(c.words)}" for c in result.changes))
 
 
-def exception_reports(org_code: str, period: str) -> list:
-    """The exception reports for an organisation and month (perfdash.exceptions), with the latest commentary."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def _exception_reports(version: int, notes_version: int, org_code: str, period: str) -> list:
+    # Cached on both versions: each report reads the whole series of its metric (0.15 s at national scale).
     from perfdash import exceptions
 
-    version = values_version()
     table = _overview(version, org_code, period)
-    notes = commentary(org_code=org_code)
+    notes = _commentary(notes_version, None, org_code)
     national = _national(version, org_code, period)
     return exceptions.exception_reports(table, _current(version), notes, get_config(), org_code, period, national)
 
 
-def exception_report_card(report, org_code: str) -> None:
-    """One exception report: why, latest against target and plan, since last met, lead, quality, narrative."""
-    from perfdash import present
+def exception_reports(org_code: str, period: str) -> list:
+    """The exception reports for an organisation and month (perfdash.exceptions), with the latest commentary."""
+    both = versions()
+    return _exception_reports(both.values, both.commentary, org_code, period)
 
-    with st.container(border=True):
-        link = present.metric_link(report.metric.id, org_code, report.period)
-        st.markdown(f"#### [{markup.plain(report.metric.name)}]({link})")
-        st.markdown(f"**{' and '.join(report.reasons)}.** {markup.plain(report.latest_text())}")
-        lines = [
-            ("Lead", report.lead),
-            ("Last met", report.since_met_text()),
-            ("SPC reading", report.reading()),
-            ("Benchmark", report.benchmark or "No national data loaded for this month."),
-            *report.narrative_parts(),
-            ("Data quality", report.quality_text().removeprefix("Data quality: ")),
-        ]
-        st.markdown("\n".join(f"- **{name}:** {markup.plain(text)}" for name, text in lines))
+
+def exception_report_cards(reports: list, org_code: str) -> None:
+    """Every exception report as a card (one HTML block): why, latest, lead, last met, reading, narrative, quality."""
+    from perfdash import html_table, present
+
+    show_tables(
+        *(
+            html_table.card(
+                html_table.link(report.metric.name, present.metric_link(report.metric.id, org_code, report.period)),
+                report.headline(),
+                report.lines(),
+            )
+            for report in reports
+        )
+    )
 
 
 def summary_matrix(table: pd.DataFrame, org_code: str, period: str) -> None:

@@ -162,3 +162,11 @@ def test_a_long_column_may_break_anywhere_and_the_others_keep_their_kind():
     body = html_table.frame_table(frame, long=("Last upload",))
     assert 'class="pd-long" data-label="Last upload"' in body
     assert 'class="pd-number" data-label="Rows"' in body and 'scope="row" class="pd-text"' in body
+
+
+def test_a_card_escapes_everything_but_its_link():
+    heading = html_table.link(HOSTILE, "/metric?metric=ae_4hr_all")
+    body = html_table.card(heading, ("Target not met.", HOSTILE), [("Lead", HOSTILE), ("What <happened>", "x")])
+    assert body.count("<a ") == 1 and "<img" not in body and 'href="https://evil' not in body
+    assert "<li><strong>What &lt;happened&gt;:</strong> x</li>" in body
+    assert body.startswith('<section class="pd-card"><h2><a href="/metric?metric=ae_4hr_all">&lt;img')

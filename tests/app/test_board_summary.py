@@ -1,5 +1,6 @@
 """The overview opens with the executive summary: counts equal perfdash.summary's, each change links its chart."""
 
+import html
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -48,11 +49,14 @@ def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_e
     assert expected, "the demo has failing metrics"
     text = "\n".join(m.value for m in at.markdown)
     assert f"**{len(expected)} exception reports**" in text
+    # One HTML block of cards, in the order of the reports, each headed by a link to its chart.
+    (cards,) = [h.value for h in at.html]
+    assert cards.count('<section class="pd-card">') == len(expected)
     for report in expected:
-        assert f"metric?metric={report.metric.id}&org=QMF&month=2025-09" in text
-        assert f"**Lead:** {report.lead}" in text
-    assert "No narrative provided by" in text
-    assert "None." not in text.replace("None recorded", "")
+        assert f'<h2><a href="/metric?metric={report.metric.id}&amp;org=QMF&amp;month=2025-09">' in cards
+        assert f"<strong>Lead:</strong> {html.escape(report.lead)}</li>" in cards
+    assert "No narrative provided by" in cards
+    assert "None." not in cards.replace("None recorded", "")
 
 
 def test_metric_page_names_the_lead_and_the_data_quality(app_env):

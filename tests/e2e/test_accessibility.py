@@ -23,8 +23,10 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ADMIN = {"X-Forwarded-Email": "perf.lead@nhs.net"}  # an admin by config.yaml's role rules
 PAGES = [
     ("", "Overview"),
+    ("exceptions", "Exceptions"),
     ("metric", "Metric"),
     ("organisation", "Organisation"),
+    ("sources", "Sources"),
     ("upload", "Upload data"),
     ("data", "Data and audit"),
     ("admin", "Configuration"),
