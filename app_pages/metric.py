@@ -54,22 +54,31 @@ annotations = [(row.period, row.narrative) for row in commentary.itertuples() if
 title = f"{metric.name}, {config.org_names.get(org, org)}"
 # spc_figure draws a run chart itself when the series is too short for SPC.
 rebases = metric_detail.rebases(config, metric, org)
-figure = spc_chart.spc_figure(
-    reading.periods,
-    result,
-    title=title,
-    unit=metric.unit,
-    targets=steps,
-    annotations=annotations,
-    rebases=rebases,
-    plans=list(zip(plan["period"], plan["plan"], strict=True)),
-)
 fed_by = [org] if org != config.system.code else [org, *board.member_orgs(config, metric, org)]
 fake = ui.synthetic_periods(metric.id, fed_by)
-if fake:
-    spc_chart.mark_synthetic(
-        figure, reading.periods, result.points["value"].tolist(), [p in fake for p in reading.periods]
+
+
+def draw_spc_chart():
+    """The SPC chart, synthetic points ringed (made once per view and store version: see ui.chart)."""
+    drawn = spc_chart.spc_figure(
+        reading.periods,
+        result,
+        title=title,
+        unit=metric.unit,
+        targets=steps,
+        annotations=annotations,
+        rebases=rebases,
+        plans=list(zip(plan["period"], plan["plan"], strict=True)),
     )
+    if fake:
+        spc_chart.mark_synthetic(
+            drawn, reading.periods, result.points["value"].tolist(), [p in fake for p in reading.periods]
+        )
+    return drawn
+
+
+figure = ui.chart("spc", metric.id, org, month, draw_spc_chart)
+if fake:
     st.caption(f"Ringed points ({len(fake)} months) are synthetic demo values, not real data.")
 
 chart, icons = st.columns([4, 1])
@@ -117,7 +126,15 @@ if bench is not None:
             f"**Rank among peers** (same region and kind of trust): {bench.rank[0]} of {bench.rank[1]}, best first."
         )
     st.plotly_chart(
-        benchmark.caterpillar(bench.providers, metric, set(config.org_names), title=f"{metric.name}: every provider"),
+        ui.chart(
+            "providers",
+            metric.id,
+            org,
+            month,
+            lambda: benchmark.caterpillar(
+                bench.providers, metric, set(config.org_names), title=f"{metric.name}: every provider"
+            ),
+        ),
         width="stretch",
         config={"displaylogo": False},
     )

@@ -7,6 +7,7 @@ registry with auth.mode oidc and its own role rules, and a copy of the demo stor
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -246,3 +247,6 @@ def test_an_analyst_commentary_records_their_email(oidc_app):
     assert shown and shown[0]["What happened"].tolist() == ["Ambulance handover delays rose over the bank holiday."]
     assert shown[0]["Written by"].tolist() == ["ann.analyst@nhs.net"]
     assert not at.dataframe
+    # The chart, made once per view and store version (ui.chart), is made again with the note on it.
+    spc = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any("Ambulance handover delays" in note.get("text", "") for note in spc["layout"]["annotations"])
