@@ -38,19 +38,6 @@ def run_page(page) -> None:
         )
 
 
-def table(frame: pd.DataFrame, *, download: str | None = None, key: str | None = None, **options) -> None:
-    """A read-only table; with `download`, a perfdash CSV download whose cells cannot run as formulas.
-
-    Streamlit's own table download is switched off (.streamlit/config.toml client.disableDataExport): it
-    writes =HYPERLINK(...) and +cmd|... cells as they are.
-    """
-    options.setdefault("hide_index", True)
-    options.setdefault("width", "stretch")
-    st.dataframe(frame, key=key, **options)
-    if download:
-        _download_csv(frame, download, key)
-
-
 def _download_csv(frame: pd.DataFrame, file_name: str, key: str | None) -> None:
     """A download button for a frame as a perfdash CSV (cells that cannot run as formulas)."""
     st.download_button(
