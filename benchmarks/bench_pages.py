@@ -1,4 +1,4 @@
-"""The overview in Chromium against a blank Streamlit page served the same way; Metric, Data, Organisation warm.
+"""The overview in Chromium against a blank Streamlit page served the same way; the other board pages warm.
 
 Run: .venv/bin/python benchmarks/bench_pages.py [--scale demo|national|both] [--rounds N] [--store-dir DIR]
 (prints figures and ratios; asserts nothing; needs Chromium).
@@ -87,9 +87,15 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[f
 
 
 def _page_switches(page, base_url: str) -> dict[str, list[float]]:
-    """Metric, Organisation and Data opened by URL, then reloaded (warm: their caches are filled)."""
+    """The other pages opened by URL, then reloaded (warm: their caches are filled)."""
     results: dict[str, list[float]] = {}
-    for path, heading in (("metric", "Metric"), ("organisation", "Organisation"), ("data", "Data and audit")):
+    for path, heading in (
+        ("metric", "Metric"),
+        ("organisation", "Organisation"),
+        ("data", "Data and audit"),
+        ("exceptions", "Exceptions"),
+        ("sources", "Sources"),
+    ):
         page.goto(f"{base_url}/{path}")
         drawn(page, heading)
         results[f"{path} warm"] = [_timed(page.reload, page, heading) for _ in range(3)]
