@@ -1,4 +1,6 @@
-"""Read-only tables as semantic HTML for st.html: every value escaped, real links, rows that become cards. Pure.
+"""Read-only tables, headline tiles and report cards as semantic HTML for st.html: every value escaped. Pure.
+
+Tables have real links and rows that become cards on a phone.
 
 Why HTML and not st.dataframe: a data grid is a canvas the browser lays out and draws on its own (most of the
 overview's time in Chromium), it clips long text in fixed-width columns, scrolls inside itself, and its links
@@ -186,14 +188,14 @@ def counts(items: Iterable[tuple[str, int, str | None]], label: str) -> str:
     return f'<div class="pd-tiles"><ul class="pd-counts" aria-label={_quoted(label)}>{tiles}</ul></div>'
 
 
-def card(heading: Markup, headline: tuple[str, str], lines: Iterable[tuple[str, str]]) -> str:
-    """A bordered card: a heading (a link made here), a bold lead-in and its sentence, then labelled lines.
+def card(heading: str, headline: tuple[str, str], lines: Iterable[tuple[str, str]]) -> str:
+    """A bordered card: a heading (text, or a link made here), a bold lead-in and its sentence, labelled lines.
 
     Many cards in one st.html block draw far faster than a bordered container of markdown elements for each.
     """
     items = "".join(f"<li><strong>{escape(name)}:</strong> {escape(text)}</li>" for name, text in lines)
     return (
-        f'<section class="pd-card"><h2>{heading}</h2>'
+        f'<section class="pd-card"><h2>{_cell(heading)}</h2>'
         f"<p><strong>{escape(headline[0])}</strong> {escape(headline[1])}</p><ul>{items}</ul></section>"
     )
 

@@ -170,3 +170,5 @@ def test_a_card_escapes_everything_but_its_link():
     assert body.count("<a ") == 1 and "<img" not in body and 'href="https://evil' not in body
     assert "<li><strong>What &lt;happened&gt;:</strong> x</li>" in body
     assert body.startswith('<section class="pd-card"><h2><a href="/metric?metric=ae_4hr_all">&lt;img')
+    # A heading that is not a link made here is text.
+    assert "<h2>&lt;b&gt;x&lt;/b&gt;</h2>" in html_table.card("<b>x</b>", ("", ""), [])

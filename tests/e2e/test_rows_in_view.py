@@ -59,11 +59,22 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
     page.screenshot(path=screenshot_dir / "rows-in-view-1366.png")
 
     # The Organisation page's table too (25 rows for a trust).
+    # (Its first HTML block is the headline tiles; the table is the last.)
     open_page(page, f"{app.url}/organisation?org=R1H&month=2025-08", "Organisation")
-    page.get_by_test_id("stHtml").first.locator("tbody tr").first.wait_for()
+    page.get_by_test_id("stHtml").last.locator("tbody tr").first.wait_for()
     (organisation,) = page.evaluate(MEASURE)
     assert organisation["rows"] >= 25 and organisation["width"] <= organisation["box"] + 1
     assert not organisation["clipped"] and not organisation["outside"] and not organisation["inner"]
+
+    # The Sources page (a row per metric) and the Data page's audit log, grids until this round.
+    for path, heading in (("sources", "Sources"), ("data", "Data and audit")):
+        open_page(page, f"{app.url}/{path}", heading)
+        page.get_by_test_id("stHtml").first.locator("tbody tr").first.wait_for()
+        tables = page.evaluate(MEASURE)
+        assert tables and tables[0]["rows"] >= 1, path
+        for table in tables:
+            assert table["width"] <= table["box"] + 1, (path, table["width"], table["box"])
+            assert not table["clipped"] and not table["outside"] and not table["inner"], (path, table)
 
 
 def test_nothing_is_wider_than_a_phone(app, page, screenshot_dir: Path):
