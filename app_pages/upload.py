@@ -125,10 +125,14 @@ for index, (prepared, repeats) in enumerate(chosen.items):
     if prepared.duplicate_of is not None:
         st.info(f"This exact file was already loaded as upload {prepared.duplicate_of}; committing changes nothing.")
     counts = prepared.counts()
-    a, b, c = st.columns(3)
-    a.metric("New values", f"{counts['new']:,}")
-    b.metric("Revised values", f"{counts['revised']:,}")
-    c.metric("Unchanged values", f"{counts['unchanged']:,}")
+    ui.count_tiles(
+        [
+            ("New values", counts["new"], "values no upload has loaded before"),
+            ("Revised values", counts["revised"], "values that replace different ones; the old ones are kept"),
+            ("Unchanged values", counts["unchanged"], "values already loaded as they are"),
+        ],
+        f"What committing {prepared.file_name} would change",
+    )
     if not prepared.changes.empty:
         with st.expander("Preview by metric and organisation", expanded=counts["revised"] > 0):
             st.dataframe(prepared.preview_summary(), hide_index=True, width="stretch")

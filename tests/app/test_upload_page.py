@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from perfdash import service, store
 from tests.app.conftest import point_app_at
 from tests.ingest.test_workbook import xlsx
+from tests.support import html_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["period", "org_code", "metric_id", "value", "numerator", "denominator"]
@@ -47,6 +48,9 @@ def test_several_files_each_get_their_own_summary(fresh_demo):
     assert "Fix or remove bad.csv before committing" in at.error[1].value.replace("\\", "")
     commit = [b for b in at.button if b.label == "Commit"]
     assert len(commit) == 1 and commit[0].disabled
+    # The good file's counts, as tiles (the bad one has none): October is new to the store.
+    tiles = [html_tables.counts(block.value) for block in at.html]
+    assert [t for t in tiles if t] == [{"New values": 1, "Revised values": 0, "Unchanged values": 0}]
 
 
 def test_withdrawing_the_demo_then_committing_real_data(fresh_demo):

@@ -108,8 +108,8 @@ def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
     )
     page.get_by_role("heading", name=name).wait_for()
     page.get_by_text("Read as perfdash canonical long form").wait_for()
-    new_values = page.get_by_test_id("stMetric").filter(has_text="New values")
-    assert new_values.get_by_test_id("stMetricValue").inner_text() == str(rows_in(data))
+    new_values = page.locator(".pd-counts li").filter(has_text="New values")
+    assert new_values.locator(".pd-count-value").inner_text() == f"{rows_in(data):,}"
     # The store holds the demo: the analyst keeps it (withdrawing it is tested in tests/app/test_upload_page.py).
     keep = page.get_by_role("checkbox", name="Keep the demo beside these files")
     if keep.count():
