@@ -6,7 +6,7 @@ import pandas as pd
 
 from perfdash.config import Metric
 from perfdash.periods import moment_label
-from perfdash.vocabulary import format_value
+from perfdash.vocabulary import count_text, format_value
 
 # Newest first; older uploads are in the download. A few hundred rows of HTML would slow every visit, and the
 # rollback picker lists every live upload whatever is shown.
@@ -87,12 +87,6 @@ def uploads_caption(total: int, limit: int = SHOWN_UPLOADS) -> str:
 
 def history_shown(history: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """value_history in words: each load of one value, oldest first, in the metric's unit, live or rolled back."""
-
-    def count(value: float) -> str:
-        if pd.isna(value):
-            return ""
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
     return pd.DataFrame(
         {
             "Upload": [str(int(number)) for number in history["upload_id"]],
@@ -100,8 +94,8 @@ def history_shown(history: pd.DataFrame, metric: Metric) -> pd.DataFrame:
             "Loaded": [moment_label(text) for text in history["uploaded_at"]],
             "Loaded by": history["uploaded_by"].tolist(),
             "Value": [format_value(value, metric.unit) for value in history["value"]],
-            "Numerator": [count(value) for value in history["numerator"]],
-            "Denominator": [count(value) for value in history["denominator"]],
+            "Numerator": [count_text(value) for value in history["numerator"]],
+            "Denominator": [count_text(value) for value in history["denominator"]],
             "Upload status": [
                 f"rolled back {moment_label(at)}" if isinstance(at, str) else "live" for at in history["rolled_back_at"]
             ],

@@ -13,6 +13,7 @@ from perfdash import benchmark, board, targets
 from perfdash.config import Config, Metric
 from perfdash.periods import label
 from perfdash.vocabulary import (
+    count_text,
     data_quality_line,
     direction_sentence,
     format_value,
@@ -70,7 +71,7 @@ def data_table_shown(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
         if pd.isna(value):
             return ""
         if column in ("numerator", "denominator"):  # counts, whatever the metric's unit
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+            return count_text(value)
         return format_value(value, metric.unit)
 
     columns = {"Month": [label(p) for p in table["period"]]}

@@ -84,6 +84,13 @@ def format_value(value: float | None, unit: str) -> str:
     return MINUS + text if value < 0 and text != _magnitude(0.0, unit) else text
 
 
+def count_text(value: float | None) -> str:
+    """A numerator or denominator as a table cell: '13,520', '0.50' when it is not whole; blank when there is none."""
+    if _missing(value):
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def format_change(change: float | None, unit: str) -> str:
     """Month-on-month change in the metric's own unit: '+£21.4m', '−0:42 min'; percentages in points."""
     if _missing(change):

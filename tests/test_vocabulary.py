@@ -178,3 +178,9 @@ def test_no_narrative_names_the_lead():
     from perfdash.vocabulary import no_narrative
 
     assert no_narrative("Chief Nurse") == "No narrative provided by Chief Nurse."
+
+
+def test_counts_read_whole_with_thousands_and_blank_when_missing():
+    from perfdash.vocabulary import count_text
+
+    assert [count_text(v) for v in (13520.0, 0.5, None, float("nan"))] == ["13,520", "0.50", "", ""]
