@@ -15,9 +15,13 @@ from perfdash import store
 
 @pytest.fixture(autouse=True, params=["row-by-row", "bulk"])
 def write_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test twice: small uploads through executemany, and through the Arrow bulk path big files take."""
+    """Every test twice: small uploads through executemany, and through the Arrow bulk path big files take.
+
+    The bulk path stages a row per scratch file (up to four), as a national file is staged in four parts.
+    """
     if request.param == "bulk":
         monkeypatch.setattr(store.bulk, "BULK_ROWS", 1)
+        monkeypatch.setattr(store.bulk, "PART_ROWS", 1)
     return request.param
 
 
@@ -244,6 +248,47 @@ def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
     assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
     with sqlite_engine.connect() as conn:
         assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
+
+
+def _no_scratch_left(engine) -> None:
+    assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
+    with engine.connect() as conn:
+        assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
+
+
+def test_a_failure_in_a_later_part_undoes_the_earlier_parts(sqlite_engine, write_path):
+    # Staged in four parts, the second (in key order) breaks NOT NULL after the first was copied, while the
+    # later parts are being written or wait to be.
+    rows = _rows({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX", "RQXZ")})
+    rows.loc[rows["org_code"] == "RF4", "value"] = None
+    before = store.table_counts(sqlite_engine)
+    with pytest.raises(sa.exc.IntegrityError):
+        _commit(sqlite_engine, rows, "parts")
+    assert store.table_counts(sqlite_engine) == before
+    _no_scratch_left(sqlite_engine)
+
+
+def test_a_scratch_file_that_cannot_be_written_fails_the_load_and_leaves_nothing(
+    sqlite_engine, write_path, monkeypatch
+):
+    if write_path != "bulk":
+        pytest.skip("only the bulk path writes scratch files")
+    written = []
+    real_ingest = store.bulk._adbc_ingest
+
+    def full_disk_on_the_second_part(path, part):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        real_ingest(path, part)
+
+    monkeypatch.setattr(store.bulk, "_adbc_ingest", full_disk_on_the_second_part)
+    rows = _rows({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX", "RQXZ")})
+    before = store.table_counts(sqlite_engine)
+    with pytest.raises(OSError, match="No space"):
+        _commit(sqlite_engine, rows, "full")
+    assert store.table_counts(sqlite_engine) == before
+    _no_scratch_left(sqlite_engine)
 
 
 def test_commit_files_is_one_transaction_on_either_write_path(engine, write_path):

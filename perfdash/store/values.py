@@ -151,7 +151,8 @@ def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -
     elif len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
         highest = sa.select(sa.func.coalesce(sa.func.max(observations.c.id), 0))
         before = conn.execute(highest).scalar_one()
-        bulk.insert_staged_sqlite(conn, bulk.arrow_rows(rows, upload_id))
+        parts = bulk.staging_parts(len(rows), staged)
+        bulk.insert_staged_sqlite(conn, bulk.arrow_rows(rows, upload_id, parts=parts))
         after = conn.execute(highest).scalar_one()
         # One INSERT ... SELECT numbers its rows one after another from the highest id (the write lock is ours):
         # two index lookups instead of a range scan of the new rows (0.09 s for a national file).
