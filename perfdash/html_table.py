@@ -237,8 +237,9 @@ STYLE = f"""<style>
 .pd-table summary {{ cursor: pointer; }}
 .pd-table summary:focus {{ outline: 3px solid {NHS_WARM_YELLOW}; }}
 .pd-table a {{ color: {NHS_BLUE}; font-weight: 700; }}
-.pd-table a:focus, .pd-card a:focus {{ outline: 3px solid transparent; background-color: {NHS_WARM_YELLOW};
-  color: {NHS_TEXT}; box-shadow: 0 -2px {NHS_WARM_YELLOW}, 0 4px {NHS_TEXT}; text-decoration: none; }}
+.pd-table a:focus, .pd-card a:focus, .pd-prose a:focus {{ outline: 3px solid transparent;
+  background-color: {NHS_WARM_YELLOW}; color: {NHS_TEXT}; box-shadow: 0 -2px {NHS_WARM_YELLOW}, 0 4px {NHS_TEXT};
+  text-decoration: none; }}
 /* Under .pd-tiles: Streamlit indents every list in an st.html block, with a more specific rule than one class. */
 .pd-tiles .pd-counts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.75rem;
   list-style: none; margin: 0 0 1rem 0; padding: 0; font-family: {FONT}; color: {NHS_TEXT}; }}
@@ -254,6 +255,12 @@ STYLE = f"""<style>
 .pd-card ul {{ margin: 0; padding-left: 1.25rem; }}
 .pd-card li {{ margin: 0 0 0.25rem 0; }}
 .pd-card a {{ color: {NHS_BLUE}; }}
+/* Prose (the executive summary) reads as the markdown around it. */
+.pd-prose {{ font-family: inherit; color: inherit; font-size: 1rem; line-height: 1.6; }}
+.pd-prose p {{ margin: 0 0 1rem 0; }}
+.pd-prose > ul {{ margin: 0 0 1rem 0; padding-left: 1.5rem; }}
+.pd-prose > ul li {{ margin: 0 0 0.25rem 0; }}
+.pd-prose a {{ color: {NHS_BLUE}; }}
 @container (max-width: 640px) {{
   .pd-table thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }}
   .pd-table, .pd-table caption, .pd-table tbody, .pd-table tr, .pd-table th, .pd-table td {{ display: block; }}

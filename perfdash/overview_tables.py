@@ -6,15 +6,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
 import pandas as pd
 
 from perfdash import present, vocabulary
 from perfdash import targets as targets_words
 from perfdash.benchmark import NATIONAL_HEADINGS, national_cells
 from perfdash.config import Config
-from perfdash.html_table import Column, IconSheet, Markup, escape, link, sparkline, table
+from perfdash.html_table import Column, IconSheet, Markup, counts, escape, link, sparkline, table
+from perfdash.periods import label
 from perfdash.spc_chart import VARIATION_ICON_DESCRIPTIONS
 from perfdash.vocabulary import ASSURANCE_COLUMNS, VARIATION_ROWS
+
+if TYPE_CHECKING:
+    from perfdash.summary import ExecutiveSummary
 
 
 def overview_rows(
@@ -175,3 +182,29 @@ def matrix_html(table_: pd.DataFrame, org_code: str, period: str, caption: str) 
             row.append(Markup(f"<strong>{len(ids)}</strong> " + (f"<ul>{items}</ul>" if items else "")))
         rows.append(row)
     return table(columns, rows, caption=caption)
+
+
+def executive_summary_html(result: ExecutiveSummary, org_code: str) -> str:
+    """The executive summary as one block: headline, counts, what is not met and what changed, each linked.
+
+    One st.html element instead of six markdown ones, which the browser would each parse as markdown.
+    """
+
+    def chart(metric_id: str, name: str) -> Markup:
+        return link(name, present.metric_link(metric_id, org_code, result.period))
+
+    parts = [f"<p>{escape(result.headline())}</p>", counts(result.counts(), "Headline counts")]
+    if result.not_met:
+        names = " · ".join(chart(m, result.names[m]) for m in result.not_met)
+        parts.append(f"<p><strong>Not met in {escape(label(result.period))}:</strong> {names}</p>")
+    exceptions = "/exceptions?" + urlencode({"org": org_code, "month": result.period})
+    parts.append(f"<p>{link('Exception reports: leads, actions and months since last met', exceptions)}</p>")
+    parts.append(f"<p><strong>What changed since {escape(label(result.previous))}</strong></p>")
+    if result.changes:
+        items = "".join(f"<li>{chart(c.metric_id, c.metric)} {escape(c.words)}</li>" for c in result.changes)
+        parts.append(f"<ul>{items}</ul>")
+    else:
+        parts.append(
+            f"<p>Nothing changed in met, special cause or assurance since {escape(label(result.previous))}.</p>"
+        )
+    return '<div class="pd-prose">' + "".join(parts) + "</div>"

@@ -274,25 +274,10 @@ def executive_summary(org_code: str, period: str):
 
 def executive_summary_panel(result, org_code: str) -> None:
     """Four counts, the standards not met, and what changed since last month, each linked to its chart."""
-    from perfdash import present
-    from perfdash.periods import label
-
-    def link(metric_id: str, name: str) -> str:
-        return f"[{markup.plain(name)}]({present.metric_link(metric_id, org_code, result.period)})"
+    from perfdash.overview_tables import executive_summary_html
 
     st.subheader("Executive summary")
-    st.markdown(result.headline())
-    count_tiles(result.counts(), "Headline counts")
-    if result.not_met:
-        names = " · ".join(link(m, result.names[m]) for m in result.not_met)
-        st.markdown(f"**Not met in {label(result.period)}:** {names}")
-    query = f"?org={org_code}&month={result.period}"
-    st.markdown(f"[Exception reports: leads, actions and months since last met](/exceptions{query})")
-    st.markdown(f"**What changed since {label(result.previous)}**")
-    if not result.changes:
-        st.markdown(f"Nothing changed in met, special cause or assurance since {label(result.previous)}.")
-    else:
-        st.markdown("\n".join(f"- {link(c.metric_id, c.metric)} {markup.plain(c.words)}" for c in result.changes))
+    show_tables(executive_summary_html(result, org_code))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

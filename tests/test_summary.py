@@ -90,3 +90,27 @@ def test_executive_summary_reads_the_boards_overview(config):
     # A month earlier the process sat wholly below 78%: the SPC says it would consistently fail.
     earlier = summary.executive_summary(current, config, "RF4", add_months("2025-09", -1))
     assert "ae_4hr_all" in earlier.consistently_failing
+
+
+def test_the_summary_as_html_escapes_names_and_links_each_standard():
+    from perfdash.overview_tables import executive_summary_html
+    from tests.support import html_tables
+
+    this = pd.DataFrame(
+        [
+            _row("a", metric="A&E <4h>", value=70.0, met=False, variation="common_cause", assurance="inconsistent"),
+            _row("b", value=80.0, met=True, variation="common_cause", assurance="inconsistent"),
+        ]
+    )
+    last = pd.DataFrame([_row("a", metric="A&E <4h>", value=80.0, met=True), _row("b", value=80.0, met=True)])
+    block = executive_summary_html(summary.summarise(this, last, "2025-09"), "RF4")
+    assert "<4h>" not in block and "A&amp;E &lt;4h&gt;" in block
+    assert block.count('<a href="/metric?metric=a&amp;org=RF4&amp;month=2025-09">A&amp;E &lt;4h&gt;</a>') == 2
+    assert "<strong>Not met in Sep 2025:</strong>" in block
+    assert html_tables.counts(block) == {
+        name: count for name, count, _ in summary.summarise(this, last, "2025-09").counts()
+    }
+    assert "<li>" in block and "no longer meets its target" in block
+    unchanged = executive_summary_html(summary.summarise(last, last, "2025-09"), "RF4")
+    assert "Not met in" not in unchanged
+    assert "<p>Nothing changed in met, special cause or assurance since Aug 2025.</p>" in unchanged

@@ -26,11 +26,18 @@ def test_overview_opens_with_the_executive_summary(app_env):
     shown = {name: count for block in at.html for name, count in html_tables.counts(block.value).items()}
     assert shown == {name: count for name, count, _ in expected.counts()}
     assert not at.metric, "the counts are one HTML block, not four st.metric widgets"
-    text = "\n".join(m.value for m in at.markdown)
-    assert expected.headline() in text
+    # One HTML block: the headline, the tiles, what is not met and what changed, each standard a real link.
+    (block,) = [h.value for h in at.html if '<div class="pd-prose">' in h.value]
+    text = html.unescape(block)
+    assert f"<p>{expected.headline()}</p>" in text
+    assert expected.changes, "the demo has changes since August"
     for change in expected.changes:
-        assert f"metric?metric={change.metric_id}&org=RF4&month=2025-09" in text
+        assert f'<li><a href="/metric?metric={change.metric_id}&org=RF4&month=2025-09">{change.metric}</a>' in text
+    for metric_id in expected.not_met:
+        assert f'<a href="/metric?metric={metric_id}&org=RF4&month=2025-09">' in text
+    assert '<a href="/exceptions?org=RF4&month=2025-09">Exception reports' in text
     assert "What changed since Aug 2025" in text
+    assert not any("What changed" in m.value for m in at.markdown), "no markdown elements for the summary"
 
 
 def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_env):

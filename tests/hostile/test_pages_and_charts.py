@@ -131,7 +131,7 @@ ALLOWED_TAGS = {
     "details",
     "summary",
 }
-ALLOWED_TAGS |= {"ul", "li", "strong", "span"}
+ALLOWED_TAGS |= {"ul", "li", "strong", "span", "p"}
 
 
 def assert_only_our_markup(body: str) -> None:
@@ -142,7 +142,7 @@ def assert_only_our_markup(body: str) -> None:
         assert tag in ALLOWED_TAGS, tag
         assert not any(name.startswith("on") for name in attrs), attrs
         if tag == "a":
-            assert attrs["href"].startswith("/metric?"), attrs
+            assert attrs["href"].startswith(("/metric?", "/exceptions?")), attrs
         if tag == "img":
             assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs
         if tag == "span" and attrs.get("class", "").startswith("pd-count-"):  # a headline count's parts
@@ -170,10 +170,30 @@ def test_overview_tables_show_names_from_data_as_text(config):
     assert "&lt;a href=&quot;https://evil.example/login&quot;&gt;Click for NHS login&lt;/a&gt;" in body
 
 
+def test_the_executive_summary_shows_names_and_words_from_data_as_text():
+    from perfdash import html_table, overview_tables
+    from perfdash.summary import Change, ExecutiveSummary
+
+    result = ExecutiveSummary(
+        period="2025-09",
+        previous="2025-08",
+        met=(),
+        not_met=("ae_4hr_all",),
+        new_special_cause=(),
+        consistently_failing=(),
+        names={"ae_4hr_all": LINK},
+        changes=(Change("ae_4hr_all", STYLED, LINK, concern=True),),
+    )
+    body = html_table.page(overview_tables.executive_summary_html(result, "R1H"))
+    assert_only_our_markup(body)
+    assert "<b>bold" not in body and 'href="https://evil' not in body
+    assert body.count("&lt;a href=&quot;https://evil.example/login&quot;&gt;Click for NHS login&lt;/a&gt;") == 2
+
+
 def test_overview_page_html_is_only_our_markup(app_env):
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120).run()
     assert not at.exception, at.exception
-    assert len(at.html) == 3  # the headline counts, the matrix and every standard
+    assert len(at.html) == 3  # the executive summary (with its headline counts), the matrix and every standard
     for element in at.html:
         assert_only_our_markup(element.value)
 

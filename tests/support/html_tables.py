@@ -34,7 +34,7 @@ class _Tables(HTMLParser):
             self._cell = []
             if not self._in_head and not self._group_row:
                 self.tables[-1]["labels"].append(values.get("data-label"))
-        elif tag == "a":
+        elif tag == "a" and self._cell is not None:  # links in a table's cells, not in prose around tables
             self.tables[-1]["links"].append(values.get("href"))
         elif tag == "img" and self._cell is not None:
             self.tables[-1]["images"].append(values.get("alt"))
