@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import batch, markup, service, ui
+from perfdash import batch, markup, problem_list, service, ui
 from perfdash.ingest.pipeline import format_labels, prepare
 
 user = ui.require("upload")
@@ -112,7 +112,12 @@ for index, (prepared, repeats) in enumerate(chosen.items):
             f"{len(prepared.errors)} problem(s) must be fixed before this file can be loaded. Nothing has been written."
         )
     if not problems.empty:
-        st.dataframe(problems, hide_index=True, width="stretch")
+        # Text that wraps, whole line numbers, the first problems of a file that has thousands (the CSV has all).
+        ui.plain_table(
+            problem_list.problems_shown(problems),
+            problem_list.problems_caption(problems, prepared.file_name),
+            long=("Value",),
+        )
         st.download_button(
             "Download the problems (CSV)",
             ui.safe_csv(problems),

@@ -43,7 +43,7 @@ def test_several_files_each_get_their_own_summary(fresh_demo):
     assert any("perfdash canonical long form" in m.value for m in at.markdown)
     assert len(at.error) == 2 and "1 problem(s)" in at.error[0].value
     problems = problem_tables(at)[-1]  # return.xlsx has a warning table of its own above
-    assert problems[["line", "column", "value"]].values.tolist() == [[2, "value", "lots"]]
+    assert problems[["Line", "Column", "Value"]].values.tolist() == [["2", "value", "lots"]]
     # Chosen together, loaded together: the bad file blocks the good one until it is fixed or removed.
     assert "Fix or remove bad.csv before committing" in at.error[1].value.replace("\\", "")
     commit = [b for b in at.button if b.label == "Commit"]
@@ -87,7 +87,9 @@ def withdraw_demo(at: AppTest) -> AppTest:
 
 
 def problem_tables(at: AppTest) -> list:
-    return [d.value for d in at.dataframe if "problem" in d.value.columns]
+    """Each file's problems as the page shows them (HTML tables, read back as text)."""
+    tables = [t["frame"] for block in at.html for t in html_tables.parse(block.value)]
+    return [t for t in tables if "What is wrong" in t.columns]
 
 
 def commit_button(at: AppTest):
@@ -134,8 +136,8 @@ def test_files_that_disagree_need_the_one_tick_and_the_later_file_wins(fresh_dem
     second = canonical("2025-10,R1H,ae_4hr_all,70.5,,\n")
     at = withdraw_demo(upload_page([("first.csv", first, "text/csv"), ("second.csv", second, "text/csv")]))
     (problems,) = problem_tables(at)  # the conflict is shown on the later file only
-    assert problems["problem"].str.contains("differ from first.csv \\(line 2\\) in the same upload").any()
-    assert "69.5 to 70.5" in problems["problem"].iloc[0]
+    assert problems["What is wrong"].str.contains("differ from first.csv \\(line 2\\) in the same upload").any()
+    assert "69.5 to 70.5" in problems["What is wrong"].iloc[0]
     assert commit_button(at).disabled
     (tick,) = [c for c in at.checkbox if c.label.startswith("I have checked the 1 warning(s)")]
     tick.check().run()

@@ -171,3 +171,38 @@ def test_a_second_commit_of_the_same_file_changes_nothing(writable_app, page):
         ),
     )
     page.get_by_text("This exact file was already loaded as upload 2").wait_for()
+
+
+def test_analyst_sees_every_problem_of_a_bad_file_in_full_and_nothing_is_written(
+    writable_app, page, screenshot_dir: Path
+):
+    from perfdash import store
+
+    engine = store.get_engine(writable_app.database_url)
+    before = store.table_counts(engine)
+    header = "period,org_code,metric_id,value,numerator,denominator\n"
+    data = (header + "2025-13,R1H,ae_4hr_all,71.5,,\n2025-09,R1H,ae_4hr_all,lots,,\n").encode()
+    open_page(page, f"{writable_app.url}/upload", "Upload data")
+    rerun_settled(
+        page,
+        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": data}]
+        ),
+    )
+    page.get_by_text("2 problem(s) must be fixed before this file can be loaded. Nothing has been written.").wait_for()
+    table = page.get_by_test_id("stHtml").locator("table").filter(has_text="What is wrong")
+    assert table.locator("caption").inner_text() == "Problems in bad.csv: 2 error(s) and 0 warning(s), by line."
+    rows = [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    assert [row[:4] for row in rows] == [["error", "2", "period", "2025-13"], ["error", "3", "value", "lots"]]
+    assert rows[1][4:] == ["is not a number", "write a plain number such as 78.5 (no text, no formulas)"]
+    # Every cell reads whole: text wraps inside its cell instead of being cut off at the cell's edge.
+    clipped = table.locator("th, td").evaluate_all(
+        "cells => cells.filter(c => c.scrollWidth > c.clientWidth + 1).length"
+    )
+    assert clipped == 0
+    assert page.get_by_role("button", name="Download the problems (CSV)").is_visible()
+    assert page.get_by_role("button", name="Commit").is_disabled()
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-upload-problems.png")
+    assert store.table_counts(engine) == before
+    store.dispose_engines()
