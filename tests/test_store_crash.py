@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,10 +40,13 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config, demo_sqlite):
     url = str(engine.url)
     # The provider lookup goes in through the same pipeline the CLI uses, in this process (only the load that
     # is killed needs a process of its own).
-    reference = national.reference(60).to_csv(index=False).encode()
+    reference = national.reference(120).to_csv(index=False).encode()
     service.commit_prepared(engine, prepare("providers.csv", reference, config, engine), user="crash@nhs.net")
     big = tmp_path / "big.csv"
-    big.write_text(national.generate(config, providers=60, months=60).to_csv(index=False))
+    frame = national.generate(config, providers=120, months=90)
+    # Big enough to be staged in parts (the scratch files are written while earlier ones are copied).
+    assert store.bulk.staging_parts(len(frame), 0) > 1
+    big.write_text(frame.to_csv(index=False))
     env = {**os.environ, "PERFDASH_USER": "crash@nhs.net"}
     baseline = _consistent(engine)
     wal = Path(url.removeprefix("sqlite:///") + "-wal")
@@ -64,11 +68,14 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config, demo_sqlite):
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the ingest finished before it could be killed mid-commit"
     assert _consistent(engine) == baseline  # nothing of the killed load is visible
+    assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{process.pid}-*")), "killed while copying parts"
     current = store.read_current(engine)
     assert not current.duplicated(["metric_id", "org_code", "period"]).any()
     # The same file loads cleanly afterwards: the killed attempt left nothing behind to trip over.
     result = run_cli("ingest", str(big), "--database", url, "--keep-demo", env={"PERFDASH_USER": "crash@nhs.net"})
     assert result.returncode == 0, result.stderr
+    # The killed load's scratch files (its parts) were deleted by the next bulk load.
+    assert not list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{process.pid}-*"))
     uploads, observations = _consistent(engine)
-    assert (uploads, observations - baseline[1]) == (baseline[0] + 1, 60 * 60 * len(config.metrics))
+    assert (uploads, observations - baseline[1]) == (baseline[0] + 1, len(frame))
     store.dispose_engines()
