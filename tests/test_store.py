@@ -315,6 +315,7 @@ def test_commit_files_is_one_transaction_on_either_write_path(engine, write_path
 
 
 def test_reads_filtered_by_month_metric_and_organisation_are_slices_of_the_whole(engine):
+    assert store.read_current(engine, org_codes=["R1H"]).empty  # nothing stored: no metric to seek
     _commit(
         engine,
         _rows(

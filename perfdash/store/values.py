@@ -348,6 +348,11 @@ def read_current(
     names = [c.name for c in query.selected_columns]
     chunks = []
     with engine.connect() as conn:
+        if org_codes is not None and metric_ids is None:
+            # The key starts with the metric: naming every stored metric lets the database seek each (metric,
+            # organisation) pair instead of reading every row (the board's organisations in a national store:
+            # 0.075 to 0.009 s on SQLite, read after every upload).
+            query = query.where(current_values.c.metric_id.in_(_stored_metric_ids(conn)))
         # Plain driver tuples: pandas probes each SQLAlchemy Row for namedtuple fields, which cost 13 s of a
         # 14 s read of a national-scale store (a million rows); tuples read in about 2 s. Chunks keep the
         # Python tuples small: a million at once peaked at 740 MB for an 80 MB frame.
@@ -359,6 +364,18 @@ def read_current(
         frame[column] = frame[column].astype("float64")
     frame["upload_id"] = frame["upload_id"].astype("int64")
     return frame
+
+
+def _stored_metric_ids(conn: Connection) -> list[str]:
+    """Every metric id in current_values, by one index seek per metric (a loose index scan), not a table scan."""
+    rows = conn.exec_driver_sql(
+        "WITH RECURSIVE stored(metric_id) AS ("
+        " SELECT min(metric_id) FROM current_values"
+        " UNION ALL SELECT (SELECT min(metric_id) FROM current_values WHERE metric_id > stored.metric_id)"
+        " FROM stored WHERE stored.metric_id IS NOT NULL"
+        ") SELECT metric_id FROM stored WHERE metric_id IS NOT NULL"
+    )
+    return [metric_id for (metric_id,) in rows]
 
 
 def current_periods(engine: Engine) -> list[str]:
