@@ -97,8 +97,8 @@ def writable_app(tmp_path: Path):
     yield from run_server(url, tmp_path)
 
 
-def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
-    """On the Upload page: choose a file, read the preview, tick any warnings, Commit; return the message."""
+def choose_file(page, base_url: str, name: str, data: bytes) -> None:
+    """Open the Upload page and choose one CSV file, as the file picker would."""
     open_page(page, f"{base_url}/upload", "Upload data")
     rerun_settled(
         page,
@@ -106,6 +106,11 @@ def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
             files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
         ),
     )
+
+
+def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
+    """On the Upload page: choose a file, read the preview, tick any warnings, Commit; return the message."""
+    choose_file(page, base_url, name, data)
     page.get_by_role("heading", name=name).wait_for()
     page.get_by_text("Read as perfdash canonical long form").wait_for()
     new_values = page.locator(".pd-counts li").filter(has_text="New values")
@@ -163,13 +168,7 @@ def test_analyst_uploads_a_month_and_the_overview_shows_it(writable_app, page, s
 def test_a_second_commit_of_the_same_file_changes_nothing(writable_app, page):
     data = month_csv()
     upload_and_commit(page, writable_app.url, "nel-sep-2025.csv", data)
-    open_page(page, f"{writable_app.url}/upload", "Upload data")
-    rerun_settled(
-        page,
-        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-            files=[{"name": "again.csv", "mimeType": "text/csv", "buffer": data}]
-        ),
-    )
+    choose_file(page, writable_app.url, "again.csv", data)
     page.get_by_text("This exact file was already loaded as upload 2").wait_for()
 
 
@@ -182,13 +181,7 @@ def test_analyst_sees_every_problem_of_a_bad_file_in_full_and_nothing_is_written
     before = store.table_counts(engine)
     header = "period,org_code,metric_id,value,numerator,denominator\n"
     data = (header + "2025-13,R1H,ae_4hr_all,71.5,,\n2025-09,R1H,ae_4hr_all,lots,,\n").encode()
-    open_page(page, f"{writable_app.url}/upload", "Upload data")
-    rerun_settled(
-        page,
-        lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-            files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": data}]
-        ),
-    )
+    choose_file(page, writable_app.url, "bad.csv", data)
     page.get_by_text("2 problem(s) must be fixed before this file can be loaded. Nothing has been written.").wait_for()
     table = page.get_by_test_id("stHtml").locator("table").filter(has_text="What is wrong")
     assert table.locator("caption").inner_text() == "Problems in bad.csv: 2 error(s) and 0 warning(s), by line."
