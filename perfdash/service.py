@@ -52,6 +52,7 @@ def commit_prepared(
         origin=origin or prepared.origin,
         source=prepared.format_label,
         file_status=prepared.file_status,
+        preview=prepared.preview(),
     )
     log.info(
         "loaded %r (%s) by %r: upload %s, %d added, %d revised, %d unchanged in %.2fs",

@@ -356,3 +356,61 @@ def test_an_uploads_observations_are_numbered_in_key_order_even_after_a_failed_l
     assert [(metric, org) for _, metric, org in rows] == sorted((m, o) for m, o, _ in values)
     assert (first, last) == (rows[0][0], rows[-1][0])
     assert last - first + 1 == len(values)
+
+
+def _prepared(config, engine, name: str, line: str):
+    from perfdash.ingest.pipeline import prepare
+
+    data = f"period,org_code,metric_id,value,numerator,denominator\n{line}\n".encode()
+    prepared = prepare(f"{name}.csv", data, config, engine)
+    assert prepared.ok, prepared.problems
+    return prepared
+
+
+def _statements(engine) -> list[str]:
+    seen: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen.append(statement))
+    return seen
+
+
+def test_a_commit_on_an_unchanged_store_takes_the_previews_counts(config, engine, write_path):
+    from perfdash import service
+
+    _commit(engine, _rows({("ae_4hr_all", "R1H", "2025-10"): 70.0}), "before")
+    prepared = _prepared(config, engine, "revision", "2025-10,R1H,ae_4hr_all,71,,")
+    assert prepared.counts() == {"new": 0, "revised": 1, "unchanged": 0}
+    seen = _statements(engine)
+    (result,) = service.commit_files(engine, [prepared], user="a@nhs.net")
+    assert (result.added, result.revised, result.unchanged) == (0, 1, 0)
+    # The store was as the preview saw it: its current values were not read again.
+    assert not [s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM current_values" in s]
+    assert store.read_current(engine)["value"].tolist() == [71.0]
+
+
+def test_a_preview_overtaken_by_another_upload_is_compared_again(config, engine, write_path):
+    from perfdash import service
+
+    _commit(engine, _rows({("ae_4hr_all", "R1H", "2025-10"): 70.0}), "before")
+    revision = _prepared(config, engine, "revision", "2025-10,R1H,ae_4hr_all,71,,")
+    first_load = _prepared(config, engine, "november", "2025-11,R1H,ae_4hr_all,72,,")
+    assert first_load.counts()["new"] == 1
+    # Another analyst loads the same values first: the store's version moves on.
+    service.commit_files(
+        engine,
+        [_prepared(config, engine, "other", "2025-10,R1H,ae_4hr_all,71,,\n2025-11,R1H,ae_4hr_all,72,,")],
+        user="b@nhs.net",
+    )
+    revised, loaded = service.commit_files(engine, [revision, first_load], user="a@nhs.net")
+    assert (revised.revised, revised.unchanged) == (0, 1)  # not the preview's "revised"
+    assert (loaded.added, loaded.unchanged) == (0, 1)  # and no second insert of November's key
+
+
+def test_the_second_file_of_one_commit_is_compared_with_the_first(config, engine, write_path):
+    from perfdash import service
+
+    one = _prepared(config, engine, "one", "2025-11,R1H,ae_4hr_all,72,,")
+    two = _prepared(config, engine, "two", "2025-11,R1H,ae_4hr_all,73,,")
+    assert one.counts()["new"] == two.counts()["new"] == 1  # both previewed against the same store
+    first, second = service.commit_files(engine, [one, two], user="a@nhs.net")
+    assert (first.added, second.added, second.revised) == (1, 0, 1)
+    assert store.read_current(engine)["value"].tolist() == [73.0]

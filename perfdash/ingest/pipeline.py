@@ -7,7 +7,6 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
 from perfdash import store
@@ -46,6 +45,10 @@ class Prepared:
     # Provenance recorded on the upload: publication or trust return, and the file's own status.
     origin: str = ""
     file_status: str = ""
+    # What `changes` was compared with: the values version, and whether the store had no current value for any
+    # of the file's metrics and months (store.Preview).
+    compared_version: int | None = None
+    compared_with_none: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -84,6 +87,12 @@ class Prepared:
             return {"new": 0, "revised": 0, "unchanged": 0}
         counts = self.changes["change"].value_counts()
         return {key: int(counts.get(key, 0)) for key in ("new", "revised", "unchanged")}
+
+    def preview(self) -> store.Preview | None:
+        """What the commit may take from this preview, when the store has not changed since it was made."""
+        if self.compared_version is None:
+            return None
+        return store.Preview(self.compared_version, self.counts(), self.compared_with_none)
 
     def preview_summary(self) -> pd.DataFrame:
         """New, revised and unchanged value counts per metric and organisation, for the preview."""
@@ -329,11 +338,16 @@ def _prepare(
     if prepared.errors or engine is None:
         return prepared
     with engine.connect() as conn:
+        # Read first: a write landing during the reads below makes the commit compare again.
+        compared_version = store.versions_in(conn).values
         prepared.duplicate_of = store.find_active_upload_by_hash(conn, prepared.sha256)
-        current = store.current_for_keys(conn, rows)
+        # One read of the file's metrics in every month: the history the warnings compare each series with, and
+        # (in the file's months) the current values the preview compares with. A national file's metrics are
+        # 1.3 million rows; they used to be read twice.
+        history = store.current_in(conn, metric_ids=sorted(rows["metric_id"].unique()))
+    current = history[history["period"].isin(rows["period"].unique())]
     prepared.changes = store.classify_changes(rows[[*CANONICAL_COLUMNS, "line"]], current)
-    # Warnings compare with each series' own history, not just the months in the file.
-    history = store.read_current(engine, metric_ids=sorted(rows["metric_id"].unique()))
+    prepared.compared_version, prepared.compared_with_none = compared_version, current.empty
     prepared.problems.extend(_warnings(prepared.changes, rows, history, config))
     return prepared
 
@@ -408,8 +422,12 @@ def _outliers(rows: pd.DataFrame, current: pd.DataFrame) -> list[Problem]:
     """Values far outside their own series' history (more than 5 robust SDs from the median)."""
     if current.empty:
         return []
-    stats = current.groupby(["metric_id", "org_code"])["value"].agg(
-        median="median", mad=lambda s: float(np.median(np.abs(s - np.median(s)))), n="count"
+    # The median absolute deviation as two grouped medians (one Python call per series took 3 s at national scale).
+    keys = [current["metric_id"], current["org_code"]]
+    by_series = current["value"].groupby(keys)
+    deviation = (current["value"] - by_series.transform("median")).abs()
+    stats = pd.DataFrame(
+        {"median": by_series.median(), "mad": deviation.groupby(keys).median(), "n": by_series.count()}
     )
     joined = rows.join(stats, on=["metric_id", "org_code"], how="inner")
     joined = joined[joined["n"] >= 12]

@@ -27,6 +27,7 @@ from perfdash.store.database import (
     get_engine,
     missing_sqlite_file,
     versions,
+    versions_in,
     write_transaction,
 )
 from perfdash.store.plans import classify_plan_changes, commit_plans, read_plans, save_plans
@@ -48,6 +49,7 @@ from perfdash.store.schema import (
     DatabaseError,
     Engine,
     FieldTooLongError,
+    Preview,
     StoreError,
     check_lengths,
     commentary,
@@ -74,6 +76,7 @@ from perfdash.store.values import (
     commit,
     commit_rows,
     current_for_keys,
+    current_in,
     current_periods,
     read_current,
     rollback_upload,
@@ -105,6 +108,7 @@ __all__ = [
     "DatabaseError",
     "Engine",
     "FieldTooLongError",
+    "Preview",
     "StoreError",
     "Versions",
     "add_commentary",
@@ -119,6 +123,7 @@ __all__ = [
     "commit_rows",
     "count_uploads",
     "current_for_keys",
+    "current_in",
     "current_periods",
     "current_values",
     "database",
@@ -149,5 +154,6 @@ __all__ = [
     "uploads",
     "value_history",
     "versions",
+    "versions_in",
     "write_transaction",
 ]

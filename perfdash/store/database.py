@@ -250,8 +250,11 @@ def _bump_version(conn: Connection, key: str) -> None:
     )
 
 
-# The write transaction open in this thread or task, so writes nested inside it (service.commit_files) join it.
-_ACTIVE_WRITE: ContextVar[tuple[Engine, Connection, str] | None] = ContextVar("perfdash_active_write", default=None)
+# The write transaction open in this thread or task, so writes nested inside it (service.commit_files) join it;
+# its last item says whether a write block has already finished inside it (see untouched).
+_ACTIVE_WRITE: ContextVar[tuple[Engine, Connection, str, dict[str, bool]] | None] = ContextVar(
+    "perfdash_active_write", default=None
+)
 
 
 @contextmanager
@@ -263,6 +266,7 @@ def write_transaction(engine: Engine, *, bumps: str = VALUES_VERSION) -> Iterato
     active = _ACTIVE_WRITE.get()
     if active is not None and active[0] is engine:
         yield active[1]
+        active[3]["written"] = True
         if bumps != active[2]:
             _bump_version(active[1], bumps)
         return
@@ -272,7 +276,7 @@ def write_transaction(engine: Engine, *, bumps: str = VALUES_VERSION) -> Iterato
             conn.execution_options(**{_WRITE_OPTION: True})
             with conn.begin():
                 _lock(conn)
-                token = _ACTIVE_WRITE.set((engine, conn, bumps))
+                token = _ACTIVE_WRITE.set((engine, conn, bumps, {"written": False}))
                 try:
                     yield conn
                 finally:
@@ -297,11 +301,26 @@ class Versions:
 def versions(engine: Engine) -> Versions:
     """Both versions in one single-row-per-key query, cheap enough to read on every page render."""
     with engine.connect() as conn:
-        rows = dict(
-            conn.execute(
-                sa.select(meta_table.c.key, meta_table.c.value).where(
-                    meta_table.c.key.in_([VALUES_VERSION, COMMENTARY_VERSION])
-                )
-            ).all()
-        )
+        return versions_in(conn)
+
+
+def versions_in(conn: Connection) -> Versions:
+    """The versions as this connection's transaction sees them."""
+    rows = dict(
+        conn.execute(
+            sa.select(meta_table.c.key, meta_table.c.value).where(
+                meta_table.c.key.in_([VALUES_VERSION, COMMENTARY_VERSION])
+            )
+        ).all()
+    )
     return Versions(values=int(rows[VALUES_VERSION]), commentary=int(rows[COMMENTARY_VERSION]))
+
+
+def untouched(conn: Connection) -> bool:
+    """True inside a write transaction on conn in which no write block has finished yet.
+
+    Until then the store is as its version says: an earlier file of the same transaction (service.commit_files)
+    changes values without a new version, which is bumped only when the whole transaction commits.
+    """
+    active = _ACTIVE_WRITE.get()
+    return active is not None and active[1] is conn and not active[3]["written"]

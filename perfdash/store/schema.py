@@ -229,6 +229,19 @@ def check_lengths(**fields: str | None) -> None:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What a file's preview found, and the values version it compared with.
+
+    A commit in a transaction that has written nothing else, on a store still at that version, takes the counts
+    from here instead of comparing a million rows with the store a second time.
+    """
+
+    values_version: int
+    counts: dict[str, int]
+    all_new: bool  # no current value existed for any of the file's metrics and months
+
+
+@dataclass(frozen=True)
 class CommitResult:
     """What a commit did."""
 
