@@ -7,6 +7,8 @@ Each round runs the floor (`python -c "import pandas; pandas.read_csv(file)"`) a
 would: start-up, imports, decoding, parsing, validation, preview and the commit. The sides are interleaved
 round by round and compared by their minimums, so other work on the machine slows both alike. Peak memory
 is each child's own maximum resident set (wait4). PostgreSQL runs on loopback when it is installed.
+Then, once, a republished copy of the file (1% of its values revised) is loaded into the last SQLite store:
+the preview and the commit compare every row with the store.
 
 The files are generated in a child too: Linux hands a parent's resident high-water mark on to a child it
 spawns (exec keeps the larger of the two), so a parent that had held the generated frame made every child
@@ -79,6 +81,13 @@ def main(rounds: int, with_postgres: bool) -> None:
             floor.append(_run([sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"]))
             for name, fresh_url in targets.items():
                 ingest[name].append(_run(_ingest(data, fresh_url(round_number))))
+        revision = None
+        if "sqlite" in targets:
+            # A republished national file: the same rows, 1% of the values revised, into the store the last
+            # SQLite round loaded (the preview and the commit compare 1.3 million rows with the store).
+            subprocess.run([sys.executable, __file__, "--write-revision", str(folder)], cwd=ROOT, check=True)
+            loaded = f"sqlite:///{folder / f'round{rounds - 1}.sqlite'}"
+            revision = _run([*_ingest(folder / "revised.csv", loaded), "--accept-warnings"])
         best_floor = min(seconds for seconds, _ in floor)
         print(f"floor, read_csv whole process: min {best_floor:.2f} s, peak {max(mb for _, mb in floor):.0f} MB")
         for name, runs in ingest.items():
@@ -89,10 +98,23 @@ def main(rounds: int, with_postgres: bool) -> None:
                 f"peak {max(mb for _, mb in runs):.0f} MB (target 400); all: "
                 + ", ".join(f"{seconds:.2f}" for seconds, _ in runs)
             )
+        if revision is not None:
+            print(f"sqlite     revision load, whole process (1 run): {revision[0]:.2f} s, peak {revision[1]:.0f} MB")
     finally:
         if server is not None:
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_revision(folder: Path) -> None:
+    """revised.csv: national.csv with the value of 1% of its rows (those without counts) raised by 0.1."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.read_csv(folder / "national.csv")
+    revise = (np.random.default_rng(1).random(len(frame)) < 0.01) & frame["numerator"].isna().to_numpy()
+    frame.loc[revise, "value"] += 0.1
+    frame.to_csv(folder / "revised.csv", index=False)
 
 
 def _sqlite_copy(template: Path, folder: Path, round_number: int) -> str:
@@ -120,6 +142,9 @@ def _postgres_database(server, reference: Path, round_number: int) -> str:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write-files"]:
         write_files(Path(sys.argv[2]))
+        raise SystemExit
+    if sys.argv[1:2] == ["--write-revision"]:
+        write_revision(Path(sys.argv[2]))
         raise SystemExit
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     main(int(arguments[0]) if arguments else 3, "--no-postgres" not in sys.argv)
