@@ -216,12 +216,18 @@ def _upsert_current(
         )
         return
     differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    # Only the rows that are new or differ try to go in: a republished file is mostly unchanged, and PostgreSQL's
+    # ON CONFLICT path, taken row by row, cost seconds for a million unchanged rows; a join finds them at once.
     conn.execute(
         sa.text(
             f"""
             INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
-            SELECT metric_id, org_code, period, upload_id, value, numerator, denominator
-            FROM observations WHERE id BETWEEN :first_id AND :last_id
+            SELECT o.metric_id, o.org_code, o.period, o.upload_id, o.value, o.numerator, o.denominator
+            FROM observations o LEFT JOIN current_values c
+              ON c.metric_id = o.metric_id AND c.org_code = o.org_code AND c.period = o.period
+            WHERE o.id BETWEEN :first_id AND :last_id
+              AND (c.metric_id IS NULL OR c.value {differs} o.value OR c.numerator {differs} o.numerator
+                   OR c.denominator {differs} o.denominator)
             ON CONFLICT (metric_id, org_code, period) DO UPDATE SET
                 upload_id = excluded.upload_id, value = excluded.value,
                 numerator = excluded.numerator, denominator = excluded.denominator
