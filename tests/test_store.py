@@ -268,29 +268,6 @@ def test_a_failure_in_a_later_part_undoes_the_earlier_parts(sqlite_engine, write
     _no_scratch_left(sqlite_engine)
 
 
-def test_a_scratch_file_that_cannot_be_written_fails_the_load_and_leaves_nothing(
-    sqlite_engine, write_path, monkeypatch
-):
-    if write_path != "bulk":
-        pytest.skip("only the bulk path writes scratch files")
-    written = []
-    real_ingest = store.bulk._adbc_ingest
-
-    def full_disk_on_the_second_part(path, part):
-        if written:
-            raise OSError(28, "No space left on device")
-        written.append(path)
-        real_ingest(path, part)
-
-    monkeypatch.setattr(store.bulk, "_adbc_ingest", full_disk_on_the_second_part)
-    rows = _rows({("ae_attendances", org, "2025-04"): 10.0 for org in ("R1H", "RF4", "RQX", "RQXZ")})
-    before = store.table_counts(sqlite_engine)
-    with pytest.raises(OSError, match="No space"):
-        _commit(sqlite_engine, rows, "full")
-    assert store.table_counts(sqlite_engine) == before
-    _no_scratch_left(sqlite_engine)
-
-
 def test_commit_files_is_one_transaction_on_either_write_path(engine, write_path):
     # Several files in one command (issue 16) share the transaction the bulk path writes through (issue 15).
     from perfdash import service
