@@ -119,6 +119,19 @@ def test_outlier_warning(config, demo_sqlite):
     assert any("far outside" in w.message and w.line == 2 for w in prepared.warnings)
 
 
+def test_outliers_are_warned_of_when_a_file_would_load_them_not_when_it_repeats_them(config, demo_sqlite):
+    from perfdash.service import commit_prepared
+
+    sqlite_engine = demo_sqlite("2025-06")
+    text = "period,org_code,metric_id,value\n2025-07,R1H,ae_4hr_all,0.74\n"
+    first = prepare("o.csv", text.encode(), config, sqlite_engine, today_month="2026-11")
+    commit_prepared(sqlite_engine, first, user="a@nhs.net")
+    # The same value again (in a republished file, say): already loaded and accepted, so no second warning.
+    again = prepare("again.csv", (text + "2025-07,RF4,ae_4hr_all,0.73\n").encode(), config, sqlite_engine)
+    outliers = [w for w in again.warnings if "far outside" in w.message]
+    assert [w.line for w in outliers] == [3], [w.message for w in again.warnings]  # RF4's new value only
+
+
 def test_format_is_detected_and_named(config, sqlite_engine):
     prepared = prepare(
         "c.csv", (HEADER + "2025-04,R1H,ae_attendances,100,,\n").encode(), config, sqlite_engine, today_month="2026-11"
