@@ -232,7 +232,7 @@ STYLE = f"""<style>
 .pd-table td.pd-long {{ overflow-wrap: anywhere; min-width: 8rem; }}
 .pd-table td.pd-icon {{ text-align: center; padding-left: 0.1rem; padding-right: 0.1rem; }}
 .pd-table img {{ vertical-align: middle; }}
-.pd-table ul {{ margin: 0.2rem 0 0 0; padding-left: 1rem; }}
+.pd-table ul {{ margin: 0.2rem 0 0 0; padding-left: 1rem; font-size: inherit; }}
 .pd-table li {{ font-size: inherit; line-height: inherit; margin: 0 0 0.15rem 0; padding: 0; }}
 .pd-table summary {{ cursor: pointer; }}
 .pd-table summary:focus {{ outline: 3px solid {NHS_WARM_YELLOW}; }}

@@ -52,6 +52,14 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
         assert not table["clipped"], f"cut off: {table['clipped']}"
         assert not table["outside"], f"headings out of sight: {table['outside']}"
         assert not table["inner"], f"an inner scroll: {table['inner']}"
+    # The matrix's metric names are in the tables' own text size: Streamlit's global `ul { font-size: 1rem }`
+    # made them a third larger than every other cell.
+    sizes = (
+        page.get_by_test_id("stHtml")
+        .locator("table")
+        .first.evaluate("t => [t.querySelector('td'), t.querySelector('li a')].map(e => getComputedStyle(e).fontSize)")
+    )
+    assert sizes[0] == sizes[1], sizes
     # The SPC reading and Data to are whole words a reader can see (the grid cut them off).
     first = page.get_by_test_id("stHtml").last.locator("tbody tr:not(.pd-group)").first
     assert first.locator('td[data-label="SPC reading"]').inner_text().strip()
