@@ -451,6 +451,11 @@ class Config(_Strict):
         """ONS codes of the places."""
         return {p.code for p in self.places}
 
+    @cached_property
+    def board_codes(self) -> frozenset[str]:
+        """The ICB, its trusts and its places: every organisation the board reports on."""
+        return frozenset({self.system.code, *(o.code for o in self.organisations), *self.place_codes})
+
     def org_kind(self, code: str) -> str:
         """'system', 'trust', 'place' or 'other' (a benchmark provider)."""
         if code == self.system.code:

@@ -79,8 +79,7 @@ def synthetic_metrics(config: Config, current: pd.DataFrame, uploads: pd.DataFra
     if current.empty:
         return []
     demo = current[synthetic_mask(current, uploads)]
-    board_orgs = {config.system.code, *(o.code for o in config.organisations), *config.place_codes}
-    found = set(demo.loc[demo["org_code"].isin(board_orgs), "metric_id"])
+    found = set(demo.loc[demo["org_code"].isin(config.board_codes), "metric_id"])
     return [m.id for m in config.metrics if m.id in found]
 
 
@@ -118,8 +117,8 @@ def sources_table(config: Config, current: pd.DataFrame, uploads: pd.DataFrame, 
     """One row per catalogue metric: publication, last month loaded for NEL, origin, last upload, next due, late."""
     fresh = freshness(current, config, today).set_index("metric_id")
     valued = with_origin(current, uploads) if not current.empty else current.assign(origin=None)
-    board_orgs = {config.system.code, *(o.code for o in config.organisations), *config.place_codes}
-    by_metric = dict(tuple(valued[valued["org_code"].isin(board_orgs)].groupby("metric_id"))) if len(valued) else {}
+    board = valued[valued["org_code"].isin(config.board_codes)]
+    by_metric = dict(tuple(board.groupby("metric_id"))) if len(valued) else {}
     records = []
     for metric in config.metrics:
         row = fresh.loc[metric.id]

@@ -348,7 +348,7 @@ def _prepare(
         history = store.current_in(
             conn,
             metric_ids=sorted(rows["metric_id"].unique()),
-            org_codes=sorted(set(rows["org_code"].unique()) | _board_orgs(config)),
+            org_codes=sorted(set(rows["org_code"].unique()) | config.board_codes),
         )
     current = history[history["period"].isin(rows["period"].unique())]
     prepared.changes = store.classify_changes(rows[[*CANONICAL_COLUMNS, "line"]], current)
@@ -373,13 +373,8 @@ def _finish_plans(prepared: Prepared, config: Config, engine: Engine | None) -> 
     return prepared
 
 
-def _board_orgs(config: Config) -> set[str]:
-    """The ICB, its trusts and its places: the organisations the registry names."""
-    return {config.system.code, *(o.code for o in config.organisations), *config.place_codes}
-
-
 def _known_orgs(config: Config, engine: Engine | None) -> set[str]:
-    codes = _board_orgs(config)
+    codes = set(config.board_codes)
     if engine is not None:
         codes |= set(store.read_reference(engine)["code"])
     return codes

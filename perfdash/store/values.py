@@ -32,10 +32,7 @@ def current_for_keys(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     periods = sorted(rows["period"].unique().tolist())
     if not metric_ids:
         return pd.DataFrame(columns=[*KEY, *VALUE_COLUMNS, "upload_id"])
-    query = sa.select(current_values).where(
-        current_values.c.metric_id.in_(metric_ids), current_values.c.period.in_(periods)
-    )
-    return _frame(conn, query)
+    return current_in(conn, metric_ids=metric_ids, periods=periods)
 
 
 def classify_changes(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
