@@ -252,6 +252,7 @@ def test_bulk_load_leaves_no_scratch_files(sqlite_engine, write_path):
 
 def _no_scratch_left(engine) -> None:
     assert list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{os.getpid()}-*")) == []
+    assert "perfdash-write-behind" not in {thread.name for thread in threading.enumerate()}
     with engine.connect() as conn:
         assert {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")} <= {"main", "temp"}
 
