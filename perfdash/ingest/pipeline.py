@@ -402,8 +402,11 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
     # of the whole history per metric took 2 s for a national file).
     before = pd.DataFrame({"metric_id": latest.index, "period": [add_months(p, -1) for p in latest]})
     previous_orgs = _orgs_by_metric(current.merge(before, on=["metric_id", "period"]))
-    reported_orgs = _orgs_by_metric(rows.merge(latest.reset_index(), on=["metric_id", "period"]))
-    file_orgs = _orgs_by_metric(rows)
+    # A first load has no month before to compare with: skip grouping a million rows twice (0.1 s, 40 MB).
+    reported_orgs = (
+        _orgs_by_metric(rows.merge(latest.reset_index(), on=["metric_id", "period"])) if previous_orgs else {}
+    )
+    file_orgs = _orgs_by_metric(rows) if previous_orgs else {}
     for metric_id, period in latest.items():
         previous = previous_orgs.get(metric_id, set())
         if not previous:
@@ -426,7 +429,8 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
             )
     # Only values this file would change: a republished series repeats values already loaded (and already
     # accepted), and warning about each again buried the few that differ (11,697 warnings for 4,977 revisions).
-    warnings.extend(_outliers(changes[changes["change"] != "unchanged"], current))
+    if not current.empty:  # else no series has a history, and the filter would copy every row of a first load
+        warnings.extend(_outliers(changes[changes["change"] != "unchanged"], current))
     return warnings
 
 
