@@ -314,7 +314,24 @@ def test_reads_filtered_by_month_metric_and_organisation_are_slices_of_the_whole
     ):
         part = store.read_current(engine, **filters)
         pd.testing.assert_frame_equal(part, whole[expected].reset_index(drop=True))
-    assert store.current_periods(engine) == ["2025-05", "2025-04"]
+    assert store.read_current(engine, periods=[]).empty
+
+
+def test_latest_period_is_the_newest_month_up_to_a_month_for_the_organisations_not_excluded(engine):
+    assert store.latest_period(engine, "ae_4hr_all", up_to="2025-12", excluding=[]) is None  # nothing stored
+    values = {("ae_4hr_all", "R1H", "2025-04"): 70.0, ("ae_4hr_all", "R1H", "2025-06"): 71.0}
+    values |= {("ae_4hr_all", "RF4", "2025-05"): 72.0, ("rtt_18wk_incomplete", "RF4", "2025-07"): 60.0}
+    _commit(engine, _rows(values), "a")
+
+    def latest(up_to: str, excluding: list[str], metric_id: str = "ae_4hr_all") -> str | None:
+        return store.latest_period(engine, metric_id, up_to=up_to, excluding=excluding)
+
+    assert latest("2025-12", []) == "2025-06"  # not the other metric's July
+    assert latest("2025-05", []) == "2025-05"  # up to and including the month
+    assert latest("2025-12", ["R1H"]) == "2025-05"
+    assert latest("2025-04", ["R1H"]) is None
+    assert latest("2025-12", ["R1H", "RF4"], "rtt_18wk_incomplete") is None
+    assert latest("2025-12", ["R1H"], "rtt_18wk_incomplete") == "2025-07"
 
 
 def test_an_uploads_observations_are_numbered_in_key_order_even_after_a_failed_load(engine, write_path):

@@ -407,11 +407,15 @@ def _stored_metric_ids(conn: Connection) -> list[str]:
     return [metric_id for (metric_id,) in rows]
 
 
-def current_periods(engine: Engine) -> list[str]:
-    """Every month with a current value, newest first."""
-    query = sa.select(current_values.c.period).distinct().order_by(current_values.c.period.desc())
+def latest_period(engine: Engine, metric_id: str, *, up_to: str, excluding: list[str]) -> str | None:
+    """The latest month up to `up_to` with a current value of the metric for an organisation not excluded."""
+    query = sa.select(sa.func.max(current_values.c.period)).where(
+        current_values.c.metric_id == metric_id,
+        current_values.c.period <= up_to,
+        current_values.c.org_code.not_in(excluding),
+    )
     with engine.connect() as conn:
-        return [str(period) for period in conn.execute(query).scalars()]
+        return conn.execute(query).scalar_one()
 
 
 def value_history(engine: Engine, metric_id: str, org_code: str, period: str) -> pd.DataFrame:
