@@ -10,11 +10,16 @@ chart its SVG.
   server's caches are empty; the process start itself is not counted, for either side);
 - warm reload: reloading the page in the same tab.
 Blank and overview are interleaved round by round and compared by their minimums.
+Then, on a copy of the store, the Metric page's first view after an upload: three times, the latest month loaded
+again with its values revised (`python -m perfdash ingest`, as an analyst would from the command line), and the
+page reloaded (its caches are keyed on the store's version, so this view reads the store again).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,8 +87,46 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[f
                     context.close()
                 finally:
                     server.stop()
+        times["metric first view after an upload"] = _after_uploads(chromium, url, folder, scale)
         chromium.close()
     return {**times, **switches}
+
+
+def _after_uploads(chromium, url: str, folder: Path, scale: str) -> list[float]:
+    """The Metric page's reload after each of three uploads of a revised month, on a copy of the store."""
+    source = Path(store.get_engine(url).url.database)
+    store.dispose_engines()
+    copy = folder / f"{scale}-uploads.sqlite"
+    shutil.copy(source, copy)
+    copy_url = f"sqlite:///{copy}"
+    latest = store.read_current(store.get_engine(copy_url)).query("period == period.max()")
+    store.dispose_engines()
+    server = app_server.start(copy_url, log_dir=folder, name=f"uploads-{scale}", timeout=300)
+    timings = []
+    try:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{server.url}/metric")
+        drawn(page, "Metric")
+        for number in range(1, 4):
+            month = folder / f"revised-month-{number}.csv"
+            revised = latest.copy()
+            # A ratio is revised through its numerator (the file's value must match its counts).
+            counted = revised["numerator"].notna() & revised["denominator"].notna()
+            revised.loc[counted, "numerator"] = (revised.loc[counted, "numerator"] * (1 - number / 100)).round()
+            revised.loc[counted, "value"] = float("nan")
+            revised.loc[~counted, "value"] *= 1 - number / 100
+            revised[["period", "org_code", "metric_id", "value", "numerator", "denominator"]].to_csv(month, index=False)
+            command = [sys.executable, "-m", "perfdash", "ingest", str(month), "--database", copy_url]
+            command += ["--user", "bench", "--accept-warnings", "--keep-demo"]
+            subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True)
+            timings.append(_timed(page.reload, page, "Metric"))
+        context.close()
+    finally:
+        server.stop()
+        for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+            path.unlink(missing_ok=True)
+    return timings
 
 
 def _page_switches(page, base_url: str) -> dict[str, list[float]]:
