@@ -132,18 +132,6 @@ def _month_everywhere(version: int, period: str) -> pd.DataFrame:
     return store.read_current(get_engine(), periods=[period])
 
 
-def _benchmark_rows(version: int, metric_id: str, month: str) -> pd.DataFrame:
-    """Every organisation's current values of the metric, and of the one that says which trusts are peers, in the
-    latest month up to `month` with national data: the one month the benchmark compares (440 rows at national
-    scale, where reading the two metrics' every month, 53,000 rows, took 0.15-0.19 s after each upload)."""
-    from perfdash.benchmark import PEER_KIND_METRIC
-
-    engine = get_engine()
-    period = store.latest_period(engine, metric_id, up_to=month, excluding=sorted(get_config().org_names))
-    metric_ids = sorted({metric_id, PEER_KIND_METRIC})
-    return store.read_current(engine, metric_ids=metric_ids, periods=[] if period is None else [period])
-
-
 def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its numeric columns in read-only arrays (an in-place write raises instead of leaking)."""
     columns = {}
@@ -236,7 +224,7 @@ def _benchmark_view(version: int, metric_id: str, org_code: str, month: str):
 
     config = get_config()
     metric = config.metric_by_id[metric_id]
-    everywhere = _benchmark_rows(version, metric_id, month)
+    everywhere = service.benchmark_rows(get_engine(), config, metric_id, month)
     return metric_detail.benchmark_view(everywhere, _reference(version), config, metric, org_code, month)
 
 

@@ -140,3 +140,36 @@ def test_every_rank_in_national_columns_equals_peer_rank(april, config, trust):
     for metric_id, row in columns.iterrows():
         rank = benchmark.peer_rank(current, reference, config, config.metric_by_id[metric_id], trust, "2025-04")
         assert (None if pd.isna(row["rank"]) else (row["rank"], row["peers"])) == rank, metric_id
+
+
+@pytest.mark.parametrize(
+    ("org_code", "month"),
+    [("RF4", "2025-04"), ("RF4", "2025-06"), ("NEL", "2025-04"), ("RQX", "2025-05"), ("RJ1", "2025-04")],
+)
+def test_the_one_month_the_page_reads_gives_the_view_of_every_month(april, config, sqlite_engine, org_code, month):
+    from perfdash import metric_detail
+    from perfdash.service import benchmark_rows
+
+    current, reference = april
+    metric = config.metric_by_id["ae_4hr_all"]
+    rows = benchmark_rows(sqlite_engine, config, metric.id, month)
+    assert set(rows["period"]) == {"2025-04"} and len(rows) < len(current)
+    whole = metric_detail.benchmark_view(current, reference, config, metric, org_code, month)
+    read = metric_detail.benchmark_view(rows, reference, config, metric, org_code, month)
+    if whole is None:
+        assert read is None
+        return
+    assert (read.month, read.rank, read.note, read.definition) == (
+        whole.month,
+        whole.rank,
+        whole.note,
+        whole.definition,
+    )
+    pd.testing.assert_frame_equal(read.table, whole.table)
+    pd.testing.assert_frame_equal(read.providers.reset_index(drop=True), whole.providers.reset_index(drop=True))
+
+
+def test_no_month_of_national_data_up_to_the_month_reads_nothing(april, config, sqlite_engine):
+    from perfdash.service import benchmark_rows
+
+    assert benchmark_rows(sqlite_engine, config, "ae_4hr_all", "2025-03").empty
