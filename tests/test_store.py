@@ -6,6 +6,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -409,3 +410,60 @@ def test_the_second_file_of_one_commit_is_compared_with_the_first(config, engine
     first, second = service.commit_files(engine, [one, two], user="a@nhs.net")
     assert (first.added, second.added, second.revised) == (1, 0, 1)
     assert store.read_current(engine)["value"].tolist() == [73.0]
+
+
+def _merged_by_keys(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """What classify_changes finds for each row, by a plain left merge on the three text keys."""
+    old = current[[*store.KEY, *store.VALUE_COLUMNS, "upload_id"]].rename(
+        columns={name: f"old_{name}" for name in [*store.VALUE_COLUMNS, "upload_id"]}
+    )
+    text = rows.assign(**{key: rows[key].astype("str") for key in store.KEY})
+    return text.merge(old.assign(**{key: old[key].astype("str") for key in store.KEY}), on=store.KEY, how="left")
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+@pytest.mark.parametrize("every_row_stored", [True, False])
+def test_classify_changes_finds_what_a_merge_on_the_keys_finds(categorical, every_row_stored):
+    rng = np.random.default_rng(7)
+    keys = [
+        (m, o, p)
+        for m in ("ae_4hr_all", "cancer_62d")
+        for o in ("R1H", "RF4", "RQX", "X99")
+        for p in ("2025-04", "2025-05")
+    ]
+    stored = pd.DataFrame(keys, columns=store.KEY).sample(frac=1, random_state=1).reset_index(drop=True)
+    stored = stored.assign(
+        value=rng.integers(0, 5, len(stored)).astype(float),
+        numerator=np.where(rng.random(len(stored)) < 0.5, np.nan, 10.0),
+        denominator=np.where(rng.random(len(stored)) < 0.5, np.nan, 20.0),
+        upload_id=rng.integers(1, 4, len(stored)),
+    )
+    # The file: stored keys in another order (all but X99's, an organisation the file does not carry: its codes
+    # must not stand for another key's), and keys never stored.
+    in_file = stored[stored["org_code"] != "X99"]
+    rows = in_file.sample(frac=1.0 if every_row_stored else 0.75, random_state=2)[store.KEY].reset_index(drop=True)
+    if not every_row_stored:
+        rows = pd.concat(
+            [rows, pd.DataFrame([("ae_4hr_all", "RAT", "2025-05"), ("dm01_6wk", "R1H", "2025-04")], columns=store.KEY)]
+        )
+    rows = rows.reset_index(drop=True).assign(
+        value=rng.integers(0, 5, len(rows)).astype(float),
+        numerator=np.nan,
+        denominator=np.nan,
+        line=range(2, len(rows) + 2),
+    )
+    if categorical:
+        rows = rows.assign(**{key: pd.Categorical(rows[key], categories=sorted(set(rows[key]))) for key in store.KEY})
+    current = stored.assign(**{key: stored[key].astype("str") for key in store.KEY})
+
+    found = store.classify_changes(rows, current)
+    expected = _merged_by_keys(rows, current)
+    assert found[store.KEY].astype("str").equals(expected[store.KEY])
+    assert found[store.KEY].dtypes.equals(rows[store.KEY].dtypes)  # the file's own keys, as a first load keeps them
+    assert found["line"].tolist() == rows["line"].tolist()  # the file's order, one row each
+    for name in [*store.VALUE_COLUMNS, "upload_id"]:
+        np.testing.assert_array_equal(found[f"old_{name}"].to_numpy(float), expected[f"old_{name}"].to_numpy(float))
+    assert found["old_upload_id"].dtype == expected["old_upload_id"].dtype
+    is_new = expected["old_value"].isna()
+    assert (found["change"] == "new").tolist() == is_new.tolist()
+    assert set(found["change"]) <= {"new", "revised", "unchanged"} and (found["change"] != "new").sum() > 0

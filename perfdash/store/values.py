@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -42,18 +44,15 @@ def classify_changes(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
         return rows.assign(
             old_value=np.nan, old_numerator=np.nan, old_denominator=np.nan, old_upload_id=np.nan, change="new"
         )
-    merged = rows.merge(
-        current[[*KEY, *VALUE_COLUMNS, "upload_id"]].rename(
-            columns={
-                "value": "old_value",
-                "numerator": "old_numerator",
-                "denominator": "old_denominator",
-                "upload_id": "old_upload_id",
-            }
-        ),
-        on=KEY,
-        how="left",
-    )
+    # Each row's current value found by one integer key per row: a merge on three text keys took 2.2-2.5 s for a
+    # republished national file, and turned the file's categorical keys into a million strings each.
+    position = _positions(rows, current)
+    found = position >= 0
+    merged = rows.reset_index(drop=True)  # the file's own columns as they are, as a first load keeps them
+    for column in [*VALUE_COLUMNS, "upload_id"]:
+        merged[f"old_{column}"] = _taken(current[column], position, found)
+    if found.all():  # as a merge gives it: whole numbers unless a row has no upload to name
+        merged["old_upload_id"] = merged["old_upload_id"].astype("int64")
     is_new = merged["old_value"].isna()
     same = (
         same_values(merged["value"], merged["old_value"])
@@ -64,6 +63,50 @@ def classify_changes(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     merged.loc[same, "change"] = "unchanged"
     merged.loc[is_new, "change"] = "new"
     return merged
+
+
+def _positions(rows: pd.DataFrame, current: pd.DataFrame) -> np.ndarray:
+    """For each row, the position of the current value with the same key (metric, organisation, month), or -1."""
+    row_key = np.zeros(len(rows), dtype=np.int64)
+    current_key = np.zeros(len(current), dtype=np.int64)
+    readable = np.ones(len(rows), dtype=bool)
+    known = np.ones(len(current), dtype=bool)
+    for column in KEY:
+        categories, row_codes = _codes(rows[column])
+        current_codes = _codes_in(current[column], categories)
+        readable &= row_codes >= 0  # a missing key matches nothing
+        known &= current_codes >= 0  # nor does a key the file does not have
+        row_key = row_key * len(categories) + row_codes
+        current_key = current_key * len(categories) + current_codes
+    row_key[~readable] = -1
+    stored = np.flatnonzero(known)
+    found = pd.Index(current_key[stored]).get_indexer(row_key)
+    position = np.full(len(rows), -1, dtype=np.int64)
+    position[found >= 0] = stored[found[found >= 0]]
+    return position
+
+
+def _codes(column: pd.Series) -> tuple[list[str], np.ndarray]:
+    """The column's distinct values and each row's code among them (a categorical's own, when it is one)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(value) for value in column.cat.categories], column.cat.codes.to_numpy()
+    categories = [str(value) for value in column.dropna().unique()]
+    return categories, _codes_in(column, categories)
+
+
+def _codes_in(column: pd.Series, categories: list[str]) -> np.ndarray:
+    """Each value's position among the categories, -1 where it is not one (Arrow's hash lookup: 0.02 s for a
+    million strings, where pandas took 0.2 s)."""
+    values = pa.array(column.astype("str").array)  # no copy: the text is in Arrow already
+    found = pc.index_in(values, value_set=pa.array(categories, pa.string()))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _taken(column: pd.Series, position: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """The column's values at the positions found, NaN for rows without one."""
+    values = np.full(len(position), np.nan)
+    values[found] = column.to_numpy(dtype="float64", na_value=np.nan)[position[found]]
+    return values
 
 
 def same_values(a: pd.Series, b: pd.Series) -> pd.Series:
