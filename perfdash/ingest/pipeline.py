@@ -384,13 +384,23 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
     """Things that may be right but need a person to say so."""
     warnings: list[Problem] = []
     revised = changes[changes["change"] == "revised"]
-    for (period, metric_id), group in revised.groupby(["period", "metric_id"]):
-        first = group.iloc[0]
+    # One warning per month and metric, naming its first revision: the groups' first rows in one step (taking
+    # each group's first row in Python cost 0.75 s for a republished national file's 2,032 groups). By the keys
+    # as text, so the order is the months' and metrics' whatever types an importer gave the keys.
+    months_and_metrics = [revised["period"].astype("str"), revised["metric_id"].astype("str")]
+    firsts = revised.groupby(months_and_metrics).agg(
+        revised=("line", "size"),
+        org_code=("org_code", "first"),
+        old=("old_value", "first"),
+        new=("value", "first"),
+        line=("line", "first"),
+    )
+    for (period, metric_id), first in zip(firsts.index, firsts.itertuples(index=False), strict=True):
         warnings.append(
             Problem(
-                f"{label(period)} is already loaded for {metric_id}; {len(group)} value(s) will be revised "
-                f"(e.g. {first['org_code']}: {first['old_value']:g} to {first['value']:g})",
-                line=int(first["line"]),
+                f"{label(period)} is already loaded for {metric_id}; {first.revised} value(s) will be revised "
+                f"(e.g. {first.org_code}: {first.old:g} to {first.new:g})",
+                line=int(first.line),
                 column="value",
                 severity="warning",
                 fix="tick to confirm this is a revision",
@@ -401,7 +411,10 @@ def _warnings(changes: pd.DataFrame, rows: pd.DataFrame, current: pd.DataFrame, 
     # Who reported each metric in the month before its latest, and in its latest, each found by one join (a mask
     # of the whole history per metric took 2 s for a national file).
     before = pd.DataFrame({"metric_id": latest.index, "period": [add_months(p, -1) for p in latest]})
-    previous_orgs = _orgs_by_metric(current.merge(before, on=["metric_id", "period"]))
+    # The months before first (a national history has 120 of them; merging all of it took 0.5 s).
+    previous_orgs = _orgs_by_metric(
+        current[current["period"].isin(set(before["period"]))].merge(before, on=["metric_id", "period"])
+    )
     # A first load has no month before to compare with: skip grouping a million rows twice (0.1 s, 40 MB).
     reported_orgs = (
         _orgs_by_metric(rows.merge(latest.reset_index(), on=["metric_id", "period"])) if previous_orgs else {}

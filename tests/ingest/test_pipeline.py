@@ -4,6 +4,7 @@ import pytest
 
 from perfdash import service, store
 from perfdash.ingest.pipeline import prepare
+from perfdash.periods import label
 from tests.ingest.corpus import BAD_FILES, HEADER, BadFile
 
 
@@ -109,6 +110,32 @@ def test_preview_and_warnings_against_history(config, demo_sqlite):
         "Jun 2025" in w.message
         for w in prepared.warnings
     ), [w.message for w in prepared.warnings]
+
+
+def test_one_revision_warning_per_month_and_metric_in_their_order_naming_the_first(config, demo_sqlite):
+    sqlite_engine = demo_sqlite("2025-06")
+    current = store.read_current(sqlite_engine)
+    months, metrics = ["2025-05", "2025-06"], ["ae_4hr_all", "ae_attendances"]
+    chosen = current[current["period"].isin(months) & current["metric_id"].isin(metrics)]
+    chosen = chosen[chosen["org_code"].isin(["R1H", "RF4", "RQX"])]
+    # Written newest month and last metric first, so the file meets its keys out of their order.
+    rows = chosen.sort_values(["period", "metric_id", "org_code"], ascending=[False, False, True])
+    revised = rows.assign(value=rows["value"] + 1)[["period", "org_code", "metric_id", "value"]].reset_index(drop=True)
+    prepared = prepare("rev.csv", revised.to_csv(index=False).encode(), config, sqlite_engine, today_month="2026-11")
+    assert prepared.ok, prepared.problem_table()
+    old = chosen.set_index(["period", "metric_id", "org_code"])["value"]
+    expected = []
+    for period in months:
+        for metric_id in metrics:
+            group = revised[(revised["period"] == period) & (revised["metric_id"] == metric_id)]
+            first = group.iloc[0]
+            message = (
+                f"{label(period)} is already loaded for {metric_id}; {len(group)} value(s) will be revised "
+                f"(e.g. {first['org_code']}: {old[(period, metric_id, first['org_code'])]:g} to {first['value']:g})"
+            )
+            expected.append((message, int(group.index[0]) + 2))  # the file's line: its header is line 1
+    found = [(w.message, w.line) for w in prepared.warnings if "already loaded" in w.message]
+    assert found == expected
 
 
 def test_outlier_warning(config, demo_sqlite):
