@@ -17,7 +17,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from perfdash.store.schema import KEY, VALUE_COLUMNS
+from perfdash.store.schema import KEY, VALUE_COLUMNS, sqlite_file_path
 
 
 def insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
@@ -111,8 +111,9 @@ def insert_staged_sqlite(conn: Connection, parts: list[pa.RecordBatchReader]) ->
     """
     _remove_orphaned_staging()
     info = conn.connection.info
-    if WRITE_BEHIND not in info and conn.engine.url.database not in (None, "", ":memory:"):
-        info[WRITE_BEHIND] = WriteBehind([f"{conn.engine.url.database}-wal", conn.engine.url.database])
+    path = sqlite_file_path(conn.engine)
+    if WRITE_BEHIND not in info and path is not None:
+        info[WRITE_BEHIND] = WriteBehind([f"{path}-wal", path])
     staged = info.setdefault(STAGING, [])
     columns = ", ".join(_OBSERVATION_COLUMNS)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfdash-staging") as writer:
@@ -225,7 +226,8 @@ class WriteBehind:
 
 
 def detach_staging(dbapi_connection, record) -> None:
-    """Pool check-in: the transaction is over, so the scratch databases can be detached and deleted."""
+    """Pool check-in: the transaction is over, so its write-behind stops and its scratch databases are detached
+    and deleted."""
     write_behind = record.info.pop(WRITE_BEHIND, None)
     if write_behind is not None:
         write_behind.close()

@@ -23,6 +23,7 @@ from perfdash.store.schema import (
     StoreError,
     meta_table,
     metadata,
+    sqlite_file_path,
 )
 
 # How long a write waits for another write before saying the store is busy (seconds).
@@ -126,15 +127,8 @@ def _create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def _sqlite_path(engine: Engine) -> str | None:
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
-        return None
-    return os.path.abspath(database)
-
-
 def _remember_file(engine: Engine) -> None:
-    path = _sqlite_path(engine)
+    path = sqlite_file_path(engine)
     if path is not None:
         status = os.stat(path)
         _FILE_IDENTITY[engine] = (path, (status.st_dev, status.st_ino))

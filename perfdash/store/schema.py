@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -209,6 +210,14 @@ plan_values = sa.Table(
     sa.Index("ix_plan_values_key", "metric_id", "org_code", "period", "upload_id"),
 )
 PLAN_COLUMNS = ["period", "org_code", "metric_id", "plan", "upload_id"]
+
+
+def sqlite_file_path(engine: Engine) -> str | None:
+    """The absolute path of a SQLite store's file; None for PostgreSQL, an in-memory or a URI-named database."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return os.path.abspath(database)
 
 
 class StoreError(RuntimeError):
