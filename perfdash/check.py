@@ -79,7 +79,7 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
         uploads = store.list_uploads(engine)
         nel = sorted({config.system.code, *(c for m in config.metrics for c in config.metric_orgs(m))})
         current = store.read_current(engine, org_codes=nel)
-        orphaned = store.orphaned_observations(engine)
+        orphaned = store.orphaned_values(engine)
     except store.StoreError as error:
         report.problems.append(f"database: {error}")
         return report
@@ -88,7 +88,7 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
         return report
     if orphaned:
         report.problems.append(
-            f"database: {orphaned:,} observations belong to no upload (the store is damaged; restore it from a backup)"
+            f"database: {orphaned:,} values belong to no upload (the store is damaged; restore it from a backup)"
         )
         return report
     live = uploads[uploads["status"] == "live"]
@@ -96,7 +96,7 @@ def run(config_path: str | None, database_url: str | None, today: date) -> Check
         f"database  ok: {engine.url.render_as_string(hide_password=True)}: schema version {store.SCHEMA_VERSION}, "
         f"values version {version.values}, commentary version {version.commentary}, "
         f"{len(uploads)} uploads ({len(live)} live), "
-        f"{counts['current_values']:,} current values, {counts['observations']:,} observations kept"
+        f"{counts['current_values']:,} current values, {counts['observations']:,} earlier values kept"
     )
     if not live.empty:
         newest = live.iloc[0]

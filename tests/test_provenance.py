@@ -88,6 +88,8 @@ def test_a_version_1_store_is_migrated_and_its_demo_recognised(tmp_path):
     with engine.begin() as conn:
         for column in ("origin", "source", "file_status"):
             conn.exec_driver_sql(f"ALTER TABLE uploads DROP COLUMN {column}")
+        for column in ("first_observation_id", "last_observation_id"):  # dropped by version 4
+            conn.exec_driver_sql(f"ALTER TABLE uploads ADD COLUMN {column} INTEGER")
         conn.exec_driver_sql("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         conn.exec_driver_sql(
             "INSERT INTO uploads (file_name, sha256, format, uploaded_by, uploaded_at, n_rows, n_added, n_revised, "

@@ -51,6 +51,12 @@ def _current(engine) -> dict[tuple[str, str, str], float]:
     return {(r.metric_id, r.org_code, r.period): r.value for r in frame.itertuples()}
 
 
+def _values_kept(engine) -> int:
+    """Every value the store keeps: the current ones and every other."""
+    counts = store.table_counts(engine)
+    return counts["current_values"] + counts["observations"]
+
+
 def test_schema_is_made_with_a_version(engine):
     counts = store.table_counts(engine)
     assert counts["meta"] == 3
@@ -69,7 +75,7 @@ def test_latest_upload_wins_and_nothing_is_overwritten(engine):
     assert _current(engine) == {("ae_attendances", "R1H", "2025-04"): 120, ("ae_attendances", "RF4", "2025-04"): 50}
     history = store.value_history(engine, "ae_attendances", "R1H", "2025-04")
     assert history["value"].tolist() == [100, 120]
-    assert store.table_counts(engine)["observations"] == 4
+    assert _values_kept(engine) == 4
     assert store.versions(engine) == store.Versions(values=2, commentary=0)
 
 
@@ -83,7 +89,7 @@ def test_rollback_restores_previous_values_and_is_recorded(engine):
     uploads = store.list_uploads(engine).set_index("id")
     assert uploads.at[second.upload_id, "status"] == "rolled back"
     assert uploads.at[second.upload_id, "rolled_back_by"] == "lead@nhs.net"
-    assert store.table_counts(engine)["observations"] == 3  # nothing deleted
+    assert _values_kept(engine) == 3  # nothing deleted
     with pytest.raises(store.StoreError, match="already been rolled back"):
         store.rollback_upload(engine, second.upload_id, by="x")
     with pytest.raises(store.StoreError, match="no upload 99"):
@@ -335,23 +341,39 @@ def test_latest_period_is_the_newest_month_up_to_a_month_for_the_organisations_n
     assert latest("2025-12", ["R1H"], "rtt_18wk_incomplete") == "2025-07"
 
 
-def test_an_uploads_observations_are_numbered_in_key_order_even_after_a_failed_load(engine, write_path):
-    # The PostgreSQL bulk path numbers the rows itself (one sequence call, not one per row); a failed load leaves a
-    # gap, and the next upload's recorded id range is still exactly its own rows.
-    bad = _rows({("ae_attendances", "R1H", "2025-05"): 1})
-    bad["value"] = [None]
-    with pytest.raises(sa.exc.IntegrityError):
-        _commit(engine, bad, "bad")
-    values = {(m, o, "2025-04"): 1.0 for m in ("rtt_18wk", "ae_attendances") for o in ("RQX", "R1H", "RF4")}
-    upload_id = _commit(engine, _rows(values), "good").upload_id
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT id, metric_id, org_code FROM observations ORDER BY id").all()
-        first, last = conn.exec_driver_sql(
-            f"SELECT first_observation_id, last_observation_id FROM uploads WHERE id = {upload_id}"
-        ).one()
-    assert [(metric, org) for _, metric, org in rows] == sorted((m, o) for m, o, _ in values)
-    assert (first, last) == (rows[0][0], rows[-1][0])
-    assert last - first + 1 == len(values)
+def test_every_value_is_kept_once_and_the_latest_live_one_is_current(engine):
+    """Random uploads (values from a tiny set, so repeats are common) and rollbacks, checked against a model: each
+    key's current value is its latest live upload's, its history every value loaded, each kept exactly once."""
+    chance = random.Random(15)
+    keys = [
+        (metric, org, period)
+        for metric in ("ae_attendances", "rtt_18wk")
+        for org in ("R1H", "RF4")
+        for period in ("2025-04", "2025-05")
+    ]
+    loaded: dict[int, dict[tuple[str, str, str], float]] = {}
+    rolled_back: set[int] = set()
+    for number in range(14):
+        live = sorted(set(loaded) - rolled_back)
+        if live and chance.random() < 0.3:
+            upload_id = chance.choice(live)
+            store.rollback_upload(engine, upload_id, by="x")
+            rolled_back.add(upload_id)
+        else:
+            values = {key: float(chance.choice([1, 2])) for key in chance.sample(keys, chance.randint(1, len(keys)))}
+            loaded[_commit(engine, _rows(values), f"u{number}").upload_id] = values
+        expected = {}
+        for upload_id in sorted(set(loaded) - rolled_back):
+            expected.update(loaded[upload_id])
+        assert _current(engine) == expected
+        assert _values_kept(engine) == sum(len(values) for values in loaded.values())
+        for key in keys:
+            history = store.value_history(engine, *key)
+            assert history["upload_id"].tolist() == [u for u in sorted(loaded) if key in loaded[u]]
+            assert history["value"].tolist() == [loaded[u][key] for u in sorted(loaded) if key in loaded[u]]
+            rolled = history["rolled_back_at"].notna().tolist()
+            assert rolled == [u in rolled_back for u in sorted(loaded) if key in loaded[u]]
+    assert rolled_back and len(loaded) > len(rolled_back)  # the sequence did both
 
 
 def _prepared(config, engine, name: str, line: str):

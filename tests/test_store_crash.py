@@ -18,21 +18,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _consistent(engine) -> tuple[int, int]:
-    """Check invariants; return (live uploads, observations)."""
+    """Check invariants; return (uploads, values kept)."""
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        observations = conn.execute(sa.select(sa.func.count()).select_from(store.observations)).scalar_one()
-        declared = conn.execute(
-            sa.select(
-                sa.func.coalesce(
-                    sa.func.sum(store.uploads.c.last_observation_id - store.uploads.c.first_observation_id + 1), 0
-                )
-            )
-        ).scalar_one()
+        kept = sum(
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in (store.observations, store.current_values)
+        )
+        counts = store.uploads.c.n_added + store.uploads.c.n_revised + store.uploads.c.n_unchanged
+        declared = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(counts), 0))).scalar_one()
         uploads = conn.execute(sa.select(sa.func.count()).select_from(store.uploads)).scalar_one()
-    # Every observation belongs to an upload that was recorded in the same transaction.
-    assert observations == declared
-    return uploads, observations
+    # Every value kept belongs to an upload that was recorded, with its counts, in the same transaction.
+    assert kept == declared
+    return uploads, kept
 
 
 def test_killed_ingest_leaves_no_partial_write(tmp_path, config, demo_sqlite):
@@ -76,6 +74,6 @@ def test_killed_ingest_leaves_no_partial_write(tmp_path, config, demo_sqlite):
     assert result.returncode == 0, result.stderr
     # The killed load's scratch files (its parts) were deleted by the next bulk load.
     assert not list(Path(tempfile.gettempdir()).glob(f"perfdash-staging-{process.pid}-*"))
-    uploads, observations = _consistent(engine)
-    assert (uploads, observations - baseline[1]) == (baseline[0] + 1, len(frame))
+    uploads, kept = _consistent(engine)
+    assert (uploads, kept - baseline[1]) == (baseline[0] + 1, len(frame))
     store.dispose_engines()

@@ -108,21 +108,24 @@ def test_every_observation_belongs_to_an_upload(empty_url):
     bad["value"] = [None]
     with pytest.raises(sa.exc.IntegrityError):  # a failed write takes its upload row and its rows with it
         store.commit_rows(engine, bad, file_name="x", sha256="x", file_format="canonical", uploaded_by="x")
-    assert store.table_counts(engine)["observations"] == 6
-    assert store.orphaned_observations(engine) == 0
+    counts = store.table_counts(engine)
+    assert counts["observations"] + counts["current_values"] == 6  # every value loaded, each kept once
+    assert store.orphaned_values(engine) == 0
 
-    # The check can fail: a row naming an upload that does not exist is found, and `check` refuses the store.
-    with engine.begin() as conn:
-        conn.execute(
-            store.observations.insert().values(
-                upload_id=999, metric_id="ae_attendances", org_code="R1H", period="2025-05", value=1.0
+    # The check can fail: a row naming an upload that does not exist is found, in either table, and `check`
+    # refuses the store.
+    for table in (store.observations, store.current_values):
+        with engine.begin() as conn:
+            conn.execute(
+                table.insert().values(
+                    upload_id=999, metric_id="ae_attendances", org_code="R1H", period="2025-05", value=1.0
+                )
             )
-        )
-    assert store.orphaned_observations(engine) == 1
+    assert store.orphaned_values(engine) == 2
     store.dispose_engines()
     result = run_cli("check", "--database", empty_url)
     assert result.returncode == 2
-    assert "1 observations belong to no upload" in result.stderr
+    assert "2 values belong to no upload" in result.stderr
 
 
 def _version_2_metadata() -> sa.MetaData:
@@ -133,6 +136,8 @@ def _version_2_metadata() -> sa.MetaData:
         copy = table.to_metadata(old)
         for column in KEY_COLUMNS.get(table.name, []):
             copy.c[column].type = sa.String(copy.c[column].type.length)
+    for column in ("first_observation_id", "last_observation_id"):  # an upload's id range, dropped in version 4
+        old.tables["uploads"].append_column(sa.Column(column, sa.Integer))
     observations = old.tables["observations"]
     observations.append_constraint(sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"]))
     observations.indexes.clear()
@@ -184,6 +189,10 @@ def test_a_version_2_store_is_migrated_and_keeps_its_values(empty_url):
         assert _observation_indexes(engine) == POSTGRES_OBSERVATION_INDEXES
     # An old SQLite store keeps its (never violated) foreign key; either way the values and writes carry on.
     assert store.read_current(engine)["value"].tolist() == [100.0, 50.0]
+    # Version 4: a current value is no longer kept twice, and uploads no longer name an id range.
+    assert store.table_counts(engine)["observations"] == 0
+    with engine.connect() as conn:
+        assert "first_observation_id" not in {c["name"] for c in sa.inspect(conn).get_columns("uploads")}
     second = _commit(
         engine, {("ae_attendances", "R1H", "2025-04"): 120.0, ("ae_attendances", "RAT", "2025-04"): 9}, "b"
     )
@@ -195,6 +204,7 @@ def test_a_version_2_store_is_migrated_and_keeps_its_values(empty_url):
     ]
     assert store.rollback_upload(engine, second.upload_id, by="a") == 2
     assert store.value_history(engine, "ae_attendances", "R1H", "2025-04")["value"].tolist() == [100.0, 120.0]
+    assert store.read_current(engine)["value"].tolist() == [100.0, 50.0]
     store.dispose_engines()
 
 
@@ -204,16 +214,20 @@ def test_history_finds_every_upload_of_a_key_whether_or_not_the_index_covers_its
     engine = store.get_engine(empty_url)
     keys = [(f"m{m:02d}", f"R{o:03d}", f"2024-{p:02d}") for m in range(10) for o in range(60) for p in range(1, 13)]
     first = _commit(engine, {key: 1.0 for key in keys}, "a")
+    second = _commit(engine, {key: 2.0 for key in keys}, "b")  # every first value goes to observations
     revised = keys[::7]
-    second = _commit(engine, {key: 2.0 for key in revised}, "b")
-    assert (first.added, second.revised) == (7200, len(revised))
+    third = _commit(engine, {key: 3.0 for key in revised}, "c")
+    assert (first.added, second.revised, third.revised) == (7200, 7200, len(revised))
     samples = [keys[0], keys[7], keys[3601], keys[-1], keys[-2]]
 
     def histories() -> list[list[tuple[int, float]]]:
         found = [store.value_history(engine, *key) for key in samples]
         return [list(zip(frame["upload_id"], frame["value"], strict=True)) for frame in found]
 
-    expected = [[(first.upload_id, 1.0)] + ([(second.upload_id, 2.0)] if key in revised else []) for key in samples]
+    expected = [
+        [(first.upload_id, 1.0), (second.upload_id, 2.0)] + ([(third.upload_id, 3.0)] if key in revised else [])
+        for key in samples
+    ]
     assert histories() == expected
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -242,7 +256,8 @@ def test_a_load_by_a_user_who_does_not_own_the_tables_leaves_the_summary_to_auto
     engine = store.get_engine(owner_url.replace("//postgres@", f"//{loader}@"))
     keys = [(f"m{m:02d}", f"R{o:03d}", "2024-01") for m in range(10) for o in range(1000)]
     assert _commit(engine, {key: 1.0 for key in keys}, "a").added == 10_000
-    assert store.value_history(engine, *keys[1234])["value"].tolist() == [1.0]
+    assert _commit(engine, {key: 2.0 for key in keys}, "b").revised == 10_000  # the first values to observations
+    assert store.value_history(engine, *keys[1234])["value"].tolist() == [1.0, 2.0]
     with owner.begin() as conn:
         assert conn.exec_driver_sql("SELECT brin_summarize_new_values('ix_observations_key_range')").scalar_one() > 0
     store.dispose_engines()

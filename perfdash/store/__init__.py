@@ -67,7 +67,7 @@ from perfdash.store.uploads import (
     find_active_upload_by_hash,
     list_uploads,
     live_demo_uploads,
-    orphaned_observations,
+    orphaned_values,
     read_reference,
     table_counts,
 )
@@ -139,7 +139,7 @@ __all__ = [
     "metadata",
     "missing_sqlite_file",
     "observations",
-    "orphaned_observations",
+    "orphaned_values",
     "plan_values",
     "provider_reference",
     "read_commentary",

@@ -6,7 +6,7 @@ import io
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
@@ -17,7 +17,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from perfdash.store.schema import KEY, VALUE_COLUMNS, sqlite_file_path
+from perfdash.store.schema import KEY, KEY_LENGTHS, VALUE_COLUMNS, key_text, sqlite_file_path
 
 
 def insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
@@ -62,36 +62,42 @@ def _sorted_codes(column: pd.Series) -> np.ndarray:
 
 
 def arrow_rows(
-    rows: pd.DataFrame,
-    upload_id: int,
-    batch_rows: int = 100_000,
-    *,
-    first_id: int | None = None,
-    parts: int = 1,
+    rows: pd.DataFrame, upload_id: int, batch_rows: int = 100_000, *, parts: int = 1
 ) -> list[pa.RecordBatchReader]:
-    """The rows as Arrow batches in key order (NaN is null), columns as in observations, in `parts` readers.
+    """The rows as Arrow batches in key order (NaN is null), columns as in incoming_table, in `parts` readers.
 
     Batch by batch, so the sorted copy is never the whole file at once; each part is a run of consecutive keys.
-    first_id: number the rows from it, in key order, in a leading `id` column.
     """
     table = pa.Table.from_pandas(rows[[*KEY, *VALUE_COLUMNS]], preserve_index=False)
     order = key_order(rows)
-    fields = [pa.field("upload_id", pa.int64()), *[table.schema.field(c) for c in _OBSERVATION_COLUMNS[1:]]]
-    if first_id is not None:
-        fields.insert(0, pa.field("id", pa.int64()))
-    schema = pa.schema(fields)
+    schema = pa.schema([pa.field("upload_id", pa.int64()), *[table.schema.field(c) for c in _OBSERVATION_COLUMNS[1:]]])
 
     def batches(begin: int, end: int) -> Iterator[pa.RecordBatch]:
         for start in range(begin, end, batch_rows):
             chunk = table.take(order[start : min(start + batch_rows, end)]).combine_chunks()
             columns = [pa.array(np.full(chunk.num_rows, upload_id, dtype=np.int64))]
             columns += [chunk[column].chunk(0) for column in _OBSERVATION_COLUMNS[1:]]
-            if first_id is not None:
-                columns.insert(0, pa.array(np.arange(first_id + start, first_id + start + chunk.num_rows)))
             yield pa.RecordBatch.from_arrays(columns, schema=schema)
 
     bounds = np.linspace(0, len(order), parts + 1).astype(int).tolist()
     return [pa.RecordBatchReader.from_batches(schema, batches(begin, end)) for begin, end in pairwise(bounds)]
+
+
+INCOMING = "perfdash_incoming"
+
+
+def incoming_table() -> sa.Table:
+    """A temporary table for an upload's rows on their way into the store (one at a time; dropped after use)."""
+    return sa.Table(
+        INCOMING,
+        sa.MetaData(),
+        sa.Column("upload_id", sa.Integer, nullable=False),
+        *(sa.Column(column, key_text(length), nullable=False) for column, length in KEY_LENGTHS.items()),
+        sa.Column("value", sa.Float, nullable=False),
+        sa.Column("numerator", sa.Float),
+        sa.Column("denominator", sa.Float),
+        prefixes=["TEMPORARY"],
+    )
 
 
 def staging_parts(rows: int, staged: int) -> int:
@@ -99,14 +105,16 @@ def staging_parts(rows: int, staged: int) -> int:
     return max(1, min(STAGED_PARTS, MAX_STAGED - staged, rows // PART_ROWS))
 
 
-def insert_staged_sqlite(conn: Connection, parts: list[pa.RecordBatchReader]) -> None:
+def insert_staged_sqlite(conn: Connection, parts: list[pa.RecordBatchReader], write: Callable[[str], object]) -> None:
     """SQLite's COPY: ADBC writes the rows to scratch database files in C, which this transaction attaches.
+
+    write(table) copies one attached part's rows (the table's name, qualified) into the store.
 
     The scratch files are private and outside the store, so the write itself stays one transaction on the
     store's own connection (all-or-nothing, BEGIN IMMEDIATE); SQLite cannot detach a database inside a
     transaction, so each is detached and deleted when the connection goes back to the pool. The parts are a
     pipeline on the machine's two cores: a thread has ADBC write part n + 1 (the driver releases the GIL) while
-    this connection copies part n into observations (so does sqlite3). Each file is closed by ADBC before it
+    this connection copies part n into the store (so does sqlite3). Each file is closed by ADBC before it
     is attached: the driver's own SQLite library and Python's never hold one file open at the same time.
     """
     _remove_orphaned_staging()
@@ -115,7 +123,6 @@ def insert_staged_sqlite(conn: Connection, parts: list[pa.RecordBatchReader]) ->
     if WRITE_BEHIND not in info and path is not None:
         info[WRITE_BEHIND] = WriteBehind([f"{path}-wal", path])
     staged = info.setdefault(STAGING, [])
-    columns = ", ".join(_OBSERVATION_COLUMNS)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfdash-staging") as writer:
         written = [writer.submit(_stage, part) for part in parts]
         try:
@@ -124,9 +131,7 @@ def insert_staged_sqlite(conn: Connection, parts: list[pa.RecordBatchReader]) ->
                 schema = f"{STAGING}_{len(staged)}"
                 staged.append((schema, path))
                 conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
-                conn.exec_driver_sql(
-                    f"INSERT INTO observations ({columns}) SELECT {columns} FROM {schema}.rows ORDER BY rowid"
-                )
+                write(f"{schema}.rows")
         finally:
             # A failed copy: stop the writer and delete the files it wrote that were never attached.
             for future in written:
@@ -238,34 +243,19 @@ def detach_staging(dbapi_connection, record) -> None:
             os.remove(path)
 
 
-def copy_postgres(conn: Connection, rows: pd.DataFrame, upload_id: int) -> tuple[int, int] | None:
-    """COPY FROM STDIN on the transaction's own connection, fed CSV that Arrow writes in C; the new id range.
-
-    The ids are reserved from observations' sequence in one step and written in the CSV: the sequence's default,
-    called per row, was 0.3 s of a national load. Writers are serialised (database._lock), so nothing else takes
-    ids meanwhile; as with nextval, a rollback leaves a gap in the ids. A user who may only use the sequence, not
-    set it, gets the default (and None).
-    """
+def copy_postgres(conn: Connection, rows: pd.DataFrame, upload_id: int, table: str) -> None:
+    """COPY FROM STDIN into the table on the transaction's own connection, fed CSV that Arrow writes in C."""
     import pyarrow.csv as pcsv
 
-    sequence = "pg_get_serial_sequence('observations', 'id')"
-    first_id = conn.exec_driver_sql(
-        f"SELECT CASE WHEN has_sequence_privilege({sequence}, 'UPDATE') THEN nextval({sequence}) END"
-    ).scalar_one()
-    columns = _OBSERVATION_COLUMNS
-    if first_id is not None:
-        conn.exec_driver_sql(f"SELECT setval({sequence}, %(last)s)", {"last": first_id + len(rows) - 1})
-        columns = ["id", *columns]
-    statement = f"COPY observations ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    statement = f"COPY {table} ({', '.join(_OBSERVATION_COLUMNS)}) FROM STDIN (FORMAT csv)"
     options = pcsv.WriteOptions(include_header=False)
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for batch in arrow_rows(rows, upload_id, first_id=first_id)[0]:
+            for batch in arrow_rows(rows, upload_id)[0]:
                 buffer = io.BytesIO()
                 pcsv.write_csv(batch, buffer, options)
                 copy.write(buffer.getbuffer())
     except dbapi.Error as error:
         # Raised as SQLAlchemy raises every other statement's error (IntegrityError, DataError...).
         raise sa.exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
-    return None if first_id is None else (first_id, first_id + len(rows) - 1)

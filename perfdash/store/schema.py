@@ -16,7 +16,7 @@ from perfdash.config import PROJECT_ROOT
 __all__ = ["DatabaseError", "Engine"]
 DatabaseError = sa.exc.SQLAlchemyError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 EVERY_DIALECT = "*"
 # What each schema version changed, applied in order to an older database in the transaction that found it:
 # the statements under EVERY_DIALECT, then those for the store's own dialect ("sqlite", "postgresql").
@@ -51,6 +51,18 @@ MIGRATIONS: dict[int, dict[str, list[str]]] = {
             "USING brin (metric_id, org_code, period) WITH (pages_per_range = 32)",
         ],
     },
+    # Every loaded value is kept once: the current ones in current_values, every other in observations (see
+    # observations), so the observations that are some key's current value go, and with them the id ranges
+    # that named an upload's observations.
+    4: {
+        EVERY_DIALECT: [
+            "DELETE FROM observations WHERE EXISTS (SELECT 1 FROM current_values c "
+            "WHERE c.metric_id = observations.metric_id AND c.org_code = observations.org_code "
+            "AND c.period = observations.period AND c.upload_id = observations.upload_id)",
+            "ALTER TABLE uploads DROP COLUMN first_observation_id",
+            "ALTER TABLE uploads DROP COLUMN last_observation_id",
+        ],
+    },
 }
 # Where a value came from: a published statistic, an organisation's own return, or made-up demo data.
 ORIGIN_PUBLICATION = "publication"
@@ -60,6 +72,7 @@ VALUES_VERSION = "values_version"
 COMMENTARY_VERSION = "commentary_version"
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "perfdash.sqlite"
 KEY = ["metric_id", "org_code", "period"]
+KEY_LENGTHS = {"metric_id": 64, "org_code": 16, "period": 7}
 VALUE_COLUMNS = ["value", "numerator", "denominator"]
 
 # Every bounded text field and its most characters, in one place: the columns below are declared from it,
@@ -113,8 +126,6 @@ uploads = sa.Table(
     sa.Column("n_revised", sa.Integer, nullable=False),
     sa.Column("n_unchanged", sa.Integer, nullable=False),
     sa.Column("note", sa.Text, nullable=False, default=""),
-    sa.Column("first_observation_id", sa.Integer),
-    sa.Column("last_observation_id", sa.Integer),
     # Provenance: publication / trust return / synthetic demo; the format's name; the file's own status.
     sa.Column("origin", sa.String(32), nullable=False, default="", server_default=""),
     sa.Column("source", sa.String(255), nullable=False, default="", server_default=""),
@@ -129,14 +140,18 @@ rollbacks = sa.Table(
     sa.Column("rolled_back_at", sa.String(32), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
 )
+# Every value ever loaded is kept exactly once: a key's current value in current_values, and every other one
+# (a value since revised, an upload's repeat of the current value, a rolled-back upload's) here. A first load of
+# a month writes current_values alone: writing each value twice, here and there, was half of a national load
+# (two B-trees and an index, 190 MB written twice by the WAL). A key's history is the two tables together.
 observations = sa.Table(
     "observations",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     # No foreign key to uploads: checking one per row was a quarter of PostgreSQL's time for a national load
-    # (8.6 s of COPY against 6.65 s without, one key-share lock per row). The one writer, commit_rows, inserts
-    # the upload first and uses its new id in the same transaction, and uploads are never deleted; the store
-    # checks it instead (orphaned_observations, run by `perfdash check` and the tests).
+    # (8.6 s of COPY against 6.65 s without, one key-share lock per row). Its writers, commit_rows and rollback,
+    # name uploads recorded in the same transaction or before, and uploads are never deleted; the store checks it
+    # instead (orphaned_values, run by `perfdash check` and the tests).
     sa.Column("upload_id", sa.Integer, nullable=False),
     sa.Column("metric_id", key_text(64), nullable=False),
     sa.Column("org_code", key_text(16), nullable=False),
@@ -144,7 +159,7 @@ observations = sa.Table(
     sa.Column("value", sa.Float, nullable=False),
     sa.Column("numerator", sa.Float),
     sa.Column("denominator", sa.Float),
-    # No index on upload_id: an upload's rows have contiguous ids (one transaction), kept on the upload.
+    # No index on upload_id: a rollback, rare, reads the tables through.
     sa.Index("ix_observations_key", *KEY, "upload_id").ddl_if(dialect="sqlite"),
     # PostgreSQL: a block-range (BRIN) index, not a B-tree. Each upload's rows are written in key order, so a
     # range of pages covers a narrow span of keys and one key's history reads a few ranges per upload. Keeping a

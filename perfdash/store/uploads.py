@@ -6,7 +6,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from perfdash.store.schema import ORIGIN_DEMO, metadata, observations, provider_reference, rollbacks, uploads
+from perfdash.store.schema import (
+    ORIGIN_DEMO,
+    current_values,
+    metadata,
+    observations,
+    provider_reference,
+    rollbacks,
+    uploads,
+)
 
 
 class DuplicateFileError(Exception):
@@ -86,12 +94,16 @@ def table_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def orphaned_observations(engine: Engine) -> int:
-    """How many observations name an upload that does not exist (the schema has no foreign key; it must be 0)."""
+def orphaned_values(engine: Engine) -> int:
+    """How many values, current or earlier, name an upload that does not exist (no foreign key; it must be 0)."""
     with engine.connect() as conn:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(observations)
-            .where(observations.c.upload_id.not_in(sa.select(uploads.c.id)))
+        return sum(
+            int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.upload_id.not_in(sa.select(uploads.c.id)))
+                ).scalar_one()
+            )
+            for table in (observations, current_values)
         )
-        return int(conn.execute(query).scalar_one())

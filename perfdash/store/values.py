@@ -166,13 +166,7 @@ def commit_rows(
                 file_status=file_status[:64],
             )
         ).inserted_primary_key[0]
-        first_id, last_id = _insert_observations(conn, upload_id, rows)
-        conn.execute(
-            uploads.update()
-            .where(uploads.c.id == upload_id)
-            .values(first_observation_id=first_id, last_observation_id=last_id)
-        )
-        _upsert_current(conn, upload_id, first_id, last_id, all_new=all_new)
+        _write_values(conn, upload_id, rows, all_new=all_new)
         if reference is not None:
             bulk.insert_frame(conn, provider_reference, reference.assign(upload_id=upload_id))
     return CommitResult(
@@ -188,37 +182,72 @@ def commit(engine: Engine, rows: pd.DataFrame, **kwargs: object) -> CommitResult
         return CommitResult(None, 0, 0, 0, duplicate_of=duplicate.upload_id)
 
 
-def _insert_observations(conn: Connection, upload_id: int, rows: pd.DataFrame) -> tuple[int | None, int | None]:
-    """Insert an upload's rows in key order (appends to the index) and return their id range."""
+def _write_values(conn: Connection, upload_id: int, rows: pd.DataFrame, *, all_new: bool) -> None:
+    """Write an upload's rows: each new or revised value becomes current, every other goes to observations.
+
+    The rows reach the database in bulk, in key order: SQLite through scratch files (bulk.insert_staged_sqlite),
+    PostgreSQL by COPY. all_new: no current value exists for any of the upload's metrics and months (checked in
+    this transaction), so they go straight into current_values.
+    """
+    if rows.empty:
+        return
     # SQLite attaches at most 10 databases and a scratch one stays attached until the transaction ends, so
     # a transaction holding many files (several uploads committed together) loads the rest row by row.
     staged = len(conn.connection.info.get(bulk.STAGING, []))
+    if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
+        parts = bulk.arrow_rows(rows, upload_id, parts=bulk.staging_parts(len(rows), staged))
+        bulk.insert_staged_sqlite(conn, parts, lambda source: _write_from(conn, source, all_new=all_new))
+        return
+    if all_new and conn.dialect.name == "postgresql":
+        bulk.copy_postgres(conn, rows, upload_id, current_values.name)
+        return
+    incoming = bulk.incoming_table()
+    incoming.create(conn)
     if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "postgresql":
-        id_range = bulk.copy_postgres(conn, rows, upload_id)
-        _summarise_key_ranges(conn)
-        if id_range is not None:
-            return id_range
-    elif len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
-        highest = sa.select(sa.func.coalesce(sa.func.max(observations.c.id), 0))
-        before = conn.execute(highest).scalar_one()
-        parts = bulk.staging_parts(len(rows), staged)
-        bulk.insert_staged_sqlite(conn, bulk.arrow_rows(rows, upload_id, parts=parts))
-        after = conn.execute(highest).scalar_one()
-        # One INSERT ... SELECT numbers its rows one after another from the highest id (the write lock is ours):
-        # two index lookups instead of a range scan of the new rows (0.09 s for a national file).
-        if after - before == len(rows):
-            return before + 1, after
+        bulk.copy_postgres(conn, rows, upload_id, incoming.name)
     else:
-        bulk.insert_frame(conn, observations, rows.assign(upload_id=upload_id).sort_values(KEY))
-    first, last = conn.execute(
-        sa.select(sa.func.min(observations.c.id), sa.func.max(observations.c.id)).where(
-            observations.c.id
-            > sa.select(sa.func.coalesce(sa.func.max(uploads.c.last_observation_id), 0))
-            .where(uploads.c.id < upload_id)
-            .scalar_subquery()
-        )
-    ).one()
-    return first, last
+        bulk.insert_frame(conn, incoming, rows.assign(upload_id=upload_id).sort_values(KEY))
+    _write_from(conn, incoming.name, all_new=all_new)
+    incoming.drop(conn)
+
+
+def _write_from(conn: Connection, source: str, *, all_new: bool) -> None:
+    """Move one upload's rows from a staging table (upload_id, key, values; in key order) into the store."""
+    columns = "metric_id, org_code, period, upload_id, value, numerator, denominator"
+    if all_new:
+        conn.exec_driver_sql(f"INSERT INTO current_values ({columns}) SELECT {columns} FROM {source}")
+        return
+    postgres = conn.dialect.name == "postgresql"
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    revised = " OR ".join(f"c.{column} {differs} s.{column}" for column in VALUE_COLUMNS)
+    matches = " AND ".join(f"c.{column} = s.{column}" for column in KEY)
+    # Key order keeps PostgreSQL's block-range index narrow; SQLite reads the staged rows in that order anyway.
+    in_key_order = " ORDER BY s.metric_id, s.org_code, s.period" if postgres else ""
+    # Each key the store already holds keeps one of the two values in observations: the current one if the file
+    # revises it, else the file's own repeat of it (its values are the same; its upload is the file's).
+    conn.exec_driver_sql(
+        f"""
+        INSERT INTO observations (upload_id, metric_id, org_code, period, value, numerator, denominator)
+        SELECT CASE WHEN {revised} THEN c.upload_id ELSE s.upload_id END,
+               s.metric_id, s.org_code, s.period, c.value, c.numerator, c.denominator
+        FROM {source} s JOIN current_values c ON {matches}{in_key_order}
+        """
+    )
+    # Then the new and revised values become current. Only they try to go in: PostgreSQL's ON CONFLICT path,
+    # taken row by row, cost seconds for a republished file's million unchanged rows.
+    conn.exec_driver_sql(
+        f"""
+        INSERT INTO current_values ({columns})
+        SELECT s.metric_id, s.org_code, s.period, s.upload_id, s.value, s.numerator, s.denominator
+        FROM {source} s LEFT JOIN current_values c ON {matches}
+        WHERE c.metric_id IS NULL OR {revised}
+        ON CONFLICT (metric_id, org_code, period) DO UPDATE SET
+            upload_id = excluded.upload_id, value = excluded.value,
+            numerator = excluded.numerator, denominator = excluded.denominator
+        """
+    )
+    if postgres:
+        _summarise_key_ranges(conn)
 
 
 def _summarise_key_ranges(conn: Connection) -> None:
@@ -230,53 +259,6 @@ def _summarise_key_ranges(conn: Connection) -> None:
     conn.exec_driver_sql(
         "SELECT brin_summarize_new_values(c.oid) FROM pg_class c "
         "WHERE c.oid = to_regclass('ix_observations_key_range') AND pg_has_role(c.relowner, 'USAGE')"
-    )
-
-
-def _upsert_current(
-    conn: Connection, upload_id: int, first_id: int | None, last_id: int | None, *, all_new: bool = False
-) -> None:
-    """Point current_values at this upload's rows where they are new or differ.
-
-    all_new: no current value exists for any of the upload's metrics and months (checked in this transaction),
-    so a plain insert does, without a conflict check per row.
-    """
-    if first_id is None:
-        return
-    if all_new:
-        conn.execute(
-            sa.text(
-                """
-                INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
-                SELECT metric_id, org_code, period, upload_id, value, numerator, denominator
-                FROM observations WHERE id BETWEEN :first_id AND :last_id
-                """
-            ),
-            {"first_id": first_id, "last_id": last_id},
-        )
-        return
-    differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
-    # Only the rows that are new or differ try to go in: a republished file is mostly unchanged, and PostgreSQL's
-    # ON CONFLICT path, taken row by row, cost seconds for a million unchanged rows; a join finds them at once.
-    conn.execute(
-        sa.text(
-            f"""
-            INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
-            SELECT o.metric_id, o.org_code, o.period, o.upload_id, o.value, o.numerator, o.denominator
-            FROM observations o LEFT JOIN current_values c
-              ON c.metric_id = o.metric_id AND c.org_code = o.org_code AND c.period = o.period
-            WHERE o.id BETWEEN :first_id AND :last_id
-              AND (c.metric_id IS NULL OR c.value {differs} o.value OR c.numerator {differs} o.numerator
-                   OR c.denominator {differs} o.denominator)
-            ON CONFLICT (metric_id, org_code, period) DO UPDATE SET
-                upload_id = excluded.upload_id, value = excluded.value,
-                numerator = excluded.numerator, denominator = excluded.denominator
-            WHERE current_values.value {differs} excluded.value
-               OR current_values.numerator {differs} excluded.numerator
-               OR current_values.denominator {differs} excluded.denominator
-            """
-        ),
-        {"first_id": first_id, "last_id": last_id},
     )
 
 
@@ -303,63 +285,42 @@ def rollback_upload(engine: Engine, upload_id: int, *, by: str, reason: str = ""
 
 
 def _recompute_current(conn: Connection, upload_id: int) -> int:
-    """Rebuild current_values for the keys an upload touched, from the latest live observation.
+    """Take an upload's current values back to observations and restore each key's latest live value before it.
 
-    Returns how many current values changed: an upload's unchanged rows, and keys a later upload has set
-    since, keep their value and are not counted.
+    Returns how many current values changed: an upload's repeats of current values, and its values a later upload
+    has revised since, are in observations already, and nothing current changes for them.
     """
-    first_id, last_id = conn.execute(
-        sa.select(uploads.c.first_observation_id, uploads.c.last_observation_id).where(uploads.c.id == upload_id)
-    ).one()
-    if first_id is None:
-        return 0
-    span = {"first_id": first_id, "last_id": last_id}
-    # What the touched keys show now, kept in a temporary table to count afterwards what really changed.
+    columns = "upload_id, metric_id, org_code, period, value, numerator, denominator"
+    # What the upload's keys show now: kept to move to observations and to count afterwards what really changed.
     conn.execute(
         sa.text(
-            """
-            CREATE TEMPORARY TABLE rollback_before AS
-            SELECT metric_id, org_code, period, value, numerator, denominator FROM current_values WHERE EXISTS (
-                SELECT 1 FROM observations o WHERE o.id BETWEEN :first_id AND :last_id
-                AND o.metric_id = current_values.metric_id AND o.org_code = current_values.org_code
-                AND o.period = current_values.period)
-            """
+            f"CREATE TEMPORARY TABLE rollback_before AS SELECT {columns} FROM current_values WHERE upload_id = :id"
         ),
-        span,
+        {"id": upload_id},
     )
-    # Delete the touched keys from the index, then re-insert the latest live observation for each.
-    conn.execute(
-        sa.text(
-            """
-            DELETE FROM current_values WHERE EXISTS (
-                SELECT 1 FROM observations o WHERE o.id BETWEEN :first_id AND :last_id
-                AND o.metric_id = current_values.metric_id AND o.org_code = current_values.org_code
-                AND o.period = current_values.period)
-            """
-        ),
-        span,
+    conn.exec_driver_sql(f"INSERT INTO observations ({columns}) SELECT {columns} FROM rollback_before")
+    conn.execute(sa.text("DELETE FROM current_values WHERE upload_id = :id"), {"id": upload_id})
+    # Each key's latest value from an upload still live comes back from observations (the rolled-back upload's
+    # own, just moved there, is excluded: its rollback is recorded).
+    conn.exec_driver_sql(
+        """
+        CREATE TEMPORARY TABLE rollback_restored AS
+        SELECT o.id, o.upload_id, o.metric_id, o.org_code, o.period, o.value, o.numerator, o.denominator
+        FROM observations o
+        JOIN (
+            SELECT o2.metric_id, o2.org_code, o2.period, MAX(o2.upload_id) AS upload_id
+            FROM observations o2
+            JOIN rollback_before k
+              ON k.metric_id = o2.metric_id AND k.org_code = o2.org_code AND k.period = o2.period
+            WHERE o2.upload_id NOT IN (SELECT upload_id FROM rollbacks)
+            GROUP BY o2.metric_id, o2.org_code, o2.period
+        ) latest
+          ON latest.metric_id = o.metric_id AND latest.org_code = o.org_code
+         AND latest.period = o.period AND latest.upload_id = o.upload_id
+        """
     )
-    conn.execute(
-        sa.text(
-            """
-            INSERT INTO current_values (metric_id, org_code, period, upload_id, value, numerator, denominator)
-            SELECT o.metric_id, o.org_code, o.period, o.upload_id, o.value, o.numerator, o.denominator
-            FROM observations o
-            JOIN (
-                SELECT o2.metric_id, o2.org_code, o2.period, MAX(o2.upload_id) AS upload_id
-                FROM observations o2
-                JOIN (SELECT DISTINCT metric_id, org_code, period FROM observations
-                      WHERE id BETWEEN :first_id AND :last_id) k
-                  ON k.metric_id = o2.metric_id AND k.org_code = o2.org_code AND k.period = o2.period
-                WHERE o2.upload_id NOT IN (SELECT upload_id FROM rollbacks)
-                GROUP BY o2.metric_id, o2.org_code, o2.period
-            ) latest
-              ON latest.metric_id = o.metric_id AND latest.org_code = o.org_code
-             AND latest.period = o.period AND latest.upload_id = o.upload_id
-            """
-        ),
-        span,
-    )
+    conn.exec_driver_sql(f"INSERT INTO current_values ({columns}) SELECT {columns} FROM rollback_restored")
+    conn.exec_driver_sql("DELETE FROM observations WHERE id IN (SELECT id FROM rollback_restored)")
     differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
     # Every key left with a live value was current before, so comparing from the "before" side counts them all.
     changed = conn.exec_driver_sql(
@@ -370,6 +331,7 @@ def _recompute_current(conn: Connection, upload_id: int) -> int:
            OR c.numerator {differs} b.numerator OR c.denominator {differs} b.denominator
         """
     ).scalar_one()
+    conn.exec_driver_sql("DROP TABLE rollback_restored")
     conn.exec_driver_sql("DROP TABLE rollback_before")
     return int(changed)
 
@@ -463,28 +425,31 @@ def latest_period(engine: Engine, metric_id: str, *, up_to: str, excluding: list
 
 def value_history(engine: Engine, metric_id: str, org_code: str, period: str) -> pd.DataFrame:
     """Every value ever loaded for one key, oldest first, with the upload that set it and its status."""
+    stored = sa.union_all(
+        *(
+            sa.select(table.c.upload_id, table.c.value, table.c.numerator, table.c.denominator).where(
+                table.c.metric_id == metric_id, table.c.org_code == org_code, table.c.period == period
+            )
+            for table in (observations, current_values)
+        )
+    ).subquery()
     query = (
         sa.select(
-            observations.c.upload_id,
+            stored.c.upload_id,
             uploads.c.file_name,
             uploads.c.uploaded_by,
             uploads.c.uploaded_at,
-            observations.c.value,
-            observations.c.numerator,
-            observations.c.denominator,
+            stored.c.value,
+            stored.c.numerator,
+            stored.c.denominator,
             rollbacks.c.rolled_back_at,
         )
         .select_from(
-            observations.join(uploads, uploads.c.id == observations.c.upload_id).outerjoin(
+            stored.join(uploads, uploads.c.id == stored.c.upload_id).outerjoin(
                 rollbacks, rollbacks.c.upload_id == uploads.c.id
             )
         )
-        .where(
-            observations.c.metric_id == metric_id,
-            observations.c.org_code == org_code,
-            observations.c.period == period,
-        )
-        .order_by(observations.c.upload_id)
+        .order_by(stored.c.upload_id)
     )
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
