@@ -405,6 +405,35 @@ def test_a_commit_on_an_unchanged_store_takes_the_previews_counts(config, engine
     assert store.read_current(engine)["value"].tolist() == [71.0]
 
 
+def test_a_commit_takes_the_previews_repeats_straight_to_the_history(config, engine, write_path):
+    """The preview found which rows repeat current values; the commit writes those as they are, and the rest
+    through the comparison in the database, and the store ends as if it had compared every row itself."""
+    from perfdash import service
+
+    before = _commit(
+        engine, _rows({("ae_4hr_all", "R1H", "2025-10"): 70.0, ("ae_4hr_all", "RF4", "2025-10"): 60.0}), "before"
+    )
+    lines = "2025-10,R1H,ae_4hr_all,70,,\n2025-10,RF4,ae_4hr_all,61,,\n2025-11,R1H,ae_4hr_all,72,,"
+    prepared = _prepared(config, engine, "mixed", lines)
+    assert prepared.counts() == {"new": 1, "revised": 1, "unchanged": 1}
+    (result,) = service.commit_files(engine, [prepared], user="a@nhs.net")
+    current = store.read_current(engine).set_index(["org_code", "period"])
+    assert current["value"].to_dict() == {("R1H", "2025-10"): 70.0, ("RF4", "2025-10"): 61.0, ("R1H", "2025-11"): 72.0}
+    # The repeat leaves the current value with the upload that set it; the history has both uploads.
+    assert current["upload_id"].to_dict() == {
+        ("R1H", "2025-10"): before.upload_id,
+        ("RF4", "2025-10"): result.upload_id,
+        ("R1H", "2025-11"): result.upload_id,
+    }
+    for org, values in (("R1H", [70.0, 70.0]), ("RF4", [60.0, 61.0])):
+        history = store.value_history(engine, "ae_4hr_all", org, "2025-10")
+        assert history["upload_id"].tolist() == [before.upload_id, result.upload_id]
+        assert history["value"].tolist() == values
+    assert _values_kept(engine) == 5
+    assert store.rollback_upload(engine, result.upload_id, by="x") == 2  # RF4 back to 60, November gone
+    assert store.read_current(engine)["value"].tolist() == [70.0, 60.0]
+
+
 def test_a_preview_overtaken_by_another_upload_is_compared_again(config, engine, write_path):
     from perfdash import service
 
@@ -421,6 +450,10 @@ def test_a_preview_overtaken_by_another_upload_is_compared_again(config, engine,
     revised, loaded = service.commit_files(engine, [revision, first_load], user="a@nhs.net")
     assert (revised.revised, revised.unchanged) == (0, 1)  # not the preview's "revised"
     assert (loaded.added, loaded.unchanged) == (0, 1)  # and no second insert of November's key
+    # Each a repeat of the other analyst's value: kept in the history under its own upload, not made current.
+    assert store.read_current(engine)["value"].tolist() == [71.0, 72.0]
+    assert store.value_history(engine, "ae_4hr_all", "R1H", "2025-10")["value"].tolist() == [70.0, 71.0, 71.0]
+    assert _values_kept(engine) == 5
 
 
 def test_the_second_file_of_one_commit_is_compared_with_the_first(config, engine, write_path):

@@ -92,7 +92,8 @@ class Prepared:
         """What the commit may take from this preview, when the store has not changed since it was made."""
         if self.compared_version is None:
             return None
-        return store.Preview(self.compared_version, self.counts(), self.compared_with_none)
+        unchanged = None if self.changes.empty else (self.changes["change"] == "unchanged").to_numpy()
+        return store.Preview(self.compared_version, self.counts(), self.compared_with_none, unchanged)
 
     def preview_summary(self) -> pd.DataFrame:
         """New, revised and unchanged value counts per metric and organisation, for the preview."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
@@ -263,6 +264,9 @@ class Preview:
     values_version: int
     counts: dict[str, int]
     all_new: bool  # no current value existed for any of the file's metrics and months
+    # Per row of the file, in its order: the value is already current (a repeat), so the commit writes it to
+    # observations as it is, with no comparison in the database. None: the commit finds out itself.
+    unchanged: np.ndarray | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

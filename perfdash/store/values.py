@@ -143,12 +143,16 @@ def commit_rows(
             raise DuplicateFileError(duplicate)
         if preview is not None and untouched(conn) and versions_in(conn).values == preview.values_version:
             # The write lock is ours and the store is as the preview saw it (a national revision load: 4.4 s).
-            counts, all_new = preview.counts, preview.all_new
+            counts, all_new, unchanged = preview.counts, preview.all_new, preview.unchanged
         else:
             current = current_for_keys(conn, rows)
-            all_new = current.empty
+            all_new, unchanged = current.empty, None
             # The first load of these months is all new: no million-row frame just to count it.
-            counts = {"new": len(rows)} if all_new else classify_changes(rows, current)["change"].value_counts()
+            if all_new:
+                counts = {"new": len(rows)}
+            else:
+                changes = classify_changes(rows, current)["change"]
+                counts, unchanged = changes.value_counts(), (changes == "unchanged").to_numpy()
         upload_id = conn.execute(
             uploads.insert().values(
                 file_name=file_name[:255],
@@ -166,7 +170,7 @@ def commit_rows(
                 file_status=file_status[:64],
             )
         ).inserted_primary_key[0]
-        _write_values(conn, upload_id, rows, all_new=all_new)
+        _write_values(conn, upload_id, rows, all_new=all_new, unchanged=unchanged)
         if reference is not None:
             bulk.insert_frame(conn, provider_reference, reference.assign(upload_id=upload_id))
     return CommitResult(
@@ -182,41 +186,66 @@ def commit(engine: Engine, rows: pd.DataFrame, **kwargs: object) -> CommitResult
         return CommitResult(None, 0, 0, 0, duplicate_of=duplicate.upload_id)
 
 
-def _write_values(conn: Connection, upload_id: int, rows: pd.DataFrame, *, all_new: bool) -> None:
+def _write_values(
+    conn: Connection, upload_id: int, rows: pd.DataFrame, *, all_new: bool, unchanged: np.ndarray | None = None
+) -> None:
     """Write an upload's rows: each new or revised value becomes current, every other goes to observations.
 
-    The rows reach the database in bulk, in key order: SQLite through scratch files (bulk.insert_staged_sqlite),
-    PostgreSQL by COPY. all_new: no current value exists for any of the upload's metrics and months (checked in
-    this transaction), so they go straight into current_values.
+    all_new: no current value exists for any of the upload's metrics and months (checked in this transaction), so
+    the rows go straight into current_values. unchanged: the rows whose values are current already (found by the
+    comparison that counted them), which go straight into observations: a republished file is mostly repeats,
+    and comparing them again in the database (a join of a million rows) doubled PostgreSQL's commit.
     """
-    if rows.empty:
-        return
+    if unchanged is not None and len(unchanged) == len(rows) and unchanged.any():
+        _put(conn, upload_id, rows[unchanged], observations.name)
+        rows = rows[~unchanged]
+    if not rows.empty:
+        _put(conn, upload_id, rows, current_values.name if all_new else None)
+    if conn.dialect.name == "postgresql" and not all_new:
+        _summarise_key_ranges(conn)
+
+
+def _put(conn: Connection, upload_id: int, rows: pd.DataFrame, table: str | None) -> None:
+    """Write the rows into the table as they are, or (None) compare each with the store (_write_from).
+
+    The rows reach the database in bulk, in key order: SQLite through scratch files (bulk.insert_staged_sqlite),
+    PostgreSQL by COPY; a few rows through a plain executemany.
+    """
+    rows = rows.reset_index(drop=True)
+
+    def write(source: str) -> None:
+        if table is None:
+            _write_from(conn, source)
+        else:
+            conn.exec_driver_sql(f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM {source}")
+
     # SQLite attaches at most 10 databases and a scratch one stays attached until the transaction ends, so
     # a transaction holding many files (several uploads committed together) loads the rest row by row.
     staged = len(conn.connection.info.get(bulk.STAGING, []))
-    if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
-        parts = bulk.arrow_rows(rows, upload_id, parts=bulk.staging_parts(len(rows), staged))
-        bulk.insert_staged_sqlite(conn, parts, lambda source: _write_from(conn, source, all_new=all_new))
+    big = len(rows) >= bulk.BULK_ROWS
+    if big and conn.dialect.name == "sqlite" and staged < bulk.MAX_STAGED:
+        bulk.insert_staged_sqlite(
+            conn, bulk.arrow_rows(rows, upload_id, parts=bulk.staging_parts(len(rows), staged)), write
+        )
         return
-    if all_new and conn.dialect.name == "postgresql":
-        bulk.copy_postgres(conn, rows, upload_id, current_values.name)
+    if big and conn.dialect.name == "postgresql" and table is not None:
+        bulk.copy_postgres(conn, rows, upload_id, table)
         return
     incoming = bulk.incoming_table()
     incoming.create(conn)
-    if len(rows) >= bulk.BULK_ROWS and conn.dialect.name == "postgresql":
+    if big and conn.dialect.name == "postgresql":
         bulk.copy_postgres(conn, rows, upload_id, incoming.name)
     else:
         bulk.insert_frame(conn, incoming, rows.assign(upload_id=upload_id).sort_values(KEY))
-    _write_from(conn, incoming.name, all_new=all_new)
+    write(incoming.name)
     incoming.drop(conn)
 
 
-def _write_from(conn: Connection, source: str, *, all_new: bool) -> None:
-    """Move one upload's rows from a staging table (upload_id, key, values; in key order) into the store."""
-    columns = "metric_id, org_code, period, upload_id, value, numerator, denominator"
-    if all_new:
-        conn.exec_driver_sql(f"INSERT INTO current_values ({columns}) SELECT {columns} FROM {source}")
-        return
+_COLUMNS = "metric_id, org_code, period, upload_id, value, numerator, denominator"
+
+
+def _write_from(conn: Connection, source: str) -> None:
+    """Compare one upload's rows in a staging table (upload_id, key, values; in key order) with the store."""
     postgres = conn.dialect.name == "postgresql"
     differs = "IS DISTINCT FROM" if postgres else "IS NOT"
     revised = " OR ".join(f"c.{column} {differs} s.{column}" for column in VALUE_COLUMNS)
@@ -233,11 +262,10 @@ def _write_from(conn: Connection, source: str, *, all_new: bool) -> None:
         FROM {source} s JOIN current_values c ON {matches}{in_key_order}
         """
     )
-    # Then the new and revised values become current. Only they try to go in: PostgreSQL's ON CONFLICT path,
-    # taken row by row, cost seconds for a republished file's million unchanged rows.
+    # Then the new and revised values become current.
     conn.exec_driver_sql(
         f"""
-        INSERT INTO current_values ({columns})
+        INSERT INTO current_values ({_COLUMNS})
         SELECT s.metric_id, s.org_code, s.period, s.upload_id, s.value, s.numerator, s.denominator
         FROM {source} s LEFT JOIN current_values c ON {matches}
         WHERE c.metric_id IS NULL OR {revised}
@@ -246,8 +274,6 @@ def _write_from(conn: Connection, source: str, *, all_new: bool) -> None:
             numerator = excluded.numerator, denominator = excluded.denominator
         """
     )
-    if postgres:
-        _summarise_key_ranges(conn)
 
 
 def _summarise_key_ranges(conn: Connection) -> None:
