@@ -108,13 +108,15 @@ def choose_file(page, base_url: str, name: str, data: bytes) -> None:
     )
 
 
-def upload_and_commit(page, base_url: str, name: str, data: bytes) -> str:
-    """On the Upload page: choose a file, read the preview, tick any warnings, Commit; return the message."""
+def upload_and_commit(page, base_url: str, name: str, data: bytes, new: int | None = None) -> str:
+    """On the Upload page: choose a file, read the preview, tick any warnings, Commit; return the message.
+
+    new: the new values the preview counts (every row of the file when not given)."""
     choose_file(page, base_url, name, data)
     page.get_by_role("heading", name=name).wait_for()
     page.get_by_text("Read as perfdash canonical long form").wait_for()
     new_values = page.locator(".pd-counts li").filter(has_text="New values")
-    assert new_values.locator(".pd-count-value").inner_text() == f"{rows_in(data):,}"
+    assert new_values.locator(".pd-count-value").inner_text() == f"{rows_in(data) if new is None else new:,}"
     # The store holds the demo: the analyst keeps it (withdrawing it is tested in tests/app/test_upload_page.py).
     keep = page.get_by_role("checkbox", name="Keep the demo beside these files")
     if keep.count():
@@ -163,6 +165,68 @@ def test_analyst_uploads_a_month_and_the_overview_shows_it(writable_app, page, s
     assert page.get_by_test_id("stDataFrame").count() == 0, "no canvas grid on the Data page"
     # The server log says what was loaded, by whom and how long it took.
     assert f"loaded 'nel-sep-2025.csv' (canonical) by 'local-user': upload 2, {rows} added" in writable_app.log_text()
+
+
+def test_analyst_revises_a_month_reads_the_values_history_and_rolls_the_revision_back(
+    writable_app, page, screenshot_dir: Path
+):
+    """A republished month with one value revised: the rest are repeats, kept in the history, not made current."""
+    import io
+
+    import pandas as pd
+
+    from perfdash.vocabulary import format_value
+
+    config = load_config(PROJECT_ROOT / "config.yaml")
+    metric = config.metric_by_id["ae_4hr_all"]
+    frame = pd.read_csv(io.BytesIO(month_csv(SEEDED_LAST_MONTH)))
+    revised = (frame["metric_id"] == metric.id) & (frame["org_code"] == "R1H")
+    old_value, numerator, denominator = frame.loc[revised, ["value", "numerator", "denominator"]].iloc[0]
+    # More patients seen within 4 hours (two points' worth); the value left blank is computed from the counts.
+    seen = numerator + round(denominator * 0.02)
+    new_value = seen / denominator * (old_value / (numerator / denominator))
+    frame.loc[revised, ["value", "numerator"]] = [None, seen]
+    message = upload_and_commit(page, writable_app.url, "republished.csv", frame.to_csv(index=False).encode(), new=0)
+    assert f"loaded as upload 2: 0 new, 1 revised, {len(frame) - 1} unchanged" in message
+
+    def history_rows() -> list[list[str]]:
+        table = page.get_by_test_id("stHtml").filter(has_text="Every load of this value")
+        table.locator("tbody tr").first.wait_for()
+        return [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
+
+    open_page(page, f"{writable_app.url}/data", "Data and audit")
+    choose(page, "Metric", metric.name)
+    choose(page, "Organisation", config.org_names["R1H"])
+    assert selected(page, "Month") == "Aug 2025"
+    before, after = format_value(old_value, metric.unit), format_value(new_value, metric.unit)
+    assert before != after
+    rows = history_rows()
+    assert [(row[0], row[1], row[4], row[7]) for row in rows] == [
+        ("1", "synthetic-demo-data.csv", before, "live"),
+        ("2", "republished.csv", after, "live"),
+    ], rows
+    # A repeated value's history names both uploads with the same value.
+    choose(page, "Organisation", config.org_names["RF4"])
+    assert [row[0] for row in history_rows()] == ["1", "2"]
+    assert len({row[4] for row in history_rows()}) == 1
+    settle_visuals(page)
+    page.screenshot(path=screenshot_dir / "journey-value-history.png", full_page=True)
+
+    # Rolled back: Barts Health's value is the first again, and the history says which load was withdrawn.
+    box = page.get_by_role("combobox", name="Upload", exact=True)
+    box.click()
+    box.fill("2: republished")
+    page.get_by_role("option").filter(has_text="2: republished.csv").click()  # in a form: no rerun yet
+    page.get_by_label("Reason").fill("Revised in error")
+    page.get_by_test_id("stCheckbox").filter(has_text="I understand its values").click()
+    rerun_settled(page, lambda: page.get_by_role("button", name="Roll back").click())
+    page.get_by_text("Upload 2 (republished.csv) rolled back: 1 values returned").wait_for()
+    choose(page, "Organisation", config.org_names["R1H"])
+    rows = history_rows()
+    assert [(row[0], row[4]) for row in rows] == [("1", before), ("2", after)]
+    assert rows[0][7] == "live" and rows[1][7].startswith("rolled back")
+    open_page(page, f"{writable_app.url}/metric?metric={metric.id}&org=R1H", "Metric")
+    page.get_by_text(before).first.wait_for()
 
 
 def test_a_second_commit_of_the_same_file_changes_nothing(writable_app, page):
