@@ -197,15 +197,15 @@ def _write_values(
     and comparing them again in the database (a join of a million rows) doubled PostgreSQL's commit.
     """
     if unchanged is not None and len(unchanged) == len(rows) and unchanged.any():
-        _put(conn, upload_id, rows[unchanged], observations.name)
+        _put(conn, upload_id, rows[unchanged], observations)
         rows = rows[~unchanged]
     if not rows.empty:
-        _put(conn, upload_id, rows, current_values.name if all_new else None)
+        _put(conn, upload_id, rows, current_values if all_new else None)
     if conn.dialect.name == "postgresql" and not all_new:
         _summarise_key_ranges(conn)
 
 
-def _put(conn: Connection, upload_id: int, rows: pd.DataFrame, table: str | None) -> None:
+def _put(conn: Connection, upload_id: int, rows: pd.DataFrame, table: sa.Table | None) -> None:
     """Write the rows into the table as they are, or (None) compare each with the store (_write_from).
 
     The rows reach the database in bulk, in key order: SQLite through scratch files (bulk.insert_staged_sqlite),
@@ -217,7 +217,7 @@ def _put(conn: Connection, upload_id: int, rows: pd.DataFrame, table: str | None
         if table is None:
             _write_from(conn, source)
         else:
-            conn.exec_driver_sql(f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM {source}")
+            conn.exec_driver_sql(f"INSERT INTO {table.name} ({_COLUMNS}) SELECT {_COLUMNS} FROM {source}")
 
     # SQLite attaches at most 10 databases and a scratch one stays attached until the transaction ends, so
     # a transaction holding many files (several uploads committed together) loads the rest row by row.
@@ -228,8 +228,11 @@ def _put(conn: Connection, upload_id: int, rows: pd.DataFrame, table: str | None
             conn, bulk.arrow_rows(rows, upload_id, parts=bulk.staging_parts(len(rows), staged)), write
         )
         return
-    if big and conn.dialect.name == "postgresql" and table is not None:
-        bulk.copy_postgres(conn, rows, upload_id, table)
+    if table is not None:
+        if big and conn.dialect.name == "postgresql":
+            bulk.copy_postgres(conn, rows, upload_id, table.name)
+        else:
+            bulk.insert_frame(conn, table, rows.assign(upload_id=upload_id).sort_values(KEY))
         return
     incoming = bulk.incoming_table()
     incoming.create(conn)
