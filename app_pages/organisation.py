@@ -21,4 +21,4 @@ if table.empty:
     st.info("No metrics are reported for this organisation.")
     st.stop()
 ui.count_tiles([(name, count, None) for name, count in present.target_counts(table).items()], "Counts this month")
-ui.overview_table(table, org, month, show_domain=True)
+ui.overview_table(org, month, show_domain=True)

@@ -15,7 +15,6 @@ if current.empty:
 
 org, month = ui.org_and_month(config, default_org=config.system.code)
 
-table = ui.overview(org, month)
 st.caption(
     f"{config.org_names.get(org, org)}, {label(month)}. Data to {label(ui.months()[0])}. "
     f"SPC profile: {config.app.spc_profile.upper()}."
@@ -84,9 +83,9 @@ st.caption(
     f"Assurance asks whether the {config.app.assurance_against} will be met on the process limits "
     "(config.yaml: assurance_against). The tables below show this month vs target and vs plan side by side."
 )
-ui.summary_matrix(table, org, month)
+ui.summary_matrix(org, month)
 
 # One HTML table for every domain, each domain heading its rows: text wraps so every column reads at 1366x768,
 # every row shows, and each name is a link that Enter opens.
 st.subheader("Every standard")
-ui.overview_table(table, org, month, show_domain=True)
+ui.overview_table(org, month, show_domain=True)
