@@ -57,3 +57,30 @@ def test_a_comment_leaves_the_values_and_their_caches_alone(tmp_path, monkeypatc
     )
     assert ui.current()["value"].tolist() == [120.0] and reads == [1]  # an upload still re-reads the values
     store.dispose_engines()
+
+
+def test_the_overview_html_is_made_once_per_values_version_and_follows_a_write(app_env, demo_sqlite, monkeypatch):
+    from perfdash import overview_tables
+
+    url = str(demo_sqlite("2025-08").url)
+    point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
+    builds: list[int] = []
+    real_overview_html = overview_tables.overview_html
+    # Count the builds while the real builder still makes the table.
+    monkeypatch.setattr(
+        overview_tables, "overview_html", lambda *a, **k: builds.append(1) or real_overview_html(*a, **k)
+    )
+
+    before = ui.overview_table_html("R1H", "2025-08", show_domain=True)
+    assert ui.overview_table_html("R1H", "2025-08", show_domain=True) == before and builds == [1]
+    assert "12.3%" not in before
+
+    revised = pd.DataFrame(
+        {"period": ["2025-08"], "org_code": ["R1H"], "metric_id": ["ae_4hr_all"], "value": [12.3]}
+    ).assign(numerator=float("nan"), denominator=float("nan"))
+    store.commit(
+        store.get_engine(url), revised, file_name="r.csv", sha256="r", file_format="canonical", uploaded_by="a"
+    )
+
+    after = ui.overview_table_html("R1H", "2025-08", show_domain=True)
+    assert builds == [1, 1] and "12.3%" in after  # the upload shows at once, without clearing any cache
