@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages perfdash needs, if missing: Chromium (kaleido charts for the board pack and
-# Playwright browser tests), PostgreSQL (store tests and deployments), poppler-utils (PDF checks), DejaVu fonts.
+# Playwright browser tests), PostgreSQL (store tests and deployments), poppler-utils (PDF checks), DejaVu fonts,
+# nginx-light (the deployment guide's reverse proxy, tested as written).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -5,7 +5,7 @@ import os
 import socket
 
 
-def _handshake(port: int, extensions: str | None) -> str:
+def handshake(port: int, extensions: str | None) -> str:
     """Open the app's websocket as a browser does and return the server's response headers."""
     key = base64.b64encode(os.urandom(16)).decode()
     offer = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
@@ -28,9 +28,9 @@ def _handshake(port: int, extensions: str | None) -> str:
 def test_the_websocket_compresses_what_it_sends(app):
     # The overview is about 123 KB of messages (HTML tables and icons), about 28 KB deflated: on a 4 Mbit/s link
     # with 60 ms latency its reload took 0.98 s uncompressed and 0.87 s compressed (.streamlit/config.toml).
-    offered = _handshake(app.port, "permessage-deflate; client_max_window_bits")
+    offered = handshake(app.port, "permessage-deflate; client_max_window_bits")
     assert offered.startswith("http/1.1 101"), offered
     assert "sec-websocket-extensions: permessage-deflate" in offered
     # A client that does not offer compression (an old proxy) still connects, uncompressed.
-    plain = _handshake(app.port, None)
+    plain = handshake(app.port, None)
     assert plain.startswith("http/1.1 101") and "permessage-deflate" not in plain, plain

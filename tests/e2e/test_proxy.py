@@ -1,0 +1,94 @@
+"""docs/deployment.md's nginx set-up, copied as written, in front of the real app: pages, sticky route, compression."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import PROJECT_ROOT
+from tests.e2e.test_transport import handshake
+from tests.support import app_server
+from tests.support.browser import open_page
+
+pytestmark = pytest.mark.browser
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def documented_server_block() -> str:
+    """The nginx configuration in docs/deployment.md, exactly as a reader would copy it."""
+    text = (PROJECT_ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```nginx\n(.*?)```", text, flags=re.DOTALL)
+    return block
+
+
+@pytest.fixture
+def proxy(app, tmp_path: Path) -> Iterator[str]:
+    """nginx with the documented configuration, its two upstream replicas pointed at the test app."""
+    if not Path(NGINX).exists():
+        # make test installs it (scripts/system-deps.sh) and, requiring the browser stack, fails without it.
+        missing = "nginx is missing (apt-get install nginx-light, or make system-deps)"
+        if os.environ.get("PERFDASH_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    port = app_server.free_port()
+    block = documented_server_block()
+    for documented in ("127.0.0.1:8501", "127.0.0.1:8502"):
+        assert documented in block
+        block = block.replace(documented, f"127.0.0.1:{app.port}")
+    assert "listen 127.0.0.1:8080;" in block
+    block = block.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
+    # Around the documented content, only what nginx needs to run from a scratch folder in the foreground.
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log warn;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+        f"{block}\n}}\n"
+    )
+    process = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while app_server.http_get(f"{url}/_stcore/health")[0] != 200:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
+        time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, new_page):
+    page = new_page()
+    open_page(page, proxy, "Overview")  # the page's WebSocket goes through nginx too
+    page.get_by_role("table").first.wait_for()
+    assert page.get_by_role("link", name="A&E 4-hour, all types").first.is_visible()
+    route = [c for c in page.context.cookies() if c["name"] == "perfdash_route"]
+    assert len(route) == 1 and route[0]["value"] and route[0]["httpOnly"]
+
+
+def test_the_proxy_compresses_the_apps_scripts_and_passes_the_websockets_compression_on(proxy):
+    index = _OPENER.open(f"{proxy}/").read().decode()
+    (script,) = re.findall(r'src="\./(static/js/index\.[^"]+\.js)"', index)
+    plain = _OPENER.open(f"{proxy}/{script}").read()
+    request = urllib.request.Request(f"{proxy}/{script}", headers={"Accept-Encoding": "gzip"})
+    with _OPENER.open(request) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in response.headers["Cache-Control"]  # Streamlit's own caching survives the proxy
+        compressed = response.read()
+    assert len(compressed) < len(plain) / 2, (len(compressed), len(plain))
+
+    port = int(proxy.rsplit(":", 1)[1])
+    assert "sec-websocket-extensions: permessage-deflate" in handshake(port, "permessage-deflate")
