@@ -106,6 +106,14 @@ def run_server(url: str, log_dir: Path, **kwargs) -> Iterator[app_server.AppServ
             print(f"app server died; its log:\n{server.log_text()[-6000:]}")
 
 
+@pytest.fixture
+def writable_app(tmp_path: Path) -> Iterator[app_server.AppServer]:
+    """An app on its own store (for journeys that write), with the demo data up to SEEDED_LAST_MONTH."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    seed_demo(url)
+    yield from run_server(url, tmp_path)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[app_server.AppServer]:
     """A read-mostly app on a SQLite store holding the demo data (tests that write use their own)."""

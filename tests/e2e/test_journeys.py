@@ -8,7 +8,7 @@ import pytest
 
 from perfdash import demo
 from perfdash.config import load_config
-from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH, UPLOAD_MONTH, run_server, seed_demo
+from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH, UPLOAD_MONTH
 from tests.support.browser import choose, open_page, options, rerun_settled, selected, settle_visuals, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -87,14 +87,6 @@ def test_board_member_downloads_the_board_pack(app, page, tmp_path: Path):
     assert target.suffix == ".pdf" and "R1H" in target.name
     assert target.read_bytes()[:5] == b"%PDF-"
     assert "board pack R1H 2025-08 for Local user" in app.log_text()  # logged with pages, charts and seconds
-
-
-@pytest.fixture
-def writable_app(tmp_path: Path):
-    """An app on its own store (this journey writes), with the demo data up to SEEDED_LAST_MONTH."""
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    seed_demo(url)
-    yield from run_server(url, tmp_path)
 
 
 def choose_file(page, base_url: str, name: str, data: bytes) -> None:

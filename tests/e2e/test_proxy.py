@@ -9,11 +9,15 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import PROJECT_ROOT
+from perfdash import demo
+from perfdash.config import load_config
+from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH
+from tests.e2e.test_journeys import rows_in, upload_and_commit
 from tests.e2e.test_transport import handshake
 from tests.support import app_server
 from tests.support.browser import open_page
@@ -31,9 +35,9 @@ def documented_server_block() -> str:
     return block
 
 
-@pytest.fixture
-def proxy(app, tmp_path: Path) -> Iterator[str]:
-    """nginx with the documented configuration, its two upstream replicas pointed at the test app."""
+@contextmanager
+def documented_proxy(app_port: int, folder: Path) -> Iterator[str]:
+    """nginx with the documented configuration, its two upstream replicas pointed at one app; yields its URL."""
     if not Path(NGINX).exists():
         # make test installs it (scripts/system-deps.sh) and, requiring the browser stack, fails without it.
         missing = "nginx is missing (apt-get install nginx-light, or make system-deps)"
@@ -44,18 +48,22 @@ def proxy(app, tmp_path: Path) -> Iterator[str]:
     block = documented_server_block()
     for documented in ("127.0.0.1:8501", "127.0.0.1:8502"):
         assert documented in block
-        block = block.replace(documented, f"127.0.0.1:{app.port}")
+        block = block.replace(documented, f"127.0.0.1:{app_port}")
     assert "listen 127.0.0.1:8080;" in block
     block = block.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
-    # Around the documented content, only what nginx needs to run from a scratch folder in the foreground.
-    conf = tmp_path / "nginx.conf"
+    # Around the documented content, only what nginx needs to run from a scratch folder in the foreground. Its
+    # workers write uploads above 16 KB to the body folder, inside pytest's private temporary folder: started by
+    # root they would run as nobody, who cannot reach it, so they keep the tests' own user.
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "nginx.conf"
+    user = "user root;\n" if os.geteuid() == 0 else ""
     conf.write_text(
-        f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log warn;\n"
+        f"daemon off;\n{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
         "events { worker_connections 256; }\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
         f"{block}\n}}\n"
     )
-    process = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stderr=subprocess.PIPE)
+    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)], stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while app_server.http_get(f"{url}/_stcore/health")[0] != 200:
@@ -68,6 +76,13 @@ def proxy(app, tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def proxy(app, tmp_path: Path) -> Iterator[str]:
+    """The documented nginx in front of the shared read-mostly app."""
+    with documented_proxy(app.port, tmp_path / "nginx") as url:
+        yield url
 
 
 def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, new_page):
@@ -92,3 +107,16 @@ def test_the_proxy_compresses_the_apps_scripts_and_passes_the_websockets_compres
 
     port = int(proxy.rsplit(":", 1)[1])
     assert "sec-websocket-extensions: permessage-deflate" in handshake(port, "permessage-deflate")
+
+
+def test_an_analyst_uploads_a_month_through_the_documented_proxy(writable_app, new_page, tmp_path: Path):
+    # The file goes to Streamlit's upload endpoint through nginx (client_max_body_size, body buffering), then the
+    # preview and the commit run over the proxied WebSocket.
+    # Four months (a quarter's catch-up): above nginx's 16 KB in-memory body buffer, so it goes through a file.
+    config = load_config(PROJECT_ROOT / "config.yaml")
+    frame = demo.generate(config, last="2025-12")
+    data = demo.to_csv_bytes(frame[frame["period"] > SEEDED_LAST_MONTH])
+    assert len(data) > 16 * 1024
+    with documented_proxy(writable_app.port, tmp_path / "nginx") as url:
+        message = upload_and_commit(new_page(), url, "nel-sep-dec-2025.csv", data)
+    assert f"loaded as upload 2: {rows_in(data)} new" in message
