@@ -109,10 +109,9 @@ def test_the_proxy_compresses_the_apps_scripts_and_passes_the_websockets_compres
     assert "sec-websocket-extensions: permessage-deflate" in handshake(port, "permessage-deflate")
 
 
-def test_an_analyst_uploads_a_month_through_the_documented_proxy(writable_app, new_page, tmp_path: Path):
-    # The file goes to Streamlit's upload endpoint through nginx (client_max_body_size, body buffering), then the
-    # preview and the commit run over the proxied WebSocket.
-    # Four months (a quarter's catch-up): above nginx's 16 KB in-memory body buffer, so it goes through a file.
+def test_an_analyst_uploads_and_commits_a_file_through_the_documented_proxy(writable_app, new_page, tmp_path: Path):
+    # The file goes to Streamlit's upload endpoint through nginx, then the preview and the commit run over the
+    # proxied WebSocket. Four months (a catch-up): above nginx's 16 KB body buffer, so nginx writes it to a file.
     config = load_config(PROJECT_ROOT / "config.yaml")
     frame = demo.generate(config, last="2025-12")
     data = demo.to_csv_bytes(frame[frame["period"] > SEEDED_LAST_MONTH])
