@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,63 +16,24 @@ from perfdash.config import load_config
 from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH
 from tests.e2e.test_journeys import rows_in, upload_and_commit
 from tests.e2e.test_transport import handshake
-from tests.support import app_server
+from tests.support import proxy as proxies
 from tests.support.browser import open_page
 
 pytestmark = pytest.mark.browser
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def documented_server_block() -> str:
-    """The nginx configuration in docs/deployment.md, exactly as a reader would copy it."""
-    text = (PROJECT_ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```nginx\n(.*?)```", text, flags=re.DOTALL)
-    return block
 
 
 @contextmanager
 def documented_proxy(app_port: int, folder: Path) -> Iterator[str]:
-    """nginx with the documented configuration, its two upstream replicas pointed at one app; yields its URL."""
-    if not Path(NGINX).exists():
-        # make test installs it (scripts/system-deps.sh) and, requiring the browser stack, fails without it.
+    """The documented nginx in front of an app; without nginx, fail under make test (it installs it), else skip."""
+    if not Path(proxies.NGINX).exists():
         missing = "nginx is missing (apt-get install nginx-light, or make system-deps)"
         if os.environ.get("PERFDASH_REQUIRE_BROWSER"):
             pytest.fail(missing)
         pytest.skip(missing)
-    port = app_server.free_port()
-    block = documented_server_block()
-    for documented in ("127.0.0.1:8501", "127.0.0.1:8502"):
-        assert documented in block
-        block = block.replace(documented, f"127.0.0.1:{app_port}")
-    assert "listen 127.0.0.1:8080;" in block
-    block = block.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
-    # Around the documented content, only what nginx needs to run from a scratch folder in the foreground. Its
-    # workers write uploads above 16 KB to the body folder, inside pytest's private temporary folder: started by
-    # root they would run as nobody, who cannot reach it, so they keep the tests' own user.
-    folder.mkdir(parents=True, exist_ok=True)
-    conf = folder / "nginx.conf"
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf.write_text(
-        f"daemon off;\n{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
-        "events { worker_connections 256; }\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
-        f"{block}\n}}\n"
-    )
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)], stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while app_server.http_get(f"{url}/_stcore/health")[0] != 200:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
-        time.sleep(0.1)
-    try:
+    with proxies.documented_proxy(app_port, folder) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

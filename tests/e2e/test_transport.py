@@ -27,7 +27,7 @@ def handshake(port: int, extensions: str | None) -> str:
 
 def test_the_websocket_compresses_what_it_sends(app):
     # The overview is about 123 KB of messages (HTML tables and icons), about 28 KB deflated: on a 4 Mbit/s link
-    # with 60 ms latency its reload took 0.98 s uncompressed and 0.87 s compressed (.streamlit/config.toml).
+    # with 60 ms latency its reload took 1.00 s uncompressed and 0.79 s compressed (benchmarks/bench_network.py).
     offered = handshake(app.port, "permessage-deflate; client_max_window_bits")
     assert offered.startswith("http/1.1 101"), offered
     assert "sec-websocket-extensions: permessage-deflate" in offered
