@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -27,7 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from benchmarks.bench_app import build_store  # noqa: E402
-from benchmarks.bench_pages import drawn  # noqa: E402
+from benchmarks.bench_pages import _timed, drawn  # noqa: E402
 from tests.support import app_server  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.proxy import documented_proxy  # noqa: E402
@@ -54,13 +53,6 @@ def _throttled_page(browser, mbits: float, latency_ms: float):
         },
     )
     return context, page
-
-
-def _timed(action, page, heading: str) -> float:
-    started = time.perf_counter()
-    action()
-    drawn(page, heading)
-    return time.perf_counter() - started
 
 
 def measure(browser, urls: dict[str, str], rounds: int, mbits: float, latency_ms: float) -> dict[str, list[float]]:
