@@ -79,6 +79,9 @@ def rerun_settled(page, action) -> None:
 
 def choose(page, label: str, option: str) -> None:
     """Pick an option in the selectbox with this label and wait for the rerun."""
+    # A run still in progress (say the one st.rerun() starts after a form's action) redraws the selectbox when it
+    # reaches it and closes a list opened before that: open it only once the script is idle.
+    wait_for_app(page)
     box = page.get_by_role("combobox", name=label, exact=True)
     box.click()
     # Typing filters the list: long lists are virtualised, so an option far down is not in the DOM.
