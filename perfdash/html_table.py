@@ -1,4 +1,4 @@
-"""Read-only tables, headline tiles and report cards as semantic HTML for st.html: every value escaped. Pure.
+"""Read-only tables, headline tiles and report cards as semantic HTML blocks: every value escaped. Pure.
 
 Tables have real links and rows that become cards on a phone.
 
@@ -6,22 +6,25 @@ Why HTML and not st.dataframe: a data grid is a canvas the browser lays out and 
 overview's time in Chromium), it clips long text in fixed-width columns, scrolls inside itself, and its links
 do not open from the keyboard. An HTML table wraps its text, shows every row, and its links are <a> elements.
 
-Streamlit sanitises st.html with DOMPurify (HTML profile: no SVG elements, no scripts, data: URIs allowed on
-<img>), so sparklines are <img> elements with SVG data URIs and a text alternative, and icons come from a stylesheet
-(IconSheet).
+Sparklines are <img> elements with SVG data URIs and a text alternative, and icons come from a stylesheet
+(IconSheet): no SVG elements in the page's HTML.
 
-Safety: a cell is escaped unless it is `Markup` made here (link, image, sparkline), so text from data, uploads
-or people can never add markup.
+Safety, twice over: a cell is escaped unless it is `Markup` made here (link, image, sparkline), so text from data,
+uploads or people can never add markup; and `sanitised` passes every block through an allowlist of the tags and
+attributes made here (ammonia, through nh3) before it is shown. That second check used to be DOMPurify in the
+browser (st.html), run on every page load; on the server it runs once per distinct block.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+import nh3
 import pandas as pd
 
 from perfdash.theme import FONT, NHS_BLUE, NHS_DARK_BLUE, NHS_GREY_3, NHS_PALE_GREY, NHS_TEXT, NHS_WARM_YELLOW
@@ -176,7 +179,7 @@ def frame_table(
 def counts(items: Iterable[tuple[str, int, str | None]], label: str) -> str:
     """Headline counts as a list of tiles: each name, its number and, when given, what it counts, in words.
 
-    One st.html element instead of a row of st.metric columns: no widget code to load, and what each number
+    One HTML block instead of a row of st.metric columns: no widget code to load, and what each number
     counts is on the page, not behind a help icon.
     """
     tiles = "".join(
@@ -191,7 +194,7 @@ def counts(items: Iterable[tuple[str, int, str | None]], label: str) -> str:
 def card(heading: str, headline: tuple[str, str], lines: Iterable[tuple[str, str]]) -> str:
     """A bordered card: a heading (text, or a link made here), a bold lead-in and its sentence, labelled lines.
 
-    Many cards in one st.html block draw far faster than a bordered container of markdown elements for each.
+    Many cards in one HTML block draw far faster than a bordered container of markdown elements for each.
     """
     items = "".join(f"<li><strong>{escape(name)}:</strong> {escape(text)}</li>" for name, text in lines)
     return (
@@ -240,7 +243,7 @@ STYLE = f"""<style>
 .pd-table a:focus, .pd-card a:focus, .pd-prose a:focus {{ outline: 3px solid transparent;
   background-color: {NHS_WARM_YELLOW}; color: {NHS_TEXT}; box-shadow: 0 -2px {NHS_WARM_YELLOW}, 0 4px {NHS_TEXT};
   text-decoration: none; }}
-/* Under .pd-tiles: Streamlit indents every list in an st.html block, with a more specific rule than one class. */
+/* Under .pd-tiles: Streamlit indents lists with a rule more specific than one class. */
 .pd-tiles .pd-counts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.75rem;
   list-style: none; margin: 0 0 1rem 0; padding: 0; font-family: {FONT}; color: {NHS_TEXT}; }}
 .pd-tiles .pd-counts li {{ border: 1px solid {NHS_GREY_3}; border-radius: 0.5rem; padding: 0.6rem 0.8rem; margin: 0; }}
@@ -277,5 +280,53 @@ STYLE = f"""<style>
 
 
 def page(*tables: str) -> str:
-    """The tables with the style they need, as one st.html body."""
+    """The tables with the style they need, as one HTML block."""
     return STYLE + "".join(tables)
+
+
+# Every tag and attribute perfdash writes, and nothing else (a test checks each page's blocks come through whole).
+# <style> is kept (STYLE and IconSheet's rules are ours); DOMPurify, which this replaces, kept it too.
+ALLOWED_TAGS = frozenset(
+    (  # noqa: SIM905 (a list of words reads better than 29 quoted ones)
+        "a b br caption code details div em h2 h3 i img li ol p section small span strong style summary table tbody"
+        " td tfoot th thead tr ul"
+    ).split()
+)
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "role", "aria-label", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"scope", "colspan", "data-label"},
+    "td": {"colspan", "data-label"},
+}
+
+
+def _safe_url(tag: str, attribute: str, value: str) -> str | None:
+    """Links only within the app (as `link` makes them) and images only as data URIs; anything else is dropped."""
+    if attribute == "href":
+        return value if value.startswith("/") and not value.startswith("//") else None
+    if attribute == "src":
+        return value if value.startswith(_IMAGE_URI) else None
+    return value
+
+
+_IMAGE_URI = "data:image/"
+
+
+@functools.lru_cache(maxsize=256)
+def sanitised(body: str) -> str:
+    """The block with only the tags, attributes and URLs perfdash writes: no script, no handler, no outside link.
+
+    Cached on the block's text: a reload shows the same blocks, so each is cleaned once (about 4 ms for the
+    overview's every-standard table), not once per page load in every browser.
+    """
+    return nh3.clean(
+        body,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_safe_url,
+        url_schemes={"data"},
+        link_rel=None,
+        strip_comments=True,
+    )

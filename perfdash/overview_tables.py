@@ -187,7 +187,7 @@ def matrix_html(table_: pd.DataFrame, org_code: str, period: str, caption: str) 
 def executive_summary_html(result: ExecutiveSummary, org_code: str) -> str:
     """The executive summary as one block: headline, counts, what is not met and what changed, each linked.
 
-    One st.html element instead of six markdown ones, which the browser would each parse as markdown.
+    One HTML block instead of six markdown elements, which the browser would each parse as markdown.
     """
 
     def chart(metric_id: str, name: str) -> Markup:

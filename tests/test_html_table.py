@@ -49,6 +49,51 @@ def test_links_stay_in_the_app_and_images_are_perfdash_icons():
     assert icons.icon(None, "nothing") == ""
 
 
+def test_the_sanitiser_removes_markup_that_got_past_the_escaping():
+    # As if a builder forgot to escape: the server's sanitiser is the second line, in place of DOMPurify.
+    hostile = (
+        "<p>kept</p><script>alert(1)</script><img src=x onerror=alert(1)><img src=http://tracker.example/p.png>"
+        '<a href="javascript:alert(1)">js</a><a href="https://evil.example/login">out</a><a href="//evil.example">'
+        'proto</a><a href="data:text/html,hi">data</a><iframe src="/metric"></iframe><form action="/x"><input>'
+        '</form><div style="background:url(/x)" onclick="x()">styled</div><svg onload="alert(1)"></svg>'
+        '<a href="/metric?metric=a&amp;org=R1H" target="_blank">in</a><!-- note -->'
+    )
+    cleaned = html_table.sanitised(hostile)
+    for gone in (
+        "<script",
+        "alert",
+        "onerror",
+        "tracker",
+        "javascript",
+        "evil",
+        "data:text",
+        "<iframe",
+        "<form",
+        "<input",
+        "style=",
+        "onclick",
+        "<svg",
+        "target=",
+        "note",
+    ):
+        assert gone not in cleaned, gone
+    assert html_tables.document(cleaned) == html_tables.document(
+        "<p>kept</p><img><img><a>js</a><a>out</a><a>proto</a><a>data</a><div>styled</div>"
+        '<a href="/metric?metric=a&amp;org=R1H">in</a>'
+    )
+
+
+def test_the_sanitiser_keeps_perfdash_markup_whole(overview, config: Config):
+    # The overview's table carries its icons' stylesheet, sparklines, disclosures and links.
+    body = html_table.page(
+        overview_tables.overview_html(rows_for(overview, config), "Every standard", "target", show_domain=True)
+        + html_table.card(html_table.link("Chart", "/metric?metric=a"), ("Lead", "A <b>card</b>"), [("Owner", "A & B")])
+        + html_table.counts([("Standards met", 12, "Metrics that meet their target"), ("Missing", 3, None)], "Counts")
+    )
+    assert "<style>" in html_table.sanitised(body)
+    assert html_tables.document(html_table.sanitised(body)) == html_tables.document(body)
+
+
 def test_each_distinct_icon_is_drawn_once_and_named_every_time():
     icons = html_table.IconSheet()
     first = present.assurance_icon_uri("consistent_fail")

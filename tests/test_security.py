@@ -19,12 +19,14 @@ APP_CODE = [
     *sorted((ROOT / "perfdash").rglob("*.py")),
 ]
 # Ways to put raw HTML or script into a Streamlit page.
-RAW_HTML = re.compile(r"unsafe_allow_html|\bst\.html\(|components\.v1|components\.html|streamlit\.components")
+RAW_HTML = re.compile(
+    r"unsafe_allow_html|\bst\.html\(|components\.v[12]|components\.html|streamlit\.components|st\.components"
+)
 
 
-# The one sink: ui.show_tables passes tables that perfdash.html_table built, escaping every cell (pinned by
-# tests/test_html_table.py and the hostile page tests).
-ONE_SINK = "perfdash/ui.py: st.html(html_table.page(*tables))"
+# The one sink: ui.show_tables shows blocks that perfdash.html_table built, escaping every cell, and sanitised on
+# the server (pinned by tests/test_html_table.py, tests/app/test_html_blocks.py and the hostile page tests).
+ONE_SINK = "perfdash/ui.py: mount = st.components.v2.component("
 
 
 def test_app_code_never_renders_raw_html():

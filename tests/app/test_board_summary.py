@@ -23,11 +23,11 @@ def test_overview_opens_with_the_executive_summary(app_env):
     assert not at.exception, at.exception
     assert at.subheader[0].value == "Executive summary"
     expected = summary.executive_summary(store.read_current(store.get_engine(app_env)), load_config(), "RF4", "2025-09")
-    shown = {name: count for block in at.html for name, count in html_tables.counts(block.value).items()}
+    shown = {name: count for block in html_tables.blocks(at) for name, count in html_tables.counts(block).items()}
     assert shown == {name: count for name, count, _ in expected.counts()}
     assert not at.metric, "the counts are one HTML block, not four st.metric widgets"
     # One HTML block: the headline, the tiles, what is not met and what changed, each standard a real link.
-    (block,) = [h.value for h in at.html if '<div class="pd-prose">' in h.value]
+    (block,) = [h for h in html_tables.blocks(at) if '<div class="pd-prose">' in h]
     text = html.unescape(block)
     assert f"<p>{expected.headline()}</p>" in text
     assert expected.changes, "the demo has changes since August"
@@ -57,7 +57,7 @@ def test_exceptions_page_lists_one_report_per_failing_metric_with_its_lead(app_e
     text = "\n".join(m.value for m in at.markdown)
     assert f"**{len(expected)} exception reports**" in text
     # One HTML block of cards, in the order of the reports, each headed by a link to its chart.
-    (cards,) = [h.value for h in at.html]
+    (cards,) = html_tables.blocks(at)
     assert cards.count('<section class="pd-card">') == len(expected)
     for report in expected:
         assert f'<h2><a href="/metric?metric={report.metric.id}&amp;org=QMF&amp;month=2025-09">' in cards
@@ -83,7 +83,7 @@ def test_every_overview_row_has_a_real_link_to_its_chart(app_env):
     at.query_params["org"] = "QMF"
     at.run()
     assert not at.exception, at.exception
-    (standards,) = [t for html in at.html for t in html_tables.parse(html.value) if "Latest" in t["frame"]]
+    (standards,) = [t for t in html_tables.tables(at) if "Latest" in t["frame"]]
     # The metric's name is an <a href>: Enter opens it, unlike a grid's link cell.
     engine = store.get_engine(app_env)
     table = board.overview(store.read_current(engine), load_config(), "QMF", "2025-09", store.read_plans(engine))
@@ -109,7 +109,7 @@ def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_
     next(b for b in at.button if b.label == "Roll back").click().run()
     assert not at.exception, at.exception
     assert any("status in the table above is now 'rolled back'" in s.value for s in at.success)
-    (table,) = [t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Upload" in t["frame"]]
+    (table,) = [t["frame"] for t in html_tables.tables(at) if "Upload" in t["frame"]]
     assert list(table.columns[:2]) == ["Upload", "Status"]
     rolled_back = table.set_index("Upload").loc[str(target)]
     assert rolled_back["Status"] == "rolled back" and rolled_back["Rollback"].endswith(": Wrong month loaded")
@@ -154,7 +154,7 @@ def test_overview_compares_with_england_and_london_once_national_data_is_loaded(
     expected = benchmark.national_columns(
         store.read_current(engine), store.read_reference(engine), config, "RF4", "2025-04"
     ).set_index("metric_id")
-    (standards,) = [t for html in at.html for t in html_tables.parse(html.value) if "Latest" in t["frame"]]
+    (standards,) = [t for t in html_tables.tables(at) if "Latest" in t["frame"]]
     row = standards["frame"].set_index("Metric").loc["A&E 4-hour, all types"]
     assert row["vs England"] == f"{expected.at['ae_4hr_all', 'england']:.1f}%"
     assert row["vs London"] == f"{expected.at['ae_4hr_all', 'london']:.1f}%"

@@ -25,7 +25,7 @@ def test_a_values_history_shows_each_load_and_its_rollback(app_env, demo_sqlite,
     at.selectbox(key="h_month").select("2025-03").run()
     assert not at.exception, at.exception
     assert not at.dataframe, "no canvas grid on the Data page"
-    (history,) = [t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Value" in t["frame"]]
+    (history,) = [t["frame"] for t in html_tables.tables(at) if "Value" in t["frame"]]
     assert history["File"].tolist() == ["synthetic-demo-data.csv", "ae-revised.csv"]
     assert history["Value"].iloc[1] == "71.3%" and history["Loaded by"].iloc[1] == "ann.analyst@nhs.net"
     assert history["Upload status"].iloc[0] == "live"

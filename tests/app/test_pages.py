@@ -42,7 +42,7 @@ def test_overview_shows_every_domain_and_the_matrix(app_env):
     subheaders = [s.value for s in at.subheader]
     assert "Summary: variation and assurance" in subheaders
     assert not at.dataframe, "read-only tables are HTML tables, not data grids"
-    matrix, standards = [table for html in at.html for table in html_tables.parse(html.value)]
+    matrix, standards = [table for table in html_tables.tables(at)]
     assert matrix["frame"].columns[0] == "Variation" and "No target" in matrix["frame"].columns
     # One table for every standard, each domain heading its rows (one table draws faster than one per domain).
     for domain in [
@@ -84,9 +84,7 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
     assert "Target" in names or "target" in names
     assert any("Text alternative" in c.value for c in at.caption)
     # The chart's numbers as an HTML table (in the unit, months in words); the CSV download keeps the raw ones.
-    data = next(
-        t["frame"] for html in at.html for t in html_tables.parse(html.value) if "Lower process limit" in t["frame"]
-    )
+    data = next(t["frame"] for t in html_tables.tables(at) if "Lower process limit" in t["frame"])
     assert data["Month"].iloc[0] == "Apr 2021" and data["Value"].iloc[0].endswith("%")
     assert not at.dataframe, "no canvas grid on the Metric page"
     assert any(button.proto.label == "Download this table (CSV)" for button in at.get("download_button"))
@@ -103,7 +101,7 @@ def test_sources_page_lists_every_metric_with_its_origin(app_env):
     at = _app().switch_page("app_pages/sources.py").run()
     assert not at.exception, at.exception
     assert not at.dataframe, "an HTML table, not a canvas grid"
-    ((table, links),) = [(t["frame"], t["links"]) for html in at.html for t in html_tables.parse(html.value)]
+    ((table, links),) = [(t["frame"], t["links"]) for t in html_tables.tables(at)]
     assert table["Metric"].tolist() == [m.name for m in load_config().metrics]
     assert links == [f"/metric?metric={m.id}" for m in load_config().metrics]
     assert set(table["Origin"]) == {"synthetic demo"}
@@ -132,6 +130,6 @@ def test_organisation_page_counts_its_metrics_in_one_block_of_tiles(app_env):
     config = load_config()
     engine = store.get_engine(app_env)
     table = board.overviews(store.read_current(engine), config, "R1H", ["2025-09"], store.read_plans(engine))["2025-09"]
-    shown = {name: count for block in at.html for name, count in html_tables.counts(block.value).items()}
+    shown = {name: count for block in html_tables.blocks(at) for name, count in html_tables.counts(block).items()}
     assert shown == present.target_counts(table) and shown["Metrics reported"] > 0
     assert not at.metric and not at.dataframe

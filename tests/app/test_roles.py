@@ -122,14 +122,14 @@ def test_signed_out_sees_only_the_sign_in_button(oidc_reader):
     at = _run(SIGNED_OUT)
     assert _titles(at) == [TITLE]
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.dataframe and not at.html and not at.selectbox and not at.sidebar.children
+    assert not at.dataframe and not html_tables.blocks(at) and not at.selectbox and not at.sidebar.children
     # No page is registered while signed out, so asking for one still runs only the sign-in gate.
     for page in [*BOARD_PAGES, *RESTRICTED]:
         at.switch_page(page).run()
         assert not at.exception
         assert _titles(at) == [TITLE], page
         assert [b.label for b in at.button] == ["Sign in"]
-        assert not at.file_uploader and not at.dataframe and not at.html
+        assert not at.file_uploader and not at.dataframe and not html_tables.blocks(at)
 
 
 def test_sign_in_not_set_up_says_so_instead_of_offering_a_broken_button(oidc_reader):
@@ -146,13 +146,13 @@ def test_signed_in_with_no_role_is_permitted_nothing(oidc_reader):
     assert _titles(at) == [TITLE]
     assert NOT_PERMITTED in _errors(at) and "someone" in _errors(at)
     assert [b.label for b in at.button] == ["Sign out"]
-    assert not at.dataframe and not at.html and not at.sidebar.children
+    assert not at.dataframe and not html_tables.blocks(at) and not at.sidebar.children
 
 
 def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_reader):
     at = _run(VIEWER)
     assert _titles(at) == ["Overview"]
-    assert at.html, "the overview shows data"
+    assert html_tables.blocks(at), "the overview shows data"
     assert markup.plain("vera.viewer@nhs.net") in _sidebar_text(at) and "(viewer)" in _sidebar_text(at)
     for page in BOARD_PAGES[1:]:
         at.switch_page(page).run()
@@ -165,7 +165,8 @@ def test_viewer_reads_board_pages_and_is_refused_the_rest(oidc_reader):
         at.switch_page(page).run()
         assert not at.exception
         assert NOT_PERMITTED in _errors(at), page
-        assert title not in _titles(at) and not at.file_uploader and not at.dataframe and not at.html, page
+        assert title not in _titles(at) and not at.file_uploader and not at.dataframe, page
+        assert not html_tables.blocks(at), page
 
 
 def test_analyst_reaches_upload_and_data_but_not_configuration(oidc_reader):
@@ -243,7 +244,7 @@ def test_an_analyst_commentary_records_their_email(oidc_app):
     assert notes["narrative"].tolist() == ["Ambulance handover delays rose over the bank holiday."]
     assert notes["author"].tolist() == ["ann.analyst@nhs.net"]
     # The saved note shows on the page as an HTML table (its text wraps), not a canvas grid.
-    shown = [t["frame"] for html in at.html for t in html_tables.parse(html.value) if "What happened" in t["frame"]]
+    shown = [t["frame"] for t in html_tables.tables(at) if "What happened" in t["frame"]]
     assert shown and shown[0]["What happened"].tolist() == ["Ambulance handover delays rose over the bank holiday."]
     assert shown[0]["Written by"].tolist() == ["ann.analyst@nhs.net"]
     assert not at.dataframe

@@ -49,7 +49,7 @@ def test_several_files_each_get_their_own_summary(fresh_demo):
     commit = [b for b in at.button if b.label == "Commit"]
     assert len(commit) == 1 and commit[0].disabled
     # The good file's counts, as tiles (the bad one has none): October is new to the store.
-    tiles = [html_tables.counts(block.value) for block in at.html]
+    tiles = [html_tables.counts(block) for block in html_tables.blocks(at)]
     assert [t for t in tiles if t] == [{"New values": 1, "Revised values": 0, "Unchanged values": 0}]
 
 
@@ -88,7 +88,7 @@ def withdraw_demo(at: AppTest) -> AppTest:
 
 def problem_tables(at: AppTest) -> list:
     """Each file's problems as the page shows them (HTML tables, read back as text)."""
-    tables = [t["frame"] for block in at.html for t in html_tables.parse(block.value)]
+    tables = [t["frame"] for t in html_tables.tables(at)]
     return [t for t in tables if "What is wrong" in t.columns]
 
 

@@ -149,7 +149,7 @@ def test_spc_points_differ_by_shape_and_are_named_not_only_coloured(app, page):
     assert set(points) <= set(legend)  # every kind of point is named in the legend
     # Met / not met against the target (and the plan) is a word and a symbol, with the SPC reading in words.
     open_page(page, app.url, "Overview")
-    table = page.get_by_test_id("stHtml").last.locator("table")
+    table = page.locator(".pd-html").last.locator("table")
     met = table.locator('tbody td[data-label="vs target"]').all_inner_texts()
     assert met and all(cell.startswith(("✓ Met (", "✗ Not met (", "– (", "no target")) for cell in met)
     # The MDC icons are pictures with their meaning as text, beside the reading in words.

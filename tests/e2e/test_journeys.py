@@ -44,7 +44,7 @@ def test_board_member_reads_overview_picks_a_trust_and_opens_a_chart(app, page, 
     page.get_by_text("Barts Health, Aug 2025.").wait_for()
     assert "org=R1H" in page.url  # the choice is in the link, so it can be shared
     # The table shows Barts' own metrics with their reading in words, each name a link to its chart.
-    table = page.get_by_test_id("stHtml").last.locator("table")
+    table = page.locator(".pd-html").last.locator("table")
     header = table.locator("thead th").all_inner_texts()
     assert {"Metric", "Latest", "vs target", "vs plan", "SPC reading", "Target in force", "Data to"} <= set(header)
     first_row = table.locator("tbody tr:not(.pd-group)").first.locator("th, td").all_inner_texts()
@@ -150,7 +150,7 @@ def test_analyst_uploads_a_month_and_the_overview_shows_it(writable_app, page, s
 
     # The Data page's audit log names the file, who loaded it and the counts.
     open_page(page, f"{writable_app.url}/data", "Data and audit")
-    newest = page.get_by_test_id("stHtml").first.locator("tbody tr").first
+    newest = page.locator(".pd-html").first.locator("tbody tr").first
     newest.wait_for()
     first_upload = newest.locator("th, td").all_text_contents()
     assert "nel-sep-2025.csv" in first_upload and "local-user" in first_upload, first_upload
@@ -182,7 +182,7 @@ def test_analyst_revises_a_month_reads_the_values_history_and_rolls_the_revision
     assert f"loaded as upload 2: 0 new, 1 revised, {len(frame) - 1} unchanged" in message
 
     def history_rows() -> list[list[str]]:
-        table = page.get_by_test_id("stHtml").filter(has_text="Every load of this value")
+        table = page.locator(".pd-html").filter(has_text="Every load of this value")
         table.locator("tbody tr").first.wait_for()
         return [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
@@ -239,7 +239,7 @@ def test_analyst_sees_every_problem_of_a_bad_file_in_full_and_nothing_is_written
     data = (header + "2025-13,R1H,ae_4hr_all,71.5,,\n2025-09,R1H,ae_4hr_all,lots,,\n").encode()
     choose_file(page, writable_app.url, "bad.csv", data)
     page.get_by_text("2 problem(s) must be fixed before this file can be loaded. Nothing has been written.").wait_for()
-    table = page.get_by_test_id("stHtml").locator("table").filter(has_text="What is wrong")
+    table = page.locator(".pd-html").locator("table").filter(has_text="What is wrong")
     assert table.locator("caption").inner_text() == "Problems in bad.csv: 2 error(s) and 0 warning(s), by line."
     rows = [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
     assert [row[:4] for row in rows] == [["error", "2", "period", "2025-13"], ["error", "3", "value", "lots"]]

@@ -156,8 +156,9 @@ def test_signed_out_reaches_no_page_by_url(signin_app, new_page):
         signin_app.open(page, path)
         assert page.get_by_role("heading", level=1).all_inner_texts() == [TITLE], path
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-        for absent in ["stSidebarNav", "stFileUploader", "stDataFrame", "stHtml", "stPlotlyChart", "stSidebar"]:
+        for absent in ["stSidebarNav", "stFileUploader", "stDataFrame", "stPlotlyChart", "stSidebar"]:
             assert page.locator(f"[data-testid='{absent}']").count() == 0, (path, absent)
+        assert page.locator(".pd-html").count() == 0, path  # no table, tile or card
         if path == "/upload":
             signin_app.shot(page, "signed-out-upload")
 
@@ -166,7 +167,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
     page = new_page()
     signin_app.sign_in(page, VIEWER)
     assert page.get_by_role("heading", level=1).first.inner_text() == "Overview"
-    page.locator("[data-testid='stHtml'] table").first.wait_for()  # the overview's tables
+    page.locator(".pd-html table").first.wait_for()  # the overview's tables
     assert _menu(page) == ["Overview", "Exceptions", "Metric", "Organisation", "Sources"]
     assert "vera.viewer@nhs.net" in page.locator("[data-testid='stSidebar']").inner_text()
     signin_app.shot(page, "viewer-overview")
@@ -228,7 +229,7 @@ def test_analyst_uploads_and_the_audit_log_names_them(signin_app, new_page):
     # The same change is in the audit table on the Data page, where the rollback form is offered.
     signin_app.open(page, "/data")
     page.get_by_role("button", name="Roll back").wait_for()
-    row = page.get_by_test_id("stHtml").first.locator("tbody tr").first
+    row = page.locator(".pd-html").first.locator("tbody tr").first
     row.wait_for()
     newest = row.locator("th, td").all_text_contents()  # as written: the HTML table escapes every cell
     assert ANALYST in newest and HOSTILE_NAME in newest, newest
@@ -290,10 +291,7 @@ def test_an_account_no_rule_matches_is_permitted_nothing(signin_app, new_page):
     for path in ["/overview", "/upload"]:
         signin_app.open(page, path)
         page.get_by_text("has no role in this dashboard").wait_for()
-        assert (
-            page.locator("[data-testid='stDataFrame'], [data-testid='stHtml'], [data-testid='stFileUploader']").count()
-            == 0
-        )
+        assert page.locator("[data-testid='stDataFrame'], .pd-html, [data-testid='stFileUploader']").count() == 0
     signin_app.shot(page, "no-role")
 
 

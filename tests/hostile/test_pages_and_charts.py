@@ -13,6 +13,7 @@ import streamlit.config
 from streamlit.testing.v1 import AppTest
 
 from perfdash import benchmark, exports, markup, spc, spc_chart
+from tests.support import html_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LINK = '<a href="https://evil.example/login">Click for NHS login</a>'
@@ -72,14 +73,15 @@ def test_case5_streamlit_table_download_is_off_and_ours_is_neutralised():
 
 
 def test_no_page_shows_a_table_or_markup_without_the_helpers():
-    # Raw HTML only through ui.show_tables (every cell escaped); tables of data offer perfdash's download, whose
-    # cells cannot run as formulas (Streamlit's own grid export is off).
+    # Raw HTML only through ui.show_tables (every cell escaped, every block sanitised); tables of data offer
+    # perfdash's download, whose cells cannot run as formulas (Streamlit's own grid export is off).
     pages = sorted((PROJECT_ROOT / "app_pages").glob("*.py"))
     for page in pages:
         source = page.read_text()
         for call in (
             "st.html(",
             "unsafe_allow_html",
+            "components",
             'st.download_button("Download this data',
         ):
             assert call not in source, f"{page.name} calls {call}"
@@ -193,9 +195,10 @@ def test_the_executive_summary_shows_names_and_words_from_data_as_text():
 def test_overview_page_html_is_only_our_markup(app_env):
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120).run()
     assert not at.exception, at.exception
-    assert len(at.html) == 3  # the executive summary (with its headline counts), the matrix and every standard
-    for element in at.html:
-        assert_only_our_markup(element.value)
+    blocks = html_tables.blocks(at)
+    assert len(blocks) == 3  # the executive summary (with its headline counts), the matrix and every standard
+    for block in blocks:
+        assert_only_our_markup(block)
 
 
 def test_provider_names_in_the_metric_pages_tables_are_text():

@@ -1,8 +1,9 @@
-"""Read the HTML tables a page shows (st.html bodies) back into frames, as a reader or screen reader sees them."""
+"""Read the HTML blocks a page shows (ui.show_tables) back into frames, as a reader or screen reader sees them."""
 
 from __future__ import annotations
 
 import html
+import json
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -86,3 +87,44 @@ def counts(markup: str) -> dict[str, int]:
         r'<span class="pd-count-name">(.*?)</span> <span class="pd-count-value">([\d,]+)</span>', markup, flags=re.S
     )
     return {html.unescape(name): int(number.replace(",", "")) for name, number in tiles}
+
+
+def blocks(at) -> list[str]:
+    """The HTML of every block an AppTest run shows through ui.show_tables, in page order (main area and sidebar)."""
+    from perfdash.ui import HTML_BLOCK
+
+    shown = at.get("bidi_component")
+    return [json.loads(element.proto.json) for element in shown if element.proto.component_name == HTML_BLOCK]
+
+
+def tables(at) -> list[dict]:
+    """Every table (as `parse` reads it) in every block an AppTest run shows, in page order."""
+    return [table for block in blocks(at) for table in parse(block)]
+
+
+class _Document(HTMLParser):
+    """The document as a reader sees it: tags with their attributes (unescaped, in order) and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append(("open", tag, tuple(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.events.append(("close", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.events and self.events[-1][0] == "text":  # one run of text, however it was escaped
+            self.events[-1] = ("text", self.events[-1][1] + data)
+        else:
+            self.events.append(("text", data))
+
+
+def document(markup: str) -> list[tuple]:
+    """Markup as a list of tags and texts: two blocks that differ only in how they are escaped read the same."""
+    reader = _Document()
+    reader.feed(markup)
+    reader.close()
+    return reader.events
