@@ -284,8 +284,8 @@ def page(*tables: str) -> str:
     return STYLE + "".join(tables)
 
 
-# Every tag and attribute perfdash writes, and nothing else (a test checks each page's blocks come through whole).
-# <style> is kept (STYLE and IconSheet's rules are ours); DOMPurify, which this replaces, kept it too.
+# The tags and attributes perfdash writes (a test checks every page's blocks come through whole) and a few plain
+# text ones. <style> is kept (STYLE and IconSheet's rules are ours); DOMPurify, which this replaces, kept it too.
 ALLOWED_TAGS = frozenset(
     (  # noqa: SIM905 (a list of words reads better than 29 quoted ones)
         "a b br caption code details div em h2 h3 i img li ol p section small span strong style summary table tbody"
@@ -301,6 +301,9 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+_IMAGE_URI = "data:image/"
+
+
 def _safe_url(tag: str, attribute: str, value: str) -> str | None:
     """Links only within the app (as `link` makes them) and images only as data URIs; anything else is dropped."""
     if attribute == "href":
@@ -310,10 +313,7 @@ def _safe_url(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_IMAGE_URI = "data:image/"
-
-
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # at most about 13 MB: 64 blocks of up to 100 KB, each with its input
 def sanitised(body: str) -> str:
     """The block with only the tags, attributes and URLs perfdash writes: no script, no handler, no outside link.
 
