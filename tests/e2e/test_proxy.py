@@ -43,13 +43,29 @@ def proxy(app, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+# An HTML block is an empty <div class="pd-html"> until its script, a blob: module, has filled it.
+_BLOCKS_FILLED = "() => [...document.querySelectorAll('.pd-html')].every(block => block.firstElementChild)"
+
+
 def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, new_page):
     page = new_page()
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     open_page(page, proxy, "Overview")  # the page's WebSocket goes through nginx too
     page.get_by_role("table").first.wait_for()
     assert page.get_by_role("link", name="A&E 4-hour, all types").first.is_visible()
     route = [c for c in page.context.cookies() if c["name"] == "perfdash_route"]
     assert len(route) == 1 and route[0]["value"] and route[0]["httpOnly"]
+    # Under the guide's Content-Security-Policy every block is filled and the Metric page's chart is drawn.
+    page.wait_for_function(_BLOCKS_FILLED)
+    assert page.locator(".pd-html").count() == 3 and page.locator(".pd-html table").count() == 2
+    page.get_by_role("link", name="A&E 4-hour, all types").first.click()
+    page.get_by_role("heading", name="Metric", level=1).wait_for()
+    page.locator("[data-testid='stPlotlyChart'] svg.main-svg").first.wait_for()
+    page.wait_for_function(_BLOCKS_FILLED)
+    assert refused == []  # Streamlit's one inline line is allowed by its hash
 
 
 def test_the_proxy_compresses_the_apps_scripts_and_passes_the_websockets_compression_on(proxy):
