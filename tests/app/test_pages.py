@@ -42,7 +42,7 @@ def test_overview_shows_every_domain_and_the_matrix(app_env):
     subheaders = [s.value for s in at.subheader]
     assert "Summary: variation and assurance" in subheaders
     assert not at.dataframe, "read-only tables are HTML tables, not data grids"
-    matrix, standards = [table for table in html_tables.tables(at)]
+    matrix, standards = html_tables.tables(at)
     assert matrix["frame"].columns[0] == "Variation" and "No target" in matrix["frame"].columns
     # One table for every standard, each domain heading its rows (one table draws faster than one per domain).
     for domain in [

@@ -17,7 +17,7 @@ from tests.e2e.conftest import PROJECT_ROOT, SEEDED_LAST_MONTH
 from tests.e2e.test_journeys import rows_in, upload_and_commit
 from tests.e2e.test_transport import handshake
 from tests.support import proxy as proxies
-from tests.support.browser import open_page
+from tests.support.browser import blocks_drawn, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,6 @@ def proxy(app, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-# An HTML block is an empty <div class="pd-html"> until its script, a blob: module, has filled it.
-_BLOCKS_FILLED = "() => [...document.querySelectorAll('.pd-html')].every(block => block.firstElementChild)"
-
-
 def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, new_page):
     page = new_page()
     refused: list[str] = []
@@ -59,12 +55,12 @@ def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, n
     route = [c for c in page.context.cookies() if c["name"] == "perfdash_route"]
     assert len(route) == 1 and route[0]["value"] and route[0]["httpOnly"]
     # Under the guide's Content-Security-Policy every block is filled and the Metric page's chart is drawn.
-    page.wait_for_function(_BLOCKS_FILLED)
+    blocks_drawn(page)
     assert page.locator(".pd-html").count() == 3 and page.locator(".pd-html table").count() == 2
     page.get_by_role("link", name="A&E 4-hour, all types").first.click()
     page.get_by_role("heading", name="Metric", level=1).wait_for()
     page.locator("[data-testid='stPlotlyChart'] svg.main-svg").first.wait_for()
-    page.wait_for_function(_BLOCKS_FILLED)
+    blocks_drawn(page)
     assert refused == []  # Streamlit's one inline line is allowed by its hash
 
 

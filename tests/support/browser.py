@@ -52,10 +52,24 @@ class ConsoleLog:
         (self.tolerated if is_allowed(message.text, url) else self.errors).append(line)
 
 
+# An HTML block (perfdash.ui.show_tables) is an empty <div class="pd-html"> until its one line of script, a module
+# Streamlit loads, has put the block's HTML in (which starts with its <style>); an element whose code is still
+# loading shows a skeleton instead.
+BLOCKS_DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+  && [...document.querySelectorAll('.pd-html')].every(block => block.firstElementChild)"""
+
+
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until the app is connected and its script is not running (as Streamlit's own e2e tests do)."""
+    """Wait until the app is connected, its script is not running (as Streamlit's own e2e tests do) and every
+    HTML block on the page is filled."""
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    blocks_drawn(page, timeout)
+
+
+def blocks_drawn(page, timeout: float = 60_000) -> None:
+    """Wait until no element is still loading and every HTML block has its content."""
+    page.wait_for_function(BLOCKS_DRAWN, timeout=timeout, polling=20)
 
 
 def open_page(page, url: str, heading: str | None = None) -> None:
