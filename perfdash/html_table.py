@@ -56,9 +56,14 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _within_the_app(href: str) -> bool:
+    """A site-relative href ('/metric?...'), not one to another site ('//evil.example', 'https://...')."""
+    return href.startswith("/") and not href.startswith("//")
+
+
 def link(text: object, href: str) -> Markup:
     """A real link (Enter opens it); only a site-relative href ('/metric?...') is accepted."""
-    if not href.startswith("/") or href.startswith("//"):
+    if not _within_the_app(href):
         raise ValueError(f"only links within the app are made here, not {href!r}")
     return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
 
@@ -301,15 +306,13 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-_IMAGE_URI = "data:image/"
-
-
 def _safe_url(tag: str, attribute: str, value: str) -> str | None:
-    """Links only within the app (as `link` makes them) and images only as data URIs; anything else is dropped."""
+    """Links only within the app and images only as SVG data URIs, as `link` and `sparkline` make them; anything
+    else is dropped."""
     if attribute == "href":
-        return value if value.startswith("/") and not value.startswith("//") else None
+        return value if _within_the_app(value) else None
     if attribute == "src":
-        return value if value.startswith(_IMAGE_URI) else None
+        return value if value.startswith(_SVG_URI) else None
     return value
 
 
