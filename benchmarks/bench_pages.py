@@ -35,19 +35,16 @@ from tests.support import app_server  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 BLANK_SCRIPT = 'import streamlit as st\n\nst.set_page_config(layout="wide")\nst.title("Blank")\n'
-# Every grid has cells, every HTML block its content, every HTML table its rows and every chart its SVG (the
-# grid's cells are in the DOM for accessibility; an HTML table is laid out with the page, so its rows being there
-# means it is drawn), and no element still shows Streamlit's loading skeleton: an element whose code is still
-# loading is a skeleton, so without that check a page whose tables had not arrived yet counted as drawn. A block
-# (ui.show_tables) is an empty <div class="pd-html"> until its script has put the HTML in; the HTML starts with
-# its <style>, so a block with no child element is not drawn yet.
+# Every grid has cells, every HTML table its rows and every chart its SVG (the grid's cells are in the DOM for
+# accessibility; an HTML table is laid out with the page, so its rows being there means it is drawn), and no
+# element still shows Streamlit's loading skeleton: an element whose code is still loading is a skeleton, so
+# without that check a page whose tables had not arrived yet counted as drawn. wait_for_app, which ends `drawn`,
+# also waits until every HTML block (ui.show_tables) has been filled by its script.
 _DRAWN = """() => {
   const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
-  const blocks = [...document.querySelectorAll('.pd-html')];
   const tables = [...document.querySelectorAll('.pd-html table')];
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  return grids.every(g => g.querySelector('[role="gridcell"]')) && blocks.every(b => b.firstElementChild)
-    && tables.every(t => t.querySelector('tbody tr'))
+  return grids.every(g => g.querySelector('[role="gridcell"]')) && tables.every(t => t.querySelector('tbody tr'))
     && charts.every(c => c.querySelector('svg.main-svg')) && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
 
