@@ -133,3 +133,18 @@ def test_organisation_page_counts_its_metrics_in_one_block_of_tiles(app_env):
     shown = {name: count for block in html_tables.blocks(at) for name, count in html_tables.counts(block).items()}
     assert shown == present.target_counts(table) and shown["Metrics reported"] > 0
     assert not at.metric and not at.dataframe
+
+
+def test_the_server_keeps_what_it_made_at_start_out_of_later_full_collections():
+    import gc
+
+    from perfdash import ui
+
+    before = len(gc.get_objects())
+    try:
+        frozen = ui.freeze_long_lived_objects()
+        # Everything alive now (pandas, Streamlit, the registry...) is left out of every later collection's walk.
+        assert frozen == gc.get_freeze_count() > 10_000
+        assert len(gc.get_objects()) < before - 10_000
+    finally:
+        gc.unfreeze()

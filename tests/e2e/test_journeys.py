@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def test_board_member_reads_overview_picks_a_trust_and_opens_a_chart(app, page, 
     open_page(page, app.url, "Overview")
     # Served as `make run` serves it, the server computed this first view before it listened (perfdash.ui.serve).
     assert "warmed the overview's caches in" in app.log_text()
+    # ...and then kept what it had made out of every later full garbage collection (a pause in each page view).
+    assert re.search(r"froze \d{5,} long-lived objects", app.log_text())
     assert selected(page, "Organisation") == "NEL ICS"
     assert selected(page, "Month") == "Aug 2025"
     page.get_by_text("NEL ICS, Aug 2025. Data to Aug 2025.").wait_for()
