@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,26 @@ _DRAWN = """() => {
 }"""
 
 
+# Milliseconds from the start of navigation to each milestone of a reload, recorded in the page by a mutation
+# observer. It is installed only for extra reloads after the timed ones, so it cannot slow the figures above.
+_TIMELINE = """(() => {
+  const seen = window.__perfdashTimeline = {};
+  let filled = 0;
+  const mark = name => { if (!(name in seen)) seen[name] = Math.round(performance.now()); };
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app?.getAttribute('data-test-connection-state') === 'CONNECTED') mark('connected');
+    if (document.querySelector('h1')) mark('first heading');
+    if (document.querySelector('[data-testid="stSidebarNav"]')) mark('menu');
+    if (seen['first heading'] && app?.getAttribute('data-test-script-state') === 'notRunning') mark('script done');
+    if (document.querySelector('[data-testid="stSelectbox"]')) mark('pickers');
+    const now = document.querySelectorAll('.pd-html > *').length;
+    if (now > filled) { filled = now; seen['last block filled'] = Math.round(performance.now()); }
+  }).observe(document, {subtree: true, childList: true, attributes: true});
+})();"""
+MILESTONES = ("connected", "first heading", "menu", "script done", "pickers", "last block filled")
+
+
 def drawn(page, heading: str) -> None:
     """Wait until the script is done and everything on the page is drawn."""
     wait_for_app(page, timeout=600_000)
@@ -86,8 +107,9 @@ def _timed(action, page, heading: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[float]]:
-    """Cold first render and warm reload for the blank page, the app's empty frame and the overview, interleaved."""
+def measure(url: str, rounds: int, folder: Path, scale: str) -> tuple[dict[str, list[float]], dict]:
+    """Cold first render and warm reload for the blank page, the app's empty frame and the overview, interleaved;
+    then the milestones of a warm reload of each."""
     from playwright.sync_api import sync_playwright
 
     blank, shell = folder / "blank_page.py", folder / "shell_page.py"
@@ -95,6 +117,7 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[f
     shell.write_text(SHELL_SCRIPT)
     sides = (("blank", str(blank), "Blank"), ("shell", str(shell), "Shell"), ("overview", "dashboard.py", "Overview"))
     times: dict[str, list[float]] = {f"{side[0]} {k}": [] for side in sides for k in ("cold", "warm")}
+    timeline: dict[str, dict[str, list[int]]] = {side[0]: {} for side in sides}
     switches: dict[str, list[float]] = {}
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -107,6 +130,12 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[f
                     times[f"{side} cold"].append(_timed(partial(page.goto, server.url), page, heading))
                     for _ in range(3):
                         times[f"{side} warm"].append(_timed(page.reload, page, heading))
+                    context.add_init_script(_TIMELINE)
+                    for _ in range(2):
+                        page.reload()
+                        drawn(page, heading)
+                        for name, at in page.evaluate("window.__perfdashTimeline").items():
+                            timeline[side].setdefault(name, []).append(at)
                     if side == "overview" and round_number == rounds - 1:
                         switches = _page_switches(page, server.url)
                     context.close()
@@ -114,7 +143,7 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> dict[str, list[f
                     server.stop()
         times["metric first view after an upload"] = _after_uploads(chromium, url, folder, scale)
         chromium.close()
-    return {**times, **switches}
+    return {**times, **switches}, timeline
 
 
 def _after_uploads(chromium, url: str, folder: Path, scale: str) -> list[float]:
@@ -170,8 +199,8 @@ def _page_switches(page, base_url: str) -> dict[str, list[float]]:
     return results
 
 
-def report(scale: str, times: dict[str, list[float]]) -> None:
-    """Minimums and ratios to the blank page of the same kind."""
+def report(scale: str, times: dict[str, list[float]], timeline: dict[str, dict[str, list[int]]]) -> None:
+    """Minimums and ratios to the blank page of the same kind, and where a warm reload's time goes."""
     print(f"== {scale}")
     for kind, target in (("cold", 2.0), ("warm", 1.5)):
         floor = min(times[f"blank {kind}"])
@@ -185,6 +214,10 @@ def report(scale: str, times: dict[str, list[float]]) -> None:
     for name, values in times.items():
         if not name.startswith(("blank", "shell", "overview")):
             print(f"  {name}: min {min(values):.2f} s (target 1 s); all {', '.join(f'{t:.2f}' for t in values)}")
+    print("  a warm reload's milestones, ms from the start of navigation (medians of the extra reloads):")
+    for side, seen in timeline.items():
+        marks = [f"{name} {statistics.median(seen[name]):.0f}" for name in MILESTONES if name in seen]
+        print(f"    {side}: {', '.join(marks)}")
 
 
 def main() -> None:
@@ -201,7 +234,7 @@ def main() -> None:
         for scale in scales:
             url = build_store(scale, folder)
             store.dispose_engines()
-            report(scale, measure(url, args.rounds, folder, scale))
+            report(scale, *measure(url, args.rounds, folder, scale))
 
 
 if __name__ == "__main__":
