@@ -258,3 +258,23 @@ def test_analyst_sees_every_problem_of_a_bad_file_in_full_and_nothing_is_written
     page.screenshot(path=screenshot_dir / "journey-upload-problems.png")
     assert store.table_counts(engine) == before
     store.dispose_engines()
+
+
+def test_analyst_downloads_the_metric_pages_data_table(app, page, tmp_path: Path):
+    import pandas as pd
+
+    from perfdash.metric_detail import DATA_COLUMNS
+
+    open_page(page, f"{app.url}/metric?metric=ae_4hr_all&org=R1H&month={SEEDED_LAST_MONTH}", "Metric")
+    shown = page.locator("table", has=page.get_by_text("Each month of the chart, Barts Health"))
+    shown.wait_for()
+    # The CSV is written when the button is pressed (ui._download_csv), not on every run of the page.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    target = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(target)
+    assert target.name == "ae_4hr_all-R1H.csv"
+    table = pd.read_csv(target, dtype={"period": str})
+    assert list(table.columns) == DATA_COLUMNS
+    assert table["period"].max() == SEEDED_LAST_MONTH and table["period"].is_monotonic_increasing
+    assert len(table) == shown.locator("tbody tr").count()  # every month the page shows, no more
