@@ -79,9 +79,11 @@ class IconSheet:
         self.size = size
         self._classes: dict[str, str] = {}
 
-    def icon(self, uri: str | None, alt: str) -> Markup:
+    def icon(self, uri: str | float | None, alt: str) -> Markup:
         """The icon with its text alternative; nothing when there is no icon."""
-        if uri is None:
+        # A frame's text column holds a missing icon as NaN, not None (pandas 3's string dtype): a standard
+        # with too few months for SPC has none, which real files have and the demo data never had.
+        if uri is None or pd.isna(uri):
             return Markup("")
         if not uri.startswith(_SVG_URI):
             raise ValueError("only SVG data URIs made by perfdash are shown as images")

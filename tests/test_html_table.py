@@ -103,6 +103,16 @@ def test_each_distinct_icon_is_drawn_once_and_named_every_time():
     assert icons.style().count("background-image") == 2 and icons.style().count(first) == 1
 
 
+def test_a_missing_icon_draws_nothing_however_the_frame_holds_it():
+    # pandas 3 keeps a text column's missing value as NaN: a standard with too few months for SPC has no icon.
+    uris = pd.Series([present.assurance_icon_uri("consistent_fail"), None], dtype="str")
+    icons = html_table.IconSheet()
+    assert [icons.icon(uri, "alt") for uri in [*uris, None]][1:] == ["", ""]
+    assert icons.style().count("background-image") == 1
+    with pytest.raises(ValueError, match="only SVG data URIs"):
+        icons.icon("https://example.com/x.svg", "alt")
+
+
 def test_a_sparkline_is_an_image_with_the_trend_in_words():
     line = html_table.sparkline([1.0, None, 3.0, 2.0], 'from 1 to 2 <"worse">')
     assert (
