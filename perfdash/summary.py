@@ -116,7 +116,8 @@ def _change(this: pd.Series, last: pd.Series | None, previous: str) -> list[tupl
     earlier = f"{format_value(before, unit)} in {label(previous)}"
     found: list[tuple[str, bool]] = []
     if value is not None and before is None:
-        found.append((f"has a first value this month: {shown}.", False))
+        # Not "a first value": real publications leave gaps, so a value may return after months without one.
+        found.append((f"has a value this month, none in {label(previous)}: {shown}.", False))
     if now_met is not None and was_met is not None and bool(now_met) != bool(was_met):
         goal = target_text(direction, _get(this, "target"), unit)
         if now_met:

@@ -53,7 +53,7 @@ def test_counts_and_changes_from_two_months_of_rows():
     ]
     assert "A now meets its target: 80.0% against ≥ 78.0% (77.0% in Aug 2025)." in texts
     assert "A is back to common cause variation (it was concern)." in texts
-    assert "D has a first value this month: 12.0%." in texts
+    assert "D has a value this month, none in Aug 2025: 12.0%." in texts
     assert not any(text.startswith("C ") for text in texts)  # nothing changed for C
     assert result.headline() == (
         "In Sep 2025, 2 of 3 standards with a target and a value were met and 1 was not; "
@@ -64,7 +64,7 @@ def test_counts_and_changes_from_two_months_of_rows():
 def test_no_month_before_means_no_spurious_changes_in_met():
     this = pd.DataFrame([_row("a", value=80.0, met=True)])
     result = summary.summarise(this, pd.DataFrame(), "2025-04")
-    assert [c.text() for c in result.changes] == ["A has a first value this month: 80.0%."]
+    assert [c.text() for c in result.changes] == ["A has a value this month, none in Mar 2025: 80.0%."]
 
 
 def test_executive_summary_reads_the_boards_overview(config):
