@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> s
 
 
 @pytest.fixture
-def real_app(app_env, real_store: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def real_app(app_env, real_store: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app pointed at the real store."""
     point_app_at(monkeypatch, PERFDASH_DATABASE_URL=real_store)
     yield real_store
     store.dispose_engines()
