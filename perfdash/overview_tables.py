@@ -135,6 +135,11 @@ def overview_html(rows: pd.DataFrame, caption: str, assurance_against: str, *, s
     rows instead of taking a column, and the MDC icons sit in the SPC reading's cell beside its words.
     """
     columns = overview_columns(rows, assurance_against)
+    if show_domain:
+        # One group per domain: the registry lists some domains' metrics in more than one place, and each
+        # change of domain would start another heading. Within a domain, the registry's order stays.
+        first_row = {domain: position for position, domain in reversed(list(enumerate(rows["Domain"])))}
+        rows = rows.iloc[sorted(range(len(rows)), key=lambda position: first_row[rows["Domain"].iloc[position]])]
     icons = IconSheet()
     cells = []
     for row in rows.to_dict("records"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -136,7 +138,7 @@ def test_every_overview_row_links_its_chart_and_labels_every_cell(overview, conf
     ]  # fmt: skip
     assert frame["Metric"].tolist() == overview["metric"].tolist()
     assert table["links"] == [present.metric_link(m, "R1H", PERIOD) for m in overview["metric_id"]]
-    # Each domain heads its rows, in the overview's order.
+    # Each domain heads its rows (a trust's overview lists each domain's metrics together).
     domains = {d.id: d.name for d in config.domains}
     assert table["groups"] == [domains[d] for d in overview["domain"]]
     # Every cell names its column, so the phone's card layout reads "Latest 78.5%".
@@ -152,6 +154,22 @@ def test_every_overview_row_links_its_chart_and_labels_every_cell(overview, conf
     # Without national data there are no national columns; without show_domain no group headings.
     (flat,) = parse(overview_tables.overview_html(rows, "caption", "target", show_domain=False))
     assert set(flat["groups"]) == {None} and "vs England" not in flat["frame"].columns
+
+
+def test_each_domain_heads_one_group_even_where_the_registry_lists_its_metrics_apart(config: Config):
+    ics = board.overview(demo.generate(config, last=PERIOD), config, config.system.code, PERIOD)
+    data_to = ["Sep 2025"] * len(ics)
+    rows = overview_tables.overview_rows(ics, config, config.system.code, PERIOD, data_to, pd.DataFrame())
+    (table,) = parse(overview_tables.overview_html(rows, "caption", "target", show_domain=True))
+    domains = {d.id: d.name for d in config.domains}
+    runs = [domains[domain] for domain, _ in itertools.groupby(ics["domain"])]
+    assert len(runs) > len(set(runs)), "the ICS's overview lists some domains' metrics in two places"
+    # One group per domain, in the order the registry first uses them; the registry's order within each.
+    by_domain = ics.groupby("domain", sort=False)
+    in_groups = pd.concat([by_domain.get_group(domain) for domain in ics["domain"].unique()])
+    assert table["frame"]["Metric"].tolist() == in_groups["metric"].tolist()
+    assert table["links"] == [present.metric_link(m, config.system.code, PERIOD) for m in in_groups["metric_id"]]
+    assert table["groups"] == [domains[d] for d in in_groups["domain"]]
 
 
 def test_national_columns_appear_once_any_national_figure_is_loaded(overview, config: Config):
