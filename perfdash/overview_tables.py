@@ -76,7 +76,10 @@ def overview_rows(
         cells = [national_cells(national, m, u) for m, u in zip(table["metric_id"], units, strict=True)]
         for position, heading in enumerate(NATIONAL_HEADINGS):
             rows[heading] = [row[position] for row in cells]
-    return rows
+    # Domain by domain in the registry's order of domains, as the board pack's summary lists them: the registry
+    # lists some domains' metrics in more than one place, and each change of domain starts a heading.
+    domain_order = {domain.id: position for position, domain in enumerate(config.domains)}
+    return rows.iloc[table["domain"].map(domain_order).to_numpy().argsort(kind="stable")].reset_index(drop=True)
 
 
 def _none(value: object) -> object:
@@ -135,11 +138,6 @@ def overview_html(rows: pd.DataFrame, caption: str, assurance_against: str, *, s
     rows instead of taking a column, and the MDC icons sit in the SPC reading's cell beside its words.
     """
     columns = overview_columns(rows, assurance_against)
-    if show_domain:
-        # One group per domain: the registry lists some domains' metrics in more than one place, and each
-        # change of domain would start another heading. Within a domain, the registry's order stays.
-        first_row = {domain: position for position, domain in reversed(list(enumerate(rows["Domain"])))}
-        rows = rows.iloc[sorted(range(len(rows)), key=lambda position: first_row[rows["Domain"].iloc[position]])]
     icons = IconSheet()
     cells = []
     for row in rows.to_dict("records"):

@@ -164,7 +164,7 @@ def test_each_domain_heads_one_group_even_where_the_registry_lists_its_metrics_a
     domains = {d.id: d.name for d in config.domains}
     runs = [domains[domain] for domain, _ in itertools.groupby(ics["domain"])]
     assert len(runs) > len(set(runs)), "the ICS's overview lists some domains' metrics in two places"
-    # One group per domain, in the order the registry first uses them; the registry's order within each.
+    # One group per domain (here the registry first uses them in its order of domains); its order within each.
     by_domain = ics.groupby("domain", sort=False)
     in_groups = pd.concat([by_domain.get_group(domain) for domain in ics["domain"].unique()])
     assert table["frame"]["Metric"].tolist() == in_groups["metric"].tolist()
