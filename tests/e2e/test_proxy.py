@@ -54,8 +54,8 @@ def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, n
     assert page.get_by_role("link", name="A&E 4-hour, all types").first.is_visible()
     route = [c for c in page.context.cookies() if c["name"] == "perfdash_route"]
     assert len(route) == 1 and route[0]["value"] and route[0]["httpOnly"]
-    # Under the guide's Content-Security-Policy every block is filled and the Metric page's chart is drawn.
-    blocks_drawn(page)
+    # Under the guide's Content-Security-Policy every block is filled (open_page waits for that) and the Metric
+    # page's chart is drawn.
     assert page.locator(".pd-html").count() == 3 and page.locator(".pd-html table").count() == 2
     page.get_by_role("link", name="A&E 4-hour, all types").first.click()
     page.get_by_role("heading", name="Metric", level=1).wait_for()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import blocks_drawn, open_page, selected, wait_for_app
+from tests.support.browser import open_page, selected, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,6 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
     open_page(page, f"{app.url}/?org=R1H&month=2025-08", "Overview")
     page.get_by_text("Barts Health, Aug 2025.").wait_for()
     page.locator(".pd-html").nth(1).locator("tbody tr").first.wait_for()
-    blocks_drawn(page)
     matrix, standards = page.evaluate(MEASURE)
     assert standards["headings"][:2] == ["Metric", "Latest"] and "SPC reading" in standards["headings"]
     assert "Data to" in standards["headings"] and "Target in force" in standards["headings"]
@@ -71,7 +70,6 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
     # (Its first HTML block is the headline tiles; the table is the last.)
     open_page(page, f"{app.url}/organisation?org=R1H&month=2025-08", "Organisation")
     page.locator(".pd-html").last.locator("tbody tr").first.wait_for()
-    blocks_drawn(page)
     (organisation,) = page.evaluate(MEASURE)
     assert organisation["rows"] >= 25 and organisation["width"] <= organisation["box"] + 1
     assert not organisation["clipped"] and not organisation["outside"] and not organisation["inner"]
@@ -80,7 +78,6 @@ def test_every_row_and_column_is_readable_on_a_laptop(app, page, screenshot_dir:
     for path, heading in (("sources", "Sources"), ("data", "Data and audit")):
         open_page(page, f"{app.url}/{path}", heading)
         page.locator(".pd-html").first.locator("tbody tr").first.wait_for()
-        blocks_drawn(page)
         tables = page.evaluate(MEASURE)
         assert tables and tables[0]["rows"] >= 1, path
         for table in tables:
@@ -96,7 +93,6 @@ def test_nothing_is_wider_than_a_phone(app, page, screenshot_dir: Path):
     ):
         open_page(page, f"{app.url}/{path}", heading)
         page.locator(".pd-html").last.locator("tbody tr").first.wait_for()
-        blocks_drawn(page)
         wide = page.evaluate(
             """() => {
               const main = document.querySelector('[data-testid="stMain"]');
