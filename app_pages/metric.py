@@ -125,23 +125,27 @@ if bench is not None:
         st.markdown(
             f"**Rank among peers** (same region and kind of trust): {bench.rank[0]} of {bench.rank[1]}, best first."
         )
-    st.plotly_chart(
-        ui.chart(
-            "providers",
-            metric.id,
-            org,
-            month,
-            lambda: benchmark.caterpillar(
-                bench.providers, metric, set(config.org_names), title=f"{metric.name}: every provider"
-            ),
-        ),
-        width="stretch",
-        config={"displaylogo": False},
-    )
-    st.caption(
-        "Text alternative: providers ranked by value with 95% intervals; North East London's trusts are labelled "
-        "with their codes and drawn as blue diamonds."
-    )
+    # Drawn only when opened: a second Plotly chart of every provider cost 0.2 s of every view at national scale,
+    # and the table and rank above already answer "how do we compare".
+    with st.expander("Every provider on one chart", key="providers-chart", on_change="rerun") as providers:
+        if providers.open:
+            st.plotly_chart(
+                ui.chart(
+                    "providers",
+                    metric.id,
+                    org,
+                    month,
+                    lambda: benchmark.caterpillar(
+                        bench.providers, metric, set(config.org_names), title=f"{metric.name}: every provider"
+                    ),
+                ),
+                width="stretch",
+                config={"displaylogo": False},
+            )
+            st.caption(
+                "Text alternative: providers ranked by value with 95% intervals; North East London's trusts are "
+                "labelled with their codes and drawn as blue diamonds."
+            )
 
 st.subheader("Data")
 table = metric_detail.data_table(values, reading, steps, plan)

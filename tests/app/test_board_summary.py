@@ -1,6 +1,7 @@
 """The overview opens with the executive summary: counts equal perfdash.summary's, each change links its chart."""
 
 import html
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -186,4 +187,14 @@ def test_metric_page_benchmarks_against_every_provider_of_that_metric(app_env, s
         m.value for m in at.markdown
     ]
     providers = everything.query("metric_id == 'ae_4hr_all' and period == '2025-04'")["org_code"].nunique()
-    assert providers > 100  # the caterpillar below draws every provider, not only NEL's trusts
+    assert providers > 100
+    # The chart of every provider is drawn only once its expander is opened: until then the page has one chart.
+    assert [e.label for e in at.expander] == ["Every provider on one chart"]
+    assert len(at.get("plotly_chart")) == 1
+    at.session_state["providers-chart"] = True
+    at.run()
+    assert not at.exception, at.exception
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(specs) == 2 and specs[1]["layout"]["title"]["text"].endswith("every provider")
+    # Every provider with a value that month is a point, not only NEL's trusts.
+    assert sum(len(trace["hovertext"]) for trace in specs[1]["data"]) == providers

@@ -278,3 +278,29 @@ def test_analyst_downloads_the_metric_pages_data_table(app, page, tmp_path: Path
     assert list(table.columns) == DATA_COLUMNS
     assert table["period"].max() == SEEDED_LAST_MONTH and table["period"].is_monotonic_increasing
     assert len(table) == shown.locator("tbody tr").count()  # every month the page shows, no more
+
+
+def test_board_member_opens_the_chart_of_every_provider_when_asked(writable_app, page, shared_data, tmp_path: Path):
+    from perfdash import store
+    from perfdash.ingest.pipeline import prepare
+    from perfdash.service import commit_prepared
+
+    # NHS England's provider lookup and A&E by provider for April 2025, loaded into the running app's store.
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
+        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), load_config(), engine)
+        assert prepared.ok
+        commit_prepared(engine, prepared, user="test")
+    store.dispose_engines()
+    open_page(page, f"{writable_app.url}/metric?metric=ae_4hr_all&org=RF4&month=2025-04", "Metric")
+    page.get_by_role("heading", name="Benchmark, Apr 2025").wait_for()
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() == 1  # the SPC chart; every provider's waits until asked for
+    page.get_by_text("Every provider on one chart").click()
+    charts.nth(1).locator("svg.main-svg").first.wait_for()
+    assert charts.nth(1).locator(".gtitle").text_content() == "A&E 4-hour, all types: every provider"
+    assert page.get_by_text("Text alternative: providers ranked by value").is_visible()
+    # NEL's trusts are labelled with their codes among the other providers' points.
+    labels = set(charts.nth(1).locator(".textpoint").all_text_contents())
+    assert {"R1H", "RF4", "RQX"} <= labels, labels
+    assert charts.nth(1).locator(".points path").count() > 100
