@@ -10,7 +10,8 @@ chart its SVG.
   server's caches are empty; the process start itself is not counted, for either side);
 - warm reload: reloading the page in the same tab.
 Blank and overview are interleaved round by round and compared by their minimums. So is the app's frame alone
-(the same menu and pickers, no content), which shows how much of the budget Streamlit's frame takes.
+(the same menu and pickers, no content), which shows how much of the budget Streamlit's frame takes, and a blank
+page with one Plotly chart, the floor under any page with a chart (the Metric page's 1 s).
 Then, on a copy of the store, the Metric page's first view after an upload: three times, the latest month loaded
 again with its values revised (`python -m perfdash ingest`, as an analyst would from the command line), and the
 page reloaded (its caches are keyed on the store's version, so this view reads the store again).
@@ -58,6 +59,20 @@ pages += [st.Page(lambda: st.title("Other"), title=title, url_path=title.lower()
 st.sidebar.warning("Sign-in is off (local or demo mode): everyone is an analyst.", icon=":material/lock_open:")
 st.navigation(pages).run()
 """
+# A blank page with one Plotly chart the size of the Metric page's SPC chart (nine lines and point sets over 68
+# months): what any page with a chart costs in Streamlit (plotly.js loaded and started), the floor under the
+# Metric page's 1 s.
+CHART_SCRIPT = """import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(layout="wide")
+st.title("Chart")
+months = [f"{2020 + n // 12}-{n % 12 + 1:02d}-01" for n in range(68)]
+figure = go.Figure(
+    [go.Scatter(x=months, y=[70 + (n * 7 + k) % 13 for n in range(68)], name=f"Line {k}") for k in range(9)]
+)
+st.plotly_chart(figure, width="stretch")
+"""
 # Every grid has cells, every HTML table its rows and every chart its SVG (the grid's cells are in the DOM for
 # accessibility; an HTML table is laid out with the page, so its rows being there means it is drawn), and no
 # element still shows Streamlit's loading skeleton: an element whose code is still loading is a skeleton, so
@@ -85,11 +100,12 @@ _TIMELINE = """(() => {
     if (document.querySelector('[data-testid="stSidebarNav"]')) mark('menu');
     if (seen['first heading'] && app?.getAttribute('data-test-script-state') === 'notRunning') mark('script done');
     if (document.querySelector('[data-testid="stSelectbox"]')) mark('pickers');
+    if (document.querySelector('svg.main-svg')) mark('chart drawn');
     const now = document.querySelectorAll('.pd-html > *').length;
     if (now > filled) { filled = now; seen['last block filled'] = Math.round(performance.now()); }
   }).observe(document, {subtree: true, childList: true, attributes: true});
 })();"""
-MILESTONES = ("connected", "first heading", "menu", "script done", "pickers", "last block filled")
+MILESTONES = ("connected", "first heading", "menu", "script done", "pickers", "chart drawn", "last block filled")
 
 
 def drawn(page, heading: str) -> None:
@@ -112,10 +128,16 @@ def measure(url: str, rounds: int, folder: Path, scale: str) -> tuple[dict[str, 
     then the milestones of a warm reload of each."""
     from playwright.sync_api import sync_playwright
 
-    blank, shell = folder / "blank_page.py", folder / "shell_page.py"
+    blank, shell, chart = folder / "blank_page.py", folder / "shell_page.py", folder / "chart_page.py"
     blank.write_text(BLANK_SCRIPT)
     shell.write_text(SHELL_SCRIPT)
-    sides = (("blank", str(blank), "Blank"), ("shell", str(shell), "Shell"), ("overview", "dashboard.py", "Overview"))
+    chart.write_text(CHART_SCRIPT)
+    sides = (
+        ("blank", str(blank), "Blank"),
+        ("shell", str(shell), "Shell"),
+        ("chart", str(chart), "Chart"),
+        ("overview", "dashboard.py", "Overview"),
+    )
     times: dict[str, list[float]] = {f"{side[0]} {k}": [] for side in sides for k in ("cold", "warm")}
     timeline: dict[str, dict[str, list[int]]] = {side[0]: {} for side in sides}
     switches: dict[str, list[float]] = {}
@@ -211,8 +233,13 @@ def report(scale: str, times: dict[str, list[float]], timeline: dict[str, dict[s
         )
         frame = min(times[f"shell {kind}"])
         print(f"    the app's frame alone (menu, pickers, no content) {kind}: {frame:.2f} s = {frame / floor:.2f}x")
+    chart = min(times["chart warm"])
+    print(
+        f"  a blank page with one Plotly chart, warm: {chart:.2f} s = {chart / min(times['blank warm']):.2f}x "
+        "(the floor under the Metric page)"
+    )
     for name, values in times.items():
-        if not name.startswith(("blank", "shell", "overview")):
+        if not name.startswith(("blank", "shell", "chart", "overview")):
             print(f"  {name}: min {min(values):.2f} s (target 1 s); all {', '.join(f'{t:.2f}' for t in values)}")
     print("  a warm reload's milestones, ms from the start of navigation (medians of the extra reloads):")
     for side, seen in timeline.items():
