@@ -366,14 +366,32 @@ def query_param(name: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
+# Where a reader's own choice of each picker is kept for the other pages: Streamlit drops a picker's value when
+# the menu opens another page, and the menu's links carry no ?org=...&month=..., so without it every page opened
+# from the menu fell back to the ICS and the latest month.
+_CHOSEN = "perfdash-chosen-"
+
+
 def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:
-    """A selectbox whose value lives in the URL (?key=value) so a link can be shared."""
-    initial = query_param(key, choices, default)
+    """A selectbox kept in the URL (?key=value, so a link can be shared) and, once the reader picks, on every page."""
+    remembered = st.session_state.get(_CHOSEN + key)
+    initial = query_param(key, choices, remembered if remembered in choices else default)
     if key not in st.session_state or st.session_state[key] not in choices:
         st.session_state[key] = initial
-    value = st.selectbox(label, choices, key=key, format_func=format_func)
+        if key in st.query_params and initial == st.query_params[key]:
+            st.session_state[_CHOSEN + key] = initial  # a link's choice counts as the reader's
+    else:
+        # Said again, so the browser shows it: a picker opened from the menu showed the value the browser last
+        # held for a picker of that key (the ICS and the latest month), not the one the server had.
+        st.session_state[key] = st.session_state[key]
+    value = st.selectbox(label, choices, key=key, format_func=format_func, on_change=_remember, args=(key,))
     st.query_params[key] = value
     return value
+
+
+def _remember(key: str) -> None:
+    """Keep the reader's new choice of a picker for the other pages (select_bound)."""
+    st.session_state[_CHOSEN + key] = st.session_state[key]
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

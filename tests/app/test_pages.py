@@ -99,6 +99,36 @@ def test_changing_organisation_updates_the_url(app_env):
     assert at.query_params["org"] == ["RQX"] or at.query_params["org"] == "RQX"
 
 
+def test_a_readers_choice_of_trust_and_month_follows_them_from_page_to_page(app_env):
+    # The menu's links carry no ?org=...&month=...: each page opened from it starts from the reader's choice.
+    at = _app().run()
+    at.selectbox(key="org").select("RQX").run()
+    at.selectbox(key="month").select("2025-06").run()
+    for page in ("app_pages/metric.py", "app_pages/organisation.py", "app_pages/exceptions.py"):
+        at.query_params.clear()
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert (at.selectbox(key="org").value, at.selectbox(key="month").value) == ("RQX", "2025-06"), page
+    # A choice another page cannot offer leaves that page's own default: only LAS reports ambulance times.
+    at.query_params.clear()
+    at.query_params["metric"] = "amb_cat2_mean"
+    at.switch_page("app_pages/metric.py").run()
+    assert at.selectbox(key="org").value == load_config().system.code
+    # A link opens a new session on the link's choice, which the next pages start from in turn.
+    at = _app()
+    at.query_params.update({"org": "R1H", "month": "2025-03"})
+    at.switch_page("app_pages/metric.py").run()
+    assert (at.selectbox(key="org").value, at.selectbox(key="month").value) == ("R1H", "2025-03")
+    at.query_params.clear()
+    at.switch_page("app_pages/organisation.py").run()
+    assert (at.selectbox(key="org").value, at.selectbox(key="month").value) == ("R1H", "2025-03")
+
+
+def test_a_page_opened_before_any_choice_shows_its_own_default(app_env):
+    at = _app().switch_page("app_pages/organisation.py").run()
+    assert at.selectbox(key="org").value == load_config().organisations[0].code
+
+
 def test_sources_page_lists_every_metric_with_its_origin(app_env):
     at = _app().switch_page("app_pages/sources.py").run()
     assert not at.exception, at.exception

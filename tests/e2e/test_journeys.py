@@ -304,3 +304,19 @@ def test_board_member_opens_the_chart_of_every_provider_when_asked(writable_app,
     labels = set(charts.nth(1).locator(".textpoint").all_text_contents())
     assert {"R1H", "RF4", "RQX"} <= labels, labels
     assert charts.nth(1).locator(".points path").count() > 100
+
+
+def test_board_member_keeps_their_trust_and_month_from_page_to_page_through_the_menu(app, page):
+    open_page(page, app.url, "Overview")
+    choose(page, "Organisation", "Barts Health")
+    choose(page, "Month", "Jun 2025")
+    page.get_by_text("Barts Health, Jun 2025.").wait_for()
+    menu = page.get_by_test_id("stSidebarNav")
+    for title, path in (("Metric", "metric"), ("Organisation", "organisation"), ("Exceptions", "exceptions")):
+        menu.get_by_role("link", name=title).click()
+        page.wait_for_url(f"**/{path}?**")
+        page.get_by_role("heading", name=title, level=1).wait_for()
+        wait_for_app(page)
+        # What the pickers show, and what the URL (a link to share) says.
+        assert (selected(page, "Organisation"), selected(page, "Month")) == ("Barts Health", "Jun 2025"), title
+        assert "org=R1H" in page.url and "month=2025-06" in page.url, page.url
