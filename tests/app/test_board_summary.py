@@ -10,6 +10,7 @@ from perfdash import board, present, store, summary
 from perfdash.config import load_config
 from tests.app.conftest import point_app_at
 from tests.support import html_tables
+from tests.support.real_files import load_ae_by_provider
 
 
 def _app() -> AppTest:
@@ -131,15 +132,9 @@ def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
 
 def _national_store(shared_data: Path, folder: Path, monkeypatch) -> store.Engine:
     """The demo plus NHS England's provider lookup and A&E by provider for April 2025, with the app pointed at it."""
-    from perfdash.ingest.pipeline import prepare
-    from perfdash.service import commit_prepared
-
     url = f"sqlite:///{folder / 'national.sqlite'}"
     engine = store.get_engine(url)
-    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
-        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), load_config(), engine)
-        assert prepared.ok
-        commit_prepared(engine, prepared, user="test")
+    load_ae_by_provider(engine, shared_data)
     point_app_at(monkeypatch, PERFDASH_DATABASE_URL=url)
     return engine
 

@@ -282,15 +282,10 @@ def test_analyst_downloads_the_metric_pages_data_table(app, page, tmp_path: Path
 
 def test_board_member_opens_the_chart_of_every_provider_when_asked(writable_app, page, shared_data, tmp_path: Path):
     from perfdash import store
-    from perfdash.ingest.pipeline import prepare
-    from perfdash.service import commit_prepared
+    from tests.support.real_files import load_ae_by_provider
 
     # NHS England's provider lookup and A&E by provider for April 2025, loaded into the running app's store.
-    engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    for name in ("provider-icb-mapping.csv", "msitae-2025-04.csv"):
-        prepared = prepare(name, (shared_data / "nhse-ae" / name).read_bytes(), load_config(), engine)
-        assert prepared.ok
-        commit_prepared(engine, prepared, user="test")
+    load_ae_by_provider(store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}"), shared_data)
     store.dispose_engines()
     open_page(page, f"{writable_app.url}/metric?metric=ae_4hr_all&org=RF4&month=2025-04", "Metric")
     page.get_by_role("heading", name="Benchmark, Apr 2025").wait_for()
