@@ -374,16 +374,15 @@ _CHOSEN = "perfdash-chosen-"
 
 def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:
     """A selectbox kept in the URL (?key=value, so a link can be shared) and, once the reader picks, on every page."""
-    remembered = st.session_state.get(_CHOSEN + key)
-    initial = query_param(key, choices, remembered if remembered in choices else default)
-    if key not in st.session_state or st.session_state[key] not in choices:
-        st.session_state[key] = initial
-        if key in st.query_params and initial == st.query_params[key]:
-            st.session_state[_CHOSEN + key] = initial  # a link's choice counts as the reader's
-    else:
-        # Said again, so the browser shows it: a picker opened from the menu showed the value the browser last
-        # held for a picker of that key (the ICS and the latest month), not the one the server had.
-        st.session_state[key] = st.session_state[key]
+    current = st.session_state.get(key)
+    if current not in choices:
+        remembered = st.session_state.get(_CHOSEN + key)
+        current = query_param(key, choices, remembered if remembered in choices else default)
+        if st.query_params.get(key) == current:
+            st.session_state[_CHOSEN + key] = current  # a link's choice counts as the reader's
+    # Set on every run, so the browser shows it: a picker opened from the menu showed the value the browser last
+    # held for a picker of that key (the ICS and the latest month), not the one the server had.
+    st.session_state[key] = current
     value = st.selectbox(label, choices, key=key, format_func=format_func, on_change=_remember, args=(key,))
     st.query_params[key] = value
     return value
