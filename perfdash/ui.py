@@ -366,31 +366,73 @@ def query_param(name: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
-# Where a reader's own choice of each picker is kept for the other pages: Streamlit drops a picker's value when
-# the menu opens another page, and the menu's links carry no ?org=...&month=..., so without it every page opened
-# from the menu fell back to the ICS and the latest month.
-_CHOSEN = "perfdash-chosen-"
+# Where a reader's own choice of each picker is kept for the other pages: the menu's links carry no
+# ?org=...&month=..., so without it every page opened from the menu fell back to the ICS and the latest month.
+CHOSEN = "perfdash-chosen-"
+# The value this session last showed for each picker and wrote to the URL: a URL naming anything else was not
+# written by the app (a shared link, a reload), so its value counts as the reader's choice.
+_SHOWN = "perfdash-shown-"
 
 
 def select_bound(label: str, choices: list[str], *, key: str, default: str, format_func=str) -> str:
-    """A selectbox kept in the URL (?key=value, so a link can be shared) and, once the reader picks, on every page."""
-    current = st.session_state.get(key)
-    if current not in choices:
-        remembered = st.session_state.get(_CHOSEN + key)
-        current = query_param(key, choices, remembered if remembered in choices else default)
-        if st.query_params.get(key) == current:
-            st.session_state[_CHOSEN + key] = current  # a link's choice counts as the reader's
-    # Set on every run, so the browser shows it: a picker opened from the menu showed the value the browser last
-    # held for a picker of that key (the ICS and the latest month), not the one the server had.
-    st.session_state[key] = current
-    value = st.selectbox(label, choices, key=key, format_func=format_func, on_change=_remember, args=(key,))
-    st.query_params[key] = value
-    return value
+    """A picker kept in the URL (?key=value, so a link can be shared) and, once the reader picks, on every page."""
+    linked = st.query_params.get(key)
+    if linked in choices and linked != st.session_state.get(_SHOWN + key):
+        st.session_state[CHOSEN + key] = linked
+    chosen = st.session_state.get(CHOSEN + key)
+    current = chosen if chosen in choices else default
+    st.session_state[_SHOWN + key] = current
+    st.query_params[key] = current
+    picker(label, choices, key=key, value=current, format_func=format_func)
+    return current
+
+
+# The pickers are native <select> elements that a fixed components v2 script puts in the page, not st.selectbox:
+# Streamlit's selectbox loads about 25 modules and draws its own searchable list on every page view, about 60 ms
+# of a warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with these). A
+# native select is also the control a keyboard, a screen reader and a phone handle best. The script builds the
+# label and options with DOM calls (no markup is parsed) and sends the reader's choice back as a trigger.
+_PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
+  const root = parentElement.querySelector(".pd-pick");
+  root.pick = setTriggerValue;
+  const built = JSON.stringify([data.id, data.label, data.options]);
+  if (root.dataset.built !== built) {
+    const label = document.createElement("label");
+    label.htmlFor = data.id;
+    label.textContent = data.label;
+    const select = document.createElement("select");
+    select.id = data.id;
+    for (const [value, text] of data.options) select.add(new Option(text, value));
+    select.addEventListener("change", () => root.pick("picked", select.value));
+    root.replaceChildren(label, select);
+    root.dataset.built = built;
+  }
+  root.querySelector("select").value = data.value;
+};"""
+# Streamlit's own widget look: a 14 px label over a 2.5 rem box in the theme's secondary background.
+_PICKER_STYLE = """.pd-pick label { display: block; font-size: 0.875rem; line-height: 1.6; margin-bottom: 0.25rem; }
+.pd-pick select { box-sizing: border-box; width: 100%; height: 2.5rem; padding: 0 0.5rem; font: inherit;
+  color: inherit; background-color: #F0F4F5; border: 1px solid #F0F4F5; border-radius: 0.5rem; cursor: pointer; }
+.pd-pick select:hover { border-color: #005EB8; }
+.pd-pick select:focus-visible { outline: 2px solid #005EB8; outline-offset: 1px; }"""
+PICKER = "perfdash_picker"  # the component's name; the page tests read the pickers by it
+
+
+def picker(label: str, choices: list[str], *, key: str, value: str, format_func=str) -> None:
+    """A native select showing `value`; the reader's choice is kept for every page (see select_bound)."""
+    from functools import partial
+
+    mount_picker = st.components.v2.component(
+        PICKER, html='<div class="pd-pick"></div>', css=_PICKER_STYLE, js=_PICKER_SCRIPT, isolate_styles=False
+    )
+    options = [[choice, str(format_func(choice))] for choice in choices]
+    data = {"id": f"pd-pick-{key}", "label": label, "options": options, "value": value}
+    mount_picker(key=key, data=data, on_picked_change=partial(_remember, key))
 
 
 def _remember(key: str) -> None:
     """Keep the reader's new choice of a picker for the other pages (select_bound)."""
-    st.session_state[_CHOSEN + key] = st.session_state[key]
+    st.session_state[CHOSEN + key] = st.session_state[key]["picked"]
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import boardpack
 from tests.app.conftest import point_app_at
+from tests.support import pickers
 
 
 def _app() -> AppTest:
@@ -37,7 +38,7 @@ def test_prepare_then_download_the_board_pack(app_env):
     assert len(downloads) == 1
     assert downloads[0].proto.label == "Download board pack"
     # The PDF is kept for this organisation and month only: another month hides the stale button.
-    at.selectbox(key="month").select("2025-06").run()
+    pickers.choose(at, "month", "2025-06").run()
     assert not _downloads(at)
 
 

@@ -53,10 +53,11 @@ class ConsoleLog:
 
 
 # An HTML block (perfdash.ui.show_tables) is an empty <div class="pd-html"> until its one line of script, a module
-# Streamlit loads, has put the block's HTML in (which starts with its <style>); an element whose code is still
+# Streamlit loads, has put the block's HTML in (which starts with its <style>); a picker (perfdash.ui.picker) is an
+# empty <div class="pd-pick"> until its script has built the label and select; an element whose code is still
 # loading shows a skeleton instead.
 BLOCKS_DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
-  && [...document.querySelectorAll('.pd-html')].every(block => block.firstElementChild)"""
+  && [...document.querySelectorAll('.pd-html, .pd-pick')].every(block => block.firstElementChild)"""
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
@@ -91,12 +92,20 @@ def rerun_settled(page, action) -> None:
     wait_for_app(page)
 
 
+# perfdash's pickers are native selects (perfdash.ui.picker); the Data page's choice of upload is Streamlit's
+# selectbox, an input with its own list. The helpers below take either, by the label a reader sees.
+_IS_NATIVE = "element => element.tagName === 'SELECT'"
+
+
 def choose(page, label: str, option: str) -> None:
-    """Pick an option in the selectbox with this label and wait for the rerun."""
-    # A run still in progress (say the one st.rerun() starts after a form's action) redraws the selectbox when it
+    """Pick an option in the picker or selectbox with this label and wait for the rerun."""
+    # A run still in progress (say the one st.rerun() starts after a form's action) redraws a selectbox when it
     # reaches it and closes a list opened before that: open it only once the script is idle.
     wait_for_app(page)
     box = page.get_by_role("combobox", name=label, exact=True)
+    if box.evaluate(_IS_NATIVE):
+        rerun_settled(page, lambda: box.select_option(label=option))
+        return
     box.click()
     # Typing filters the list: long lists are virtualised, so an option far down is not in the DOM.
     box.fill(option)
@@ -104,13 +113,17 @@ def choose(page, label: str, option: str) -> None:
 
 
 def selected(page, label: str) -> str:
-    """The text shown in a selectbox."""
-    return page.get_by_role("combobox", name=label, exact=True).input_value()
+    """The text shown in a picker or selectbox."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    return box.evaluate("e => e.tagName === 'SELECT' ? e.options[e.selectedIndex].text : e.value")
 
 
 def options(page, label: str) -> list[str]:
-    """Every option of a selectbox (opens and closes it)."""
-    page.get_by_role("combobox", name=label, exact=True).click()
+    """Every option of a picker or selectbox (a selectbox is opened and closed)."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    if box.evaluate(_IS_NATIVE):
+        return box.evaluate("e => [...e.options].map(option => option.text.trim())")
+    box.click()
     listbox = page.get_by_role("listbox")
     listbox.wait_for()
     texts = [text.strip() for text in listbox.get_by_role("option").all_inner_texts()]
