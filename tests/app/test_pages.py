@@ -124,6 +124,17 @@ def test_a_readers_choice_of_trust_and_month_follows_them_from_page_to_page(app_
     assert (pickers.shown(at, "org"), pickers.shown(at, "month")) == ("R1H", "2025-03")
 
 
+def test_a_url_the_app_did_not_write_is_the_readers_choice_until_they_pick_again(app_env):
+    # The browser's Back button, or a link, puts another ?org= in the URL of a running session.
+    at = pickers.choose(_app().run(), "org", "RQX").run()
+    at.query_params["org"] = "R1H"
+    at.run()
+    assert pickers.shown(at, "org") == "R1H"
+    at.switch_page("app_pages/metric.py").run()
+    assert pickers.shown(at, "org") == "R1H", "the other pages follow it too"
+    assert pickers.shown(pickers.choose(at, "org", "RF4").run(), "org") == "RF4"
+
+
 def test_a_page_opened_before_any_choice_shows_its_own_default(app_env):
     at = _app().switch_page("app_pages/organisation.py").run()
     assert pickers.shown(at, "org") == load_config().organisations[0].code

@@ -315,3 +315,16 @@ def test_board_member_keeps_their_trust_and_month_from_page_to_page_through_the_
         # What the pickers show, and what the URL (a link to share) says.
         assert (selected(page, "Organisation"), selected(page, "Month")) == ("Barts Health", "Jun 2025"), title
         assert "org=R1H" in page.url and "month=2025-06" in page.url, page.url
+
+
+def test_board_member_steps_back_through_their_choices_with_the_back_button(app, page):
+    open_page(page, app.url, "Overview")
+    choose(page, "Organisation", "Barts Health")
+    choose(page, "Month", "Jun 2025")
+    page.get_by_text("Barts Health, Jun 2025.").wait_for()
+    # Each choice is a step in the browser's history; Back shows the one before, pickers and page alike.
+    for organisation, month in (("Barts Health", "Aug 2025"), ("NEL ICS", "Aug 2025")):
+        page.go_back()
+        page.get_by_text(f"{organisation}, {month}.").wait_for()
+        wait_for_app(page)
+        assert (selected(page, "Organisation"), selected(page, "Month")) == (organisation, month)
