@@ -173,17 +173,24 @@ user = ui.current_user()
 if ui.allowed(user, "commentary"):
     existing = commentary[commentary["period"] == month]
     previous = existing.iloc[0] if not existing.empty else None
-    with st.form(f"commentary-{metric.id}-{org}-{month}"):
-        st.markdown(f"**Commentary for {label(month)}** (saved as a new version; earlier versions are kept)")
-        narrative = st.text_area("What happened", value="" if previous is None else previous["narrative"])
-        action = st.text_area("Action being taken", value="" if previous is None else previous["action"])
-        c1, c2 = st.columns(2)
-        owner = c1.text_input("Owner", value="" if previous is None else previous["owner"])
-        due = c2.text_input("Due (YYYY-MM-DD)", value="" if previous is None else previous["due"])
-        if st.form_submit_button("Save commentary"):
-            problem = ui.save_commentary(metric.id, org, month, narrative, action, owner, due, author=user.email)
-            if problem:
-                st.error(problem)
-            else:
-                st.success("Commentary saved. It shows on the chart and in the board pack.")
-                st.rerun()
+    # Drawn only when opened, as the providers' chart is: the form's text boxes cost 15-45 ms of every view of
+    # the page, most of which are for reading; it stays open for the next metric, organisation or month.
+    writing = "Edit" if previous is not None else "Write"
+    with st.expander(f"{writing} the commentary for {label(month)}", key="commentary-form", on_change="rerun") as form:
+        if form.open:
+            with st.form(f"commentary-{metric.id}-{org}-{month}"):
+                st.markdown(f"**Commentary for {label(month)}** (saved as a new version; earlier versions are kept)")
+                narrative = st.text_area("What happened", value="" if previous is None else previous["narrative"])
+                action = st.text_area("Action being taken", value="" if previous is None else previous["action"])
+                c1, c2 = st.columns(2)
+                owner = c1.text_input("Owner", value="" if previous is None else previous["owner"])
+                due = c2.text_input("Due (YYYY-MM-DD)", value="" if previous is None else previous["due"])
+                if st.form_submit_button("Save commentary"):
+                    problem = ui.save_commentary(
+                        metric.id, org, month, narrative, action, owner, due, author=user.email
+                    )
+                    if problem:
+                        st.error(problem)
+                    else:
+                        st.success("Commentary saved. It shows on the chart and in the board pack.")
+                        st.rerun()

@@ -235,6 +235,10 @@ def test_an_analyst_commentary_records_their_email(oidc_app):
     at.run()
     at.switch_page("app_pages/metric.py").run()
     assert not at.exception
+    assert [e.label for e in at.expander if "commentary" in e.label] == ["Write the commentary for Sep 2025"]
+    assert not [b for b in at.button if "commentary" in b.label.lower()], "the form is drawn when opened"
+    at.session_state["commentary-form"] = True  # the analyst opens it
+    at.run()
     save = [b for b in at.button if "commentary" in b.label.lower()]
     assert save, "an analyst gets the commentary form"
     at.text_area[0].input("Ambulance handover delays rose over the bank holiday.")

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from perfdash import store
 from tests.e2e.conftest import SEEDED_LAST_MONTH, UPLOAD_MONTH, run_server, seed_demo
 from tests.support import app_server
-from tests.support.browser import wait_for_app
+from tests.support.browser import rerun_settled, wait_for_app
 from tests.support.configs import write_config_variant
 from tests.support.oidc_provider import OidcProvider
 
@@ -182,6 +182,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
             signin_app.shot(page, "viewer-upload")
     signin_app.open(page, "/metric?metric=ae_4hr_all&org=R1H")
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    assert page.get_by_text("the commentary for").count() == 0  # no form to open
     assert page.get_by_role("button", name="Save commentary").count() == 0
 
 
@@ -245,6 +246,7 @@ def test_analyst_commentary_is_shown_as_text(signin_app, new_page):
     signin_app.open(page, f"/metric?metric=ae_4hr_all&org=R1H&month={SEEDED_LAST_MONTH}")
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     narrative = 'Handover delays <img src=x onerror="window.__pwned=1"> <b>not bold</b>'
+    rerun_settled(page, lambda: page.get_by_text("Write the commentary for").click())
     page.get_by_label("What happened").fill(narrative)
     page.get_by_role("button", name="Save commentary").click()
     wait_for_app(page)
