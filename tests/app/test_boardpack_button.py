@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import boardpack
 from tests.app.conftest import point_app_at
-from tests.support import pickers
+from tests.support import controls
 
 
 def _app() -> AppTest:
@@ -32,13 +32,13 @@ def test_prepare_then_download_the_board_pack(app_env):
     at.run()
     assert not at.exception
     assert not _downloads(at), "the pack is made on click, not on every render"
-    at.button(key="boardpack_prepare").click().run()
+    controls.click(at, "boardpack_prepare").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     downloads = _downloads(at)
     assert len(downloads) == 1
     assert downloads[0].proto.label == "Download board pack"
     # The PDF is kept for this organisation and month only: another month hides the stale button.
-    pickers.choose(at, "month", "2025-06").run()
+    controls.choose(at, "month", "2025-06").run()
     assert not _downloads(at)
 
 
@@ -47,7 +47,7 @@ def test_missing_chromium_shows_the_message_not_a_traceback(app_env, monkeypatch
     at = _app()
     at.query_params["org"] = "RRU"
     at.run()
-    at.button(key="boardpack_prepare").click().run()
+    controls.click(at, "boardpack_prepare").run()
     assert not at.exception
     assert any("Chromium is needed to draw the charts" in e.value for e in at.error)
     assert not _downloads(at)

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash.config import load_config
-from tests.support import html_tables, pickers
+from tests.support import controls, html_tables
 
 # In the default sign-in mode ("none") everyone is an analyst; the admin page is covered in test_roles.
 PAGES = [
@@ -66,8 +66,8 @@ def test_overview_reads_org_and_month_from_the_url(app_env):
     at.query_params["month"] = "2025-06"
     at.run()
     assert not at.exception
-    assert pickers.shown(at, "org") == "RF4"
-    assert pickers.shown(at, "month") == "2025-06"
+    assert controls.shown(at, "org") == "RF4"
+    assert controls.shown(at, "month") == "2025-06"
     assert any("BHRUT, Jun 2025" in c.value for c in at.caption)
 
 
@@ -77,7 +77,7 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
     at.query_params["org"] = "R1H"
     at.switch_page("app_pages/metric.py").run()
     assert not at.exception
-    assert pickers.shown(at, "metric") == "ae_4hr_all"
+    assert controls.shown(at, "metric") == "ae_4hr_all"
     specs = _chart_specs(at)
     assert specs, "the metric page draws a chart"
     names = " ".join(str(trace.get("name", "")) for trace in specs[0]["data"])
@@ -94,7 +94,7 @@ def test_metric_page_draws_spc_chart_with_target(app_env):
 
 def test_changing_organisation_updates_the_url(app_env):
     at = _app().run()
-    pickers.choose(at, "org", "RQX").run()
+    controls.choose(at, "org", "RQX").run()
     assert not at.exception
     assert at.query_params["org"] == ["RQX"] or at.query_params["org"] == "RQX"
 
@@ -102,42 +102,42 @@ def test_changing_organisation_updates_the_url(app_env):
 def test_a_readers_choice_of_trust_and_month_follows_them_from_page_to_page(app_env):
     # The menu's links carry no ?org=...&month=...: each page opened from it starts from the reader's choice.
     at = _app().run()
-    pickers.choose(at, "org", "RQX").run()
-    pickers.choose(at, "month", "2025-06").run()
+    controls.choose(at, "org", "RQX").run()
+    controls.choose(at, "month", "2025-06").run()
     for page in ("app_pages/metric.py", "app_pages/organisation.py", "app_pages/exceptions.py"):
         at.query_params.clear()
         at.switch_page(page).run()
         assert not at.exception, at.exception
-        assert (pickers.shown(at, "org"), pickers.shown(at, "month")) == ("RQX", "2025-06"), page
+        assert (controls.shown(at, "org"), controls.shown(at, "month")) == ("RQX", "2025-06"), page
     # A choice another page cannot offer leaves that page's own default: only LAS reports ambulance times.
     at.query_params.clear()
     at.query_params["metric"] = "amb_cat2_mean"
     at.switch_page("app_pages/metric.py").run()
-    assert pickers.shown(at, "org") == load_config().system.code
+    assert controls.shown(at, "org") == load_config().system.code
     # A link opens a new session on the link's choice, which the next pages start from in turn.
     at = _app()
     at.query_params.update({"org": "R1H", "month": "2025-03"})
     at.switch_page("app_pages/metric.py").run()
-    assert (pickers.shown(at, "org"), pickers.shown(at, "month")) == ("R1H", "2025-03")
+    assert (controls.shown(at, "org"), controls.shown(at, "month")) == ("R1H", "2025-03")
     at.query_params.clear()
     at.switch_page("app_pages/organisation.py").run()
-    assert (pickers.shown(at, "org"), pickers.shown(at, "month")) == ("R1H", "2025-03")
+    assert (controls.shown(at, "org"), controls.shown(at, "month")) == ("R1H", "2025-03")
 
 
 def test_a_url_the_app_did_not_write_is_the_readers_choice_until_they_pick_again(app_env):
     # The browser's Back button, or a link, puts another ?org= in the URL of a running session.
-    at = pickers.choose(_app().run(), "org", "RQX").run()
+    at = controls.choose(_app().run(), "org", "RQX").run()
     at.query_params["org"] = "R1H"
     at.run()
-    assert pickers.shown(at, "org") == "R1H"
+    assert controls.shown(at, "org") == "R1H"
     at.switch_page("app_pages/metric.py").run()
-    assert pickers.shown(at, "org") == "R1H", "the other pages follow it too"
-    assert pickers.shown(pickers.choose(at, "org", "RF4").run(), "org") == "RF4"
+    assert controls.shown(at, "org") == "R1H", "the other pages follow it too"
+    assert controls.shown(controls.choose(at, "org", "RF4").run(), "org") == "RF4"
 
 
 def test_a_page_opened_before_any_choice_shows_its_own_default(app_env):
     at = _app().switch_page("app_pages/organisation.py").run()
-    assert pickers.shown(at, "org") == load_config().organisations[0].code
+    assert controls.shown(at, "org") == load_config().organisations[0].code
 
 
 def test_sources_page_lists_every_metric_with_its_origin(app_env):

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import markup, store
 from tests.app.conftest import point_app_at
-from tests.support import html_tables, pickers
+from tests.support import controls, html_tables
 from tests.support.configs import write_config_variant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def test_signed_out_sees_only_the_sign_in_button(oidc_reader):
     at = _run(SIGNED_OUT)
     assert _titles(at) == [TITLE]
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.dataframe and not html_tables.blocks(at) and not pickers.pickers(at) and not at.sidebar.children
+    assert not at.dataframe and not html_tables.blocks(at) and not controls.pickers(at) and not at.sidebar.children
     # No page is registered while signed out, so asking for one still runs only the sign-in gate.
     for page in [*BOARD_PAGES, *RESTRICTED]:
         at.switch_page(page).run()

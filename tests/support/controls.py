@@ -1,0 +1,45 @@
+"""perfdash's own controls in an AppTest run: pickers (perfdash.ui.picker) and buttons (perfdash.ui.action_button)."""
+
+from __future__ import annotations
+
+import json
+
+
+def _mounted(at, name: str) -> list[dict]:
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == name]
+
+
+def pickers(at) -> dict[str, dict]:
+    """Every picker the run shows, by its key: {"label", "options" ([value, text] pairs), "value"}."""
+    from perfdash.ui import PICKER
+
+    return {data["id"].removeprefix("pd-pick-"): data for data in _mounted(at, PICKER)}
+
+
+def shown(at, key: str) -> str:
+    """The value the picker with this key shows."""
+    return pickers(at)[key]["value"]
+
+
+def choose(at, key: str, value: str):
+    """A reader's choice in the picker with this key, as its script reports it (perfdash.ui._remember); run next."""
+    from perfdash import ui
+
+    assert value in [option[0] for option in pickers(at)[key]["options"]], f"{value!r} is not offered by {key!r}"
+    at.session_state[ui.CHOSEN + key] = value
+    return at
+
+
+def buttons(at) -> list[str]:
+    """The labels of the buttons the run shows, in page order."""
+    from perfdash.ui import ACTION
+
+    return [data["label"] for data in _mounted(at, ACTION)]
+
+
+def click(at, key: str):
+    """A click on the button with this key, as its script reports it (perfdash.ui._clicked); run next."""
+    from perfdash import ui
+
+    at.session_state[ui.CLICKED + key] = True
+    return at
