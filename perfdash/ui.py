@@ -392,7 +392,7 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
 # of a warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with these). A
 # native select is also the control a keyboard, a screen reader and a phone handle best. The script builds the
 # label and options with DOM calls (no markup is parsed) and sends the reader's choice back as a trigger.
-_PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
+PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
   const root = parentElement.querySelector(".pd-pick");
   root.pick = setTriggerValue;
   const built = JSON.stringify([data.id, data.label, data.options]);
@@ -410,7 +410,7 @@ _PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) =>
   root.querySelector("select").value = data.value;
 };"""
 # Streamlit's own widget look: a 14 px label over a 2.5 rem box in the theme's secondary background.
-_PICKER_STYLE = """.pd-pick label { display: block; font-size: 0.875rem; line-height: 1.6; margin-bottom: 0.25rem; }
+PICKER_STYLE = """.pd-pick label { display: block; font-size: 0.875rem; line-height: 1.6; margin-bottom: 0.25rem; }
 .pd-pick select { box-sizing: border-box; width: 100%; height: 2.5rem; padding: 0 0.5rem; font: inherit;
   color: inherit; background-color: #F0F4F5; border: 1px solid #F0F4F5; border-radius: 0.5rem; cursor: pointer; }
 .pd-pick select:hover { border-color: #005EB8; }
@@ -423,7 +423,7 @@ def picker(label: str, choices: list[str], *, key: str, value: str, format_func=
     from functools import partial
 
     mount_picker = st.components.v2.component(
-        PICKER, html='<div class="pd-pick"></div>', css=_PICKER_STYLE, js=_PICKER_SCRIPT, isolate_styles=False
+        PICKER, html='<div class="pd-pick"></div>', css=PICKER_STYLE, js=PICKER_SCRIPT, isolate_styles=False
     )
     options = [[choice, str(format_func(choice))] for choice in choices]
     data = {"id": f"pd-pick-{key}", "label": label, "options": options, "value": value}
@@ -438,7 +438,7 @@ def _remember(key: str) -> None:
 # The overview's board-pack buttons are native buttons put in the page the same way, not st.button: Streamlit's
 # button is one more module to load and draw on every view of the overview, 33-38 ms of its warm reload here (14
 # interleaved reloads), for a click few views make. A click reruns the page once, in which action_button says so.
-_ACTION_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
+ACTION_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
   const root = parentElement.querySelector(".pd-action");
   root.act = setTriggerValue;
   let button = root.querySelector("button");
@@ -452,7 +452,7 @@ _ACTION_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) =>
   button.title = data.help;
 };"""
 # Streamlit's secondary button: white, a grey border that turns the theme's primary colour under the pointer.
-_ACTION_STYLE = """.pd-action button { min-height: 2.5rem; padding: 0.25rem 0.75rem; font: inherit; color: inherit;
+ACTION_STYLE = """.pd-action button { min-height: 2.5rem; padding: 0.25rem 0.75rem; font: inherit; color: inherit;
   background-color: #FFFFFF; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; cursor: pointer; }
 .pd-action button:hover { border-color: #005EB8; color: #005EB8; }
 .pd-action button:active { background-color: #005EB8; color: #FFFFFF; }
@@ -466,7 +466,7 @@ def action_button(label: str, *, key: str, help: str = "") -> bool:
     from functools import partial
 
     mount_action = st.components.v2.component(
-        ACTION, html='<div class="pd-action"></div>', css=_ACTION_STYLE, js=_ACTION_SCRIPT, isolate_styles=False
+        ACTION, html='<div class="pd-action"></div>', css=ACTION_STYLE, js=ACTION_SCRIPT, isolate_styles=False
     )
     mount_action(
         key=key, data={"label": label, "help": help}, width="content", on_clicked_change=partial(_clicked, key)

@@ -48,7 +48,7 @@ def test_app_code_never_renders_raw_html():
 def test_the_pickers_and_buttons_scripts_put_text_in_the_page_never_markup():
     from perfdash import ui
 
-    for script in (ui._PICKER_SCRIPT, ui._ACTION_SCRIPT):
+    for script in (ui.PICKER_SCRIPT, ui.ACTION_SCRIPT):
         for sink in (
             "innerHTML",
             "outerHTML",
@@ -59,9 +59,9 @@ def test_the_pickers_and_buttons_scripts_put_text_in_the_page_never_markup():
             "Function(",
         ):
             assert sink not in script, sink
-    assert "label.textContent = data.label" in ui._PICKER_SCRIPT
-    assert "new Option(text, value)" in ui._PICKER_SCRIPT  # an option's text and value are set as text
-    assert "button.textContent = data.label" in ui._ACTION_SCRIPT
+    assert "label.textContent = data.label" in ui.PICKER_SCRIPT
+    assert "new Option(text, value)" in ui.PICKER_SCRIPT  # an option's text and value are set as text
+    assert "button.textContent = data.label" in ui.ACTION_SCRIPT
 
 
 def test_no_pages_folder_that_would_bypass_the_sign_in_gate():
