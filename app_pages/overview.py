@@ -27,9 +27,7 @@ if ui.allowed(ui.current_user(), "boardpack"):
     # for the first render of the overview.
     # Made only on click (Chromium draws every chart, which takes seconds), then offered for download.
     made = st.session_state.get("boardpack")
-    if ui.action_button(
-        "Prepare board pack (PDF)", key="boardpack_prepare", help="Cover, summary, SPC charts, appendix"
-    ):
+    if st.button("Prepare board pack (PDF)", key="boardpack_prepare", help="Cover, summary, SPC charts, appendix"):
         from perfdash.boardpack import BoardPackError
 
         with st.spinner("Drawing the charts and laying out the board pack…"):
@@ -52,9 +50,7 @@ if ui.allowed(ui.current_user(), "boardpack"):
         )
     # The same pack as editable PowerPoint (charts as pictures, tables a board secretary can edit).
     slides = st.session_state.get("boardpack_pptx")
-    if ui.action_button(
-        "Prepare board pack (PowerPoint)", key="boardpack_pptx_prepare", help="The same pack, editable"
-    ):
+    if st.button("Prepare board pack (PowerPoint)", key="boardpack_pptx_prepare", help="The same pack, editable"):
         from perfdash.boardpack import BoardPackError
 
         with st.spinner("Drawing the charts and making the slides…"):

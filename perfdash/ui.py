@@ -435,50 +435,6 @@ def _remember(key: str) -> None:
     st.session_state[CHOSEN + key] = st.session_state[key]["picked"]
 
 
-# The overview's board-pack buttons are native buttons put in the page the same way, not st.button: Streamlit's
-# button is one more module to load and draw on every view of the overview, 33-38 ms of its warm reload here (14
-# interleaved reloads), for a click few views make. A click reruns the page once, in which action_button says so.
-ACTION_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
-  const root = parentElement.querySelector(".pd-action");
-  root.act = setTriggerValue;
-  let button = root.querySelector("button");
-  if (!button) {
-    button = document.createElement("button");
-    button.type = "button";
-    button.addEventListener("click", () => root.act("clicked", true));
-    root.replaceChildren(button);
-  }
-  button.textContent = data.label;
-  button.title = data.help;
-};"""
-# Streamlit's secondary button: white, a grey border that turns the theme's primary colour under the pointer.
-ACTION_STYLE = """.pd-action button { min-height: 2.5rem; padding: 0.25rem 0.75rem; font: inherit; color: inherit;
-  background-color: #FFFFFF; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; cursor: pointer; }
-.pd-action button:hover { border-color: #005EB8; color: #005EB8; }
-.pd-action button:active { background-color: #005EB8; color: #FFFFFF; }
-.pd-action button:focus-visible { outline: 2px solid #005EB8; outline-offset: 1px; }"""
-ACTION = "perfdash_action"  # the component's name; the page tests read the buttons by it
-CLICKED = "perfdash-clicked-"
-
-
-def action_button(label: str, *, key: str, help: str = "") -> bool:
-    """A button; True in the one run its click starts."""
-    from functools import partial
-
-    mount_action = st.components.v2.component(
-        ACTION, html='<div class="pd-action"></div>', css=ACTION_STYLE, js=ACTION_SCRIPT, isolate_styles=False
-    )
-    mount_action(
-        key=key, data={"label": label, "help": help}, width="content", on_clicked_change=partial(_clicked, key)
-    )
-    return bool(st.session_state.pop(CLICKED + key, False))
-
-
-def _clicked(key: str) -> None:
-    """Note a click for the run it starts (action_button)."""
-    st.session_state[CLICKED + key] = True
-
-
 @st.cache_data(max_entries=2, show_spinner=False)
 def _months(version: int) -> list[str]:
     return sorted((str(period) for period in _current(version)["period"].unique()), reverse=True)

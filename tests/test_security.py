@@ -27,11 +27,9 @@ RAW_HTML = re.compile(
 # The one sink: ui.show_tables shows blocks that perfdash.html_table built, escaping every cell, and sanitised on
 # the server (pinned by tests/test_html_table.py, tests/app/test_html_blocks.py and the hostile page tests).
 ONE_SINK = "perfdash/ui.py: mount = st.components.v2.component("
-# The pickers (ui.picker) and buttons (ui.action_button) are the other components: a fixed empty <div> and a fixed
-# script that builds a label and a select, or a button, from text (pinned below), so no value reaches the page as
-# markup.
+# The pickers (ui.picker) are the one other component: a fixed empty <div> and a fixed script that builds a label
+# and a select from text (pinned below), so no value reaches the page as markup.
 PICKER = "perfdash/ui.py: mount_picker = st.components.v2.component("
-ACTION = "perfdash/ui.py: mount_action = st.components.v2.component("
 
 
 def test_app_code_never_renders_raw_html():
@@ -42,26 +40,16 @@ def test_app_code_never_renders_raw_html():
         if RAW_HTML.search(line)
     ]
     assert len(APP_CODE) > 10
-    assert offenders == [ONE_SINK, PICKER, ACTION], "raw HTML in the app:\n" + "\n".join(offenders)
+    assert offenders == [ONE_SINK, PICKER], "raw HTML in the app:\n" + "\n".join(offenders)
 
 
-def test_the_pickers_and_buttons_scripts_put_text_in_the_page_never_markup():
+def test_the_pickers_script_puts_text_in_the_page_never_markup():
     from perfdash import ui
 
-    for script in (ui.PICKER_SCRIPT, ui.ACTION_SCRIPT):
-        for sink in (
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "DOMParser",
-            "eval(",
-            "Function(",
-        ):
-            assert sink not in script, sink
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser", "eval(", "Function("):
+        assert sink not in ui.PICKER_SCRIPT, sink
     assert "label.textContent = data.label" in ui.PICKER_SCRIPT
     assert "new Option(text, value)" in ui.PICKER_SCRIPT  # an option's text and value are set as text
-    assert "button.textContent = data.label" in ui.ACTION_SCRIPT
 
 
 def test_no_pages_folder_that_would_bypass_the_sign_in_gate():

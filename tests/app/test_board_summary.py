@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from perfdash import board, present, store, summary
 from perfdash.config import load_config
 from tests.app.conftest import point_app_at
-from tests.support import controls, html_tables
+from tests.support import html_tables
 from tests.support.real_files import load_ae_by_provider
 
 
@@ -126,7 +126,7 @@ def test_rollback_explains_what_is_missing_then_resets_and_shows_the_status(app_
 def test_powerpoint_button_sits_beside_the_pdf_one(app_env):
     at = _app().run()
     assert not at.exception, at.exception
-    labels = controls.buttons(at)
+    labels = [b.label for b in at.button]
     assert labels.index("Prepare board pack (PowerPoint)") == labels.index("Prepare board pack (PDF)") + 1
 
 

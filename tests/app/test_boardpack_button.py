@@ -32,7 +32,7 @@ def test_prepare_then_download_the_board_pack(app_env):
     at.run()
     assert not at.exception
     assert not _downloads(at), "the pack is made on click, not on every render"
-    controls.click(at, "boardpack_prepare").run()
+    at.button(key="boardpack_prepare").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     downloads = _downloads(at)
     assert len(downloads) == 1
@@ -47,7 +47,7 @@ def test_missing_chromium_shows_the_message_not_a_traceback(app_env, monkeypatch
     at = _app()
     at.query_params["org"] = "RRU"
     at.run()
-    controls.click(at, "boardpack_prepare").run()
+    at.button(key="boardpack_prepare").click().run()
     assert not at.exception
     assert any("Chromium is needed to draw the charts" in e.value for e in at.error)
     assert not _downloads(at)

@@ -1,4 +1,4 @@
-"""perfdash's own controls in an AppTest run: pickers (perfdash.ui.picker) and buttons (perfdash.ui.action_button)."""
+"""perfdash's own controls in an AppTest run: its pickers (perfdash.ui.picker), what each shows and a choice."""
 
 from __future__ import annotations
 
@@ -27,19 +27,4 @@ def choose(at, key: str, value: str):
 
     assert value in [option[0] for option in pickers(at)[key]["options"]], f"{value!r} is not offered by {key!r}"
     at.session_state[ui.CHOSEN + key] = value
-    return at
-
-
-def buttons(at) -> list[str]:
-    """The labels of the buttons the run shows, in page order."""
-    from perfdash.ui import ACTION
-
-    return [data["label"] for data in _mounted(at, ACTION)]
-
-
-def click(at, key: str):
-    """A click on the button with this key, as its script reports it (perfdash.ui._clicked); run next."""
-    from perfdash import ui
-
-    at.session_state[ui.CLICKED + key] = True
     return at
