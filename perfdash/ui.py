@@ -370,7 +370,8 @@ def query_param(name: str, choices: list[str], default: str) -> str:
 # ?org=...&month=..., so without it every page opened from the menu fell back to the ICS and the latest month.
 CHOSEN = "perfdash-chosen-"
 # The value this session last showed for each picker and wrote to the URL: a URL naming anything else was not
-# written by the app (a shared link, a reload), so its value counts as the reader's choice.
+# written by the app (a shared link, a reload, the browser's Back button), so its value counts as the reader's
+# choice.
 _SHOWN = "perfdash-shown-"
 
 
@@ -388,8 +389,8 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
 
 
 # The pickers are native <select> elements that a fixed components v2 script puts in the page, not st.selectbox:
-# Streamlit's selectbox loads about 25 modules and draws its own searchable list on every page view, about 60 ms
-# of a warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with these). A
+# Streamlit's selectbox loads about 25 modules and draws its own searchable list on every page view, 50-77 ms of
+# the overview's warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with these). A
 # native select is also the control a keyboard, a screen reader and a phone handle best. The script builds the
 # label and options with DOM calls (no markup is parsed) and sends the reader's choice back as a trigger.
 PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
