@@ -360,12 +360,6 @@ def summary_matrix_html(org_code: str, period: str) -> str:
     return _summary_matrix_html(values_version(), org_code, period)
 
 
-def query_param(name: str, choices: list[str], default: str) -> str:
-    """A value from the URL if it is one of the choices, else the default."""
-    value = st.query_params.get(name)
-    return value if value in choices else default
-
-
 # Where a reader's own choice of each picker is kept for the other pages: the menu's links carry no
 # ?org=...&month=..., so without it every page opened from the menu fell back to the ICS and the latest month.
 CHOSEN = "perfdash-chosen-"
@@ -390,9 +384,9 @@ def select_bound(label: str, choices: list[str], *, key: str, default: str, form
 
 # The pickers are native <select> elements that a fixed components v2 script puts in the page, not st.selectbox:
 # Streamlit's selectbox loads about 25 modules and draws its own searchable list on every page view, 50-77 ms of
-# the overview's warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with these). A
-# native select is also the control a keyboard, a screen reader and a phone handle best. The script builds the
-# label and options with DOM calls (no markup is parsed) and sends the reader's choice back as a trigger.
+# the overview's warm reload here (the app's empty frame took 1.22x a blank page with two of them, 1.07x with
+# these). A native select is also the control a keyboard, a screen reader and a phone handle best. The script
+# builds the label and options with DOM calls (no markup is parsed) and sends the reader's choice back as a trigger.
 PICKER_SCRIPT = """export default ({ parentElement, data, setTriggerValue }) => {
   const root = parentElement.querySelector(".pd-pick");
   root.pick = setTriggerValue;

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 
-def _mounted(at, name: str) -> list[dict]:
+def mounted(at, name: str) -> list:
+    """The data of every components v2 element with this name an AppTest run shows, in page order."""
     return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == name]
 
 
@@ -13,7 +14,7 @@ def pickers(at) -> dict[str, dict]:
     """Every picker the run shows, by its key: {"label", "options" ([value, text] pairs), "value"}."""
     from perfdash.ui import PICKER
 
-    return {data["id"].removeprefix("pd-pick-"): data for data in _mounted(at, PICKER)}
+    return {data["id"].removeprefix("pd-pick-"): data for data in mounted(at, PICKER)}
 
 
 def shown(at, key: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -92,9 +91,9 @@ def counts(markup: str) -> dict[str, int]:
 def blocks(at) -> list[str]:
     """The HTML of every block an AppTest run shows through ui.show_tables, in page order (main area and sidebar)."""
     from perfdash.ui import HTML_BLOCK
+    from tests.support.controls import mounted
 
-    shown = at.get("bidi_component")
-    return [json.loads(element.proto.json) for element in shown if element.proto.component_name == HTML_BLOCK]
+    return mounted(at, HTML_BLOCK)
 
 
 def tables(at) -> list[dict]:
