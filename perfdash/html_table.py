@@ -21,15 +21,18 @@ import base64
 import functools
 import html
 import math
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import nh3
 import pandas as pd
 
+from perfdash.chart_svg import SVG_ATTRIBUTES, SVG_TAGS
 from perfdash.theme import FONT, NHS_BLUE, NHS_DARK_BLUE, NHS_GREY_3, NHS_PALE_GREY, NHS_TEXT, NHS_WARM_YELLOW
 
 _SVG_URI = "data:image/svg+xml;base64,"
+_PAINT = re.compile(r"#[0-9a-fA-F]{3,8}|none|[a-z]+")
 
 
 class Markup(str):
@@ -293,18 +296,22 @@ def page(*tables: str) -> str:
 
 # The tags and attributes perfdash writes (a test checks every page's blocks come through whole) and a few plain
 # text ones. <style> is kept (STYLE and IconSheet's rules are ours); DOMPurify, which this replaces, kept it too.
-ALLOWED_TAGS = frozenset(
-    (  # noqa: SIM905 (a list of words reads better than 29 quoted ones)
-        "a b br caption code details div em h2 h3 i img li ol p section small span strong style summary table tbody"
-        " td tfoot th thead tr ul"
-    ).split()
-)
+ALLOWED_TAGS = (
+    frozenset(
+        (  # noqa: SIM905 (a list of words reads better than 29 quoted ones)
+            "a b br caption code details div em h2 h3 i img li ol p section small span strong style summary table tbody"
+            " td tfoot th thead tr ul"
+        ).split()
+    )
+    | SVG_TAGS
+)  # and the Metric page's chart, drawn by perfdash.chart_svg (no link, image or script in it)
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "role", "aria-label", "title"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "th": {"scope", "colspan", "data-label"},
     "td": {"colspan", "data-label"},
+    **SVG_ATTRIBUTES,
 }
 
 
@@ -315,6 +322,8 @@ def _safe_url(tag: str, attribute: str, value: str) -> str | None:
         return value if _within_the_app(value) else None
     if attribute == "src":
         return value if value.startswith(_SVG_URI) else None
+    if attribute in ("fill", "stroke"):  # a colour, never url(...): a paint reference could fetch from elsewhere
+        return value if _PAINT.fullmatch(value) else None
     return value
 
 

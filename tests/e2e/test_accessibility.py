@@ -114,7 +114,7 @@ def test_axe_on_a_failed_upload(admin_app, new_page):
 def test_every_chart_has_a_text_alternative_and_its_data(app, page, config, metric_id, org):
     metric = config.metric_by_id[metric_id]
     open_page(page, f"{app.url}/metric?metric={metric_id}&org={org}&month=2025-08", "Metric")
-    charts = page.locator(".js-plotly-plot")
+    charts = page.locator("svg.pd-chart")
     charts.first.wait_for()
     alternatives = page.get_by_test_id("stCaptionContainer").filter(has_text="Text alternative:")
     assert alternatives.count() == charts.count() == 1
@@ -132,21 +132,28 @@ def test_every_chart_has_a_text_alternative_and_its_data(app, page, config, metr
     assert {"Month", "Value", "Target", "Mean", "Lower process limit", "Upper process limit"} <= set(headers)
     assert table.locator("tbody tr").count() >= 2
     # The chart's title names the metric and organisation.
-    assert charts.first.locator(".gtitle").text_content() == f"{metric.name}, {config.org_names[org]}"
+    assert charts.first.locator("text").first.text_content() == f"{metric.name}, {config.org_names[org]}"
+    # Screen readers get the chart's reading in its name; each point's details are its tooltip.
+    assert charts.first.get_attribute("role") == "img" and charts.first.get_attribute("aria-label").startswith(
+        f"{metric.name}, {config.org_names[org]}: latest "
+    )
 
 
 def test_spc_points_differ_by_shape_and_are_named_not_only_coloured(app, page):
     open_page(page, f"{app.url}/metric?metric=ae_4hr_all&org=QMF&month=2025-08", "Metric")
-    page.locator(".js-plotly-plot .main-svg").first.wait_for()
-    traces = page.locator(".js-plotly-plot").first.evaluate(
-        "plot => plot.data.map(t => ({name: t.name, symbol: (t.marker || {}).symbol, dash: (t.line || {}).dash,"
-        " mode: t.mode}))"
+    chart = page.locator("svg.pd-chart")
+    # Each legend entry is a sample of the line or point and its name; a point's class names its shape.
+    entries = chart.locator("g:has(> text)").evaluate_all(
+        "entries => entries.map(g => [g.querySelector('text').textContent,"
+        " [...g.children].filter(e => e.tagName !== 'text').map(e => e.getAttribute('class'))[0]])"
     )
-    points = {t["name"]: t["symbol"] for t in traces if t["mode"] == "markers" and t["name"] != "Annotation"}
+    kinds = ("Common cause", "Special cause", "Ghosted")
+    points = {name: shape for name, shape in entries if name.startswith(kinds)}
     assert "Common cause" in points and len(points) >= 2
     assert len(set(points.values())) == len(points), f"two point types share a marker shape: {points}"
-    legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
-    assert set(points) <= set(legend)  # every kind of point is named in the legend
+    # The points on the chart are drawn in the shapes their legend shows.
+    on_chart = chart.locator("circle[class], path[class]").evaluate_all("e => e.map(x => x.getAttribute('class'))")
+    assert set(points.values()) <= set(on_chart)
     # Met / not met against the target (and the plan) is a word and a symbol, with the SPC reading in words.
     open_page(page, app.url, "Overview")
     table = page.locator(".pd-html").last.locator("table")

@@ -181,7 +181,7 @@ def test_viewer_sees_the_board_and_cannot_change_anything(signin_app, new_page):
         if path == "/upload":
             signin_app.shot(page, "viewer-upload")
     signin_app.open(page, "/metric?metric=ae_4hr_all&org=R1H")
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    page.locator("svg.pd-chart").wait_for()
     assert page.get_by_text("the commentary for").count() == 0  # no form to open
     assert page.get_by_role("button", name="Save commentary").count() == 0
 
@@ -244,23 +244,27 @@ def test_analyst_commentary_is_shown_as_text(signin_app, new_page):
     signin_app.sign_in(page, ANALYST)
     # A month inside the chart, so the commentary shows as an annotation on it.
     signin_app.open(page, f"/metric?metric=ae_4hr_all&org=R1H&month={SEEDED_LAST_MONTH}")
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    page.locator("svg.pd-chart").wait_for()
     narrative = 'Handover delays <img src=x onerror="window.__pwned=1"> <b>not bold</b>'
     rerun_settled(page, lambda: page.get_by_text("Write the commentary for").click())
     page.get_by_label("What happened").fill(narrative)
     page.get_by_role("button", name="Save commentary").click()
     wait_for_app(page)
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    # On the chart the note is text (its box shows the start of it, its tooltip the whole), never markup.
+    chart = page.locator("svg.pd-chart")
+    chart.locator("title", has_text="<b>not bold</b>").first.wait_for(state="attached")
+    assert chart.locator("text", has_text="Handover delays <img").count() == 1
+    assert page.locator("svg.pd-chart b, svg.pd-chart img, img[src='x']").count() == 0
+    # So it is in the interactive chart, drawn by plotly.js when asked for.
+    page.get_by_text("Zoom into the chart, or save it as an image").click()
     page.locator(".js-plotly-plot text", has_text="not bold").first.wait_for()
     assert page.locator(".js-plotly-plot text", has_text="<b>not bold</b>").count() >= 1
-    assert page.locator(".js-plotly-plot b, .js-plotly-plot img, img[src='x']").count() == 0
+    assert page.locator(".js-plotly-plot b, .js-plotly-plot img").count() == 0
     # The commentary table below the chart shows the same text, as text.
     page.locator("td", has_text="<b>not bold</b>").first.wait_for()
     assert page.evaluate("window.__pwned") is None
     signin_app.shot(page, "analyst-commentary")
-    page.get_by_test_id("stPlotlyChart").first.screenshot(
-        path=str(signin_app.screenshots / "oidc-commentary-chart.png")
-    )
+    page.locator("svg.pd-chart").screenshot(path=str(signin_app.screenshots / "oidc-commentary-chart.png"))
     notes = store.read_commentary(store.get_engine(signin_app.server.database_url), metric_id="ae_4hr_all")
     store.dispose_engines()
     assert notes["author"].tolist() == [ANALYST]

@@ -59,7 +59,7 @@ def test_the_app_works_through_the_documented_proxy_with_a_sticky_route(proxy, n
     assert page.locator(".pd-html").count() == 3 and page.locator(".pd-html table").count() == 2
     page.get_by_role("link", name="A&E 4-hour, all types").first.click()
     page.get_by_role("heading", name="Metric", level=1).wait_for()
-    page.locator("[data-testid='stPlotlyChart'] svg.main-svg").first.wait_for()
+    page.locator("svg.pd-chart").wait_for()
     blocks_drawn(page)
     assert refused == []  # Streamlit's one inline line is allowed by its hash
 

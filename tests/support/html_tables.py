@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -99,6 +101,17 @@ def blocks(at) -> list[str]:
 def tables(at) -> list[dict]:
     """Every table (as `parse` reads it) in every block an AppTest run shows, in page order."""
     return [table for block in blocks(at) for table in parse(block)]
+
+
+def charts(at) -> list[ET.Element]:
+    """Every chart drawn as SVG (perfdash.chart_svg) in the blocks an AppTest run shows, parsed, in page order."""
+    found = (re.findall(r'<svg class="pd-chart".*?</svg>', block, flags=re.S) for block in blocks(at))
+    return [ET.fromstring(svg) for svgs in found for svg in svgs]
+
+
+def chart_texts(chart: ET.Element) -> list[str]:
+    """Every label and tooltip of an SVG chart, as a reader sees or hovers them."""
+    return [element.text or "" for element in chart.iter() if element.tag in ("text", "title")]
 
 
 class _Document(HTMLParser):
