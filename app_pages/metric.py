@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import benchmark, board, chart_svg, metric_detail, present, spc_chart, targets, ui, vocabulary
+from perfdash import benchmark, board, metric_detail, present, spc_chart, targets, ui, vocabulary
 from perfdash import commentary as commentary_notes
 from perfdash.periods import label
 
@@ -85,7 +85,7 @@ chart, icons = st.columns([4, 1])
 with chart:
     # Drawn on the server as SVG, each point's details in its tooltip: plotly.js took about 0.4 s of every view of
     # this page in the browser. The Plotly chart, for zooming or saving as an image, is drawn when asked for.
-    ui.show_tables(ui.chart("spc-svg", metric.id, org, month, lambda: chart_svg.figure_svg(figure)))
+    ui.svg_chart("spc", figure, metric.id, org, month)
     with st.expander("Zoom into the chart, or save it as an image", key="interactive-chart", on_change="rerun") as zoom:
         if zoom.open:
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})

@@ -268,6 +268,10 @@ STYLE = f"""<style>
 .pd-card ul {{ margin: 0; padding-left: 1.25rem; }}
 .pd-card li {{ margin: 0 0 0.25rem 0; }}
 .pd-card a {{ color: {NHS_BLUE}; }}
+/* The Metric page's chart (perfdash.chart_svg) scales with its column; on a phone it scrolls sideways rather than
+   shrinking its text below reading size. */
+.pd-chart-box {{ overflow-x: auto; margin: 0 0 0.5rem 0; }}
+.pd-chart-box svg {{ display: block; min-width: 34rem; height: auto; }}
 /* Prose (the executive summary) reads as the markdown around it. */
 .pd-prose {{ font-family: inherit; color: inherit; font-size: 1rem; line-height: 1.6; }}
 .pd-prose p {{ margin: 0 0 1rem 0; }}
@@ -287,6 +291,11 @@ STYLE = f"""<style>
   .pd-table td::before {{ content: attr(data-label); font-weight: 700; }}
 }}
 </style>"""
+
+
+def chart_box(svg: str) -> str:
+    """A chart drawn by perfdash.chart_svg, in the box that sizes it."""
+    return f'<div class="pd-chart-box">{svg}</div>'
 
 
 def page(*tables: str) -> str:

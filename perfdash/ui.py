@@ -289,6 +289,14 @@ def chart(kind: str, metric_id: str, org_code: str, period: str, draw: Callable)
     return _chart(kind, both.values, both.commentary, metric_id, org_code, period, draw)
 
 
+def svg_chart(kind: str, figure, metric_id: str, org_code: str, period: str) -> None:
+    """The `kind` chart's figure drawn as SVG on the server (perfdash.chart_svg), once per view and store version."""
+    from perfdash import chart_svg, html_table
+
+    drawn = chart(f"{kind}-svg", metric_id, org_code, period, lambda: chart_svg.figure_svg(figure))
+    show_tables(html_table.chart_box(drawn))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _executive_summary(version: int, org_code: str, period: str):
     from perfdash import summary
