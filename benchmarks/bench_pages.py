@@ -11,7 +11,8 @@ chart its SVG.
 - warm reload: reloading the page in the same tab.
 Blank and overview are interleaved round by round and compared by their minimums. So is the app's frame alone
 (the same menu and pickers, no content), which shows how much of the budget Streamlit's frame takes, and a blank
-page with one Plotly chart, the floor under any page with a chart (the Metric page's 1 s).
+page with one Plotly chart: what plotly.js costs any page, which the Metric page no longer pays (its chart is SVG
+drawn on the server, perfdash.chart_svg; the Plotly one is drawn only when a reader opens it to zoom).
 Then, on a copy of the store, the Metric page's first view after an upload: three times, the latest month loaded
 again with its values revised (`python -m perfdash ingest`, as an analyst would from the command line), and the
 page reloaded (its caches are keyed on the store's version, so this view reads the store again).
@@ -79,8 +80,8 @@ st.sidebar.warning("Sign-in is off (local or demo mode): everyone is an analyst.
 st.navigation(pages).run()
 """
 # A blank page with one Plotly chart the size of the Metric page's SPC chart (nine lines and point sets over 68
-# months): what any page with a chart costs in Streamlit (plotly.js loaded and started), the floor under the
-# Metric page's 1 s.
+# months): what any page with a Plotly chart costs in Streamlit (plotly.js loaded and started). It was the floor
+# under the Metric page's 1 s until that page's chart became server-drawn SVG.
 CHART_SCRIPT = """import plotly.graph_objects as go
 import streamlit as st
 
@@ -255,7 +256,7 @@ def report(scale: str, times: dict[str, list[float]], timeline: dict[str, dict[s
     chart = min(times["chart warm"])
     print(
         f"  a blank page with one Plotly chart, warm: {chart:.2f} s = {chart / min(times['blank warm']):.2f}x "
-        "(the floor under the Metric page)"
+        "(what plotly.js costs a page; the Metric page's chart is SVG)"
     )
     for name, values in times.items():
         if not name.startswith(("blank", "shell", "chart", "overview")):
