@@ -244,8 +244,9 @@ def _frame(fig: go.Figure, bottom: float) -> _Frame:
     ticks = tuple((value, _tick_label(value, step, fig.layout.yaxis)) for value in values)
     # Room for the widest tick label and the rotated axis title beside it.
     left = max(60.0, 34 + max((len(text) for _, text in ticks), default=0) * CHAR_WIDTH)
-    # Half a month of room each side, so the first and last points are not cut by the axes.
-    return _Frame(first - 0.6, max(last, first + 1) + 0.6, low, high, bottom, ticks, left)
+    # Half a month of room each side, so the first and last points are not cut by the axes; one month is centred.
+    room = 0.6 if last > first else 1.0
+    return _Frame(first - room, last + room, low, high, bottom, ticks, left)
 
 
 def _tick_label(value: float, step: float, axis) -> str:
@@ -261,7 +262,7 @@ def _axes(fig: go.Figure, frame: _Frame) -> str:
         y = frame.y(value)
         parts.append(_element("path", d=f"M{left:.1f} {y:.1f}H{right}", stroke=NHS_PALE_GREY))
         parts.append(_text(left - 6, y + 4, text, text_anchor="end"))
-    first, last = math.ceil(frame.first), math.floor(frame.last)
+    first, last = math.ceil(frame.first + 0.5), math.floor(frame.last - 0.5)  # months with data, not the margins
     every = month_step(last - first + 1)
     for number in range(first, last + 1):
         if number % every:

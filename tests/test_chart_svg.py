@@ -142,3 +142,12 @@ def test_described_for_screen_readers_and_drawn_for_short_series():
     assert any("too few points for SPC" in t for t in texts(root))
     assert "Median" in texts(root)
     assert len(points_of(root)) == 5
+
+
+def test_one_month_sits_in_the_middle_with_only_its_own_tick():
+    result = xmr([31_250.0], improvement="decrease", profile="mdc")
+    root = parse(chart_svg.figure_svg(spc_figure(dates_for(1), result, title="One", unit="count")))
+    (point,) = [c for c in root.iter("circle") if (c.findtext("title") or "").startswith("Apr 2023\n")]
+    plot_left = min(float(x) for x in re.findall(r"M([\d.]+) ", root.find(".//g[@font-size='13']/path").get("d")))
+    assert float(point.get("cx")) == pytest.approx((plot_left + chart_svg.WIDTH - chart_svg.RIGHT) / 2, abs=1)
+    assert [t for t in texts(root) if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t)] == ["Apr 2023"]
