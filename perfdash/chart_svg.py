@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ PLOT_HEIGHT = 300  # the plotting area; the title, axes and legend rows are adde
 RIGHT, TOP = 16, 58  # the left margin fits the widest y tick label (_frame)
 LEGEND_ROW = 22
 CHAR_WIDTH = 7.1  # an average character of 13 px Arial: enough to lay out legend entries and label boxes
+TITLE_CHARACTERS = 76  # as many as fit across at 18 px; a longer title (a long organisation name) wraps
 DASHES = {"dash": "7 4", "dot": "2 3", "dashdot": "7 3 2 3", "longdash": "12 4"}
 # The SVG tags and attributes this module writes: html_table's sanitiser allows exactly these.
 SVG_TAGS = frozenset(("svg", "g", "path", "circle", "rect", "text", "title"))
@@ -240,8 +242,8 @@ def _frame(fig: go.Figure, bottom: float) -> _Frame:
     pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
     low, high = low - pad, high + pad
     step = nice_step(high - low)
-    values = [step * n for n in range(math.ceil(low / step), math.floor(high / step) + 1)]
-    ticks = tuple((value, _tick_label(value, step, fig.layout.yaxis)) for value in values)
+    marks = [step * n for n in range(math.ceil(low / step), math.floor(high / step) + 1)]
+    ticks = tuple((mark, _tick_label(mark, step, fig.layout.yaxis)) for mark in marks)
     # Room for the widest tick label and the rotated axis title beside it.
     left = max(60.0, 34 + max((len(text) for _, text in ticks), default=0) * CHAR_WIDTH)
     # Half a month of room each side, so the first and last points are not cut by the axes; one month is centred.
@@ -351,16 +353,17 @@ def _legend(placed: Iterable[tuple[go.Scatter, float, int]], top: float) -> str:
 
 def figure_svg(fig: go.Figure, *, description: str = "") -> str:
     """The figure as one <svg> that scales to its container's width, described for screen readers."""
-    bottom = TOP + PLOT_HEIGHT
+    title = textwrap.wrap(plain(fig.layout.title.text), TITLE_CHARACTERS)[:2]
+    bottom = TOP + 22 * max(len(title) - 1, 0) + PLOT_HEIGHT
     frame = _frame(fig, bottom)
     placed = _legend_layout(_legend_entries(fig), frame.left)
     rows = (max(row for _, _, row in placed) + 1) if placed else 0
     height = bottom + 44 + rows * LEGEND_ROW
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-    label = description or meta.get("description") or plain(fig.layout.title.text)
+    label = description or meta.get("description") or " ".join(title)
     body = [
         _element("rect", x=0, y=0, width=WIDTH, height=height, fill=WHITE),
-        _text(14, 26, plain(fig.layout.title.text), fill=NHS_BLUE, font_size=18),
+        *(_text(14, 26 + 22 * line, text, fill=NHS_BLUE, font_size=18) for line, text in enumerate(title)),
         _axes(fig, frame),
         *(_shape(shape, frame) for shape in fig.layout.shapes),
         *(_trace(trace, frame) for trace in fig.data),

@@ -151,3 +151,15 @@ def test_one_month_sits_in_the_middle_with_only_its_own_tick():
     plot_left = min(float(x) for x in re.findall(r"M([\d.]+) ", root.find(".//g[@font-size='13']/path").get("d")))
     assert float(point.get("cx")) == pytest.approx((plot_left + chart_svg.WIDTH - chart_svg.RIGHT) / 2, abs=1)
     assert [t for t in texts(root) if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t)] == ["Apr 2023"]
+
+
+def test_a_long_title_wraps_onto_a_second_line_above_the_plot(chart):
+    dates, result = chart
+    short = parse(chart_svg.figure_svg(spc_figure(dates, result, title="A&E 4-hour, Barts Health", unit="percent")))
+    name = "A&E 4-hour, Barking, Havering and Redbridge University Hospitals NHS Trust (all sites and services)"
+    long = parse(chart_svg.figure_svg(spc_figure(dates, result, title=name, unit="percent")))
+    lines = [t.text for t in long.iter("text") if t.get("font-size") == "18"]
+    assert len(lines) == 2 and " ".join(lines) == name
+    assert all(len(line) <= chart_svg.TITLE_CHARACTERS for line in lines)
+    height = lambda root: float(root.get("viewBox").split()[3])  # noqa: E731
+    assert height(long) == height(short) + 22
