@@ -32,14 +32,14 @@ TITLE_CHARACTERS = 76  # as many as fit across at 18 px; a longer title (a long 
 DASHES = {"dash": "7 4", "dot": "2 3", "dashdot": "7 3 2 3", "longdash": "12 4"}
 # The SVG tags and attributes this module writes: html_table's sanitiser allows exactly these.
 SVG_TAGS = frozenset(("svg", "g", "path", "circle", "rect", "text", "title"))
-_PAINT = {"fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin", "stroke-linecap", "opacity"}
+_PAINT = {"fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin"}
 SVG_ATTRIBUTES = {
-    "svg": {"viewBox", "width", "height", "font-family", "font-size", "fill", "focusable"},
-    "g": _PAINT | {"font-size", "text-anchor"},
+    "svg": {"viewBox", "width", "font-family", "font-size", "fill", "focusable"},
+    "g": {"font-size", "fill"},
     "path": _PAINT | {"d"},
     "circle": _PAINT | {"cx", "cy", "r"},
     "rect": _PAINT | {"x", "y", "width", "height", "rx"},
-    "text": _PAINT | {"x", "y", "text-anchor", "font-size", "font-weight", "transform"},
+    "text": {"fill", "x", "y", "text-anchor", "font-size", "transform"},
 }
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -195,12 +195,17 @@ def _symbol(symbol: str, x: float, y: float, size: float, fill: str, edge: str, 
     return "path", _attrs(d=shapes.get(symbol.removesuffix("-open"), shapes["square"])) + paint
 
 
+def _edge(marker) -> tuple[str | None, float]:
+    """A marker's outline colour and width (none: 0)."""
+    edge = marker.line.color if marker.line and isinstance(marker.line.color, str) else None
+    return edge, (marker.line.width if marker.line and marker.line.width else 0)
+
+
 def _markers(trace: go.Scatter, frame: _Frame) -> str:
     """One shape per point, each with its hover text as a tooltip."""
     marker = trace.marker
     colours = marker.color if isinstance(marker.color, list | tuple) else None
-    edge = marker.line.color if marker.line and isinstance(marker.line.color, str) else None
-    edge_width = marker.line.width if marker.line and marker.line.width else 0
+    edge, edge_width = _edge(marker)
     shapes = []
     for index, (x, y, hover) in enumerate(zip(_values(trace.x), _values(trace.y), _hover_texts(trace), strict=True)):
         if x is None or not _finite(y):
@@ -336,9 +341,8 @@ def _swatch(trace: go.Scatter, x: float, y: float) -> str:
     if "markers" in (trace.mode or ""):
         marker = trace.marker
         fill = marker.color if isinstance(marker.color, str) else NHS_DARK_GREY
-        edge = marker.line.color if marker.line and isinstance(marker.line.color, str) else None
         size = min(marker.size or 8, 12)
-        tag, attributes = _symbol(marker.symbol or "circle", x + 14, y, size, fill, edge, marker.line.width or 0)
+        tag, attributes = _symbol(marker.symbol or "circle", x + 14, y, size, fill, *_edge(marker))
         return f"<{tag}{attributes}></{tag}>"
     return _element("path", d=f"M{x:.1f} {y:.1f}h28", **_stroke(trace.line))
 
